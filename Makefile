@@ -1,0 +1,69 @@
+# twzrd.ops — the two commands of the README's quick start are `make health` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+COLLECTION_LINK := .ansible/collections/ansible_collections/twzrd/ops
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export PATH := $(CURDIR)/$(BIN):$(CURDIR)/.tools/node_modules/.bin:$(PATH)
+
+# Extra arguments for ansible-playbook, e.g. make health ARGS="-i inventories/example-fleet.yml"
+ARGS ?=
+# Molecule scenarios run by `make test` (override to run one: make molecule SCENARIOS=default)
+SCENARIOS ?= default playbooks
+
+.PHONY: help setup setup-dev health test test-env lint sanity unit integration molecule clean
+
+help:
+	@echo "make health   set up a virtualenv and run the weekly health check (localhost by default)"
+	@echo "make test     set up everything the tests need and run the whole suite"
+	@echo "targets: setup setup-dev test-env lint sanity unit integration molecule clean"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-stamp: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-stamp: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime-stamp
+
+$(COLLECTION_LINK):
+	mkdir -p $(dir $(COLLECTION_LINK))
+	ln -sfn ../../../.. $(COLLECTION_LINK)
+
+setup: $(VENV)/.runtime-stamp $(COLLECTION_LINK)
+
+setup-dev: $(VENV)/.dev-stamp $(COLLECTION_LINK)
+
+health: setup
+	$(BIN)/ansible-playbook playbooks/weekly-health.yml $(ARGS)
+
+test-env: setup-dev
+	bash scripts/test-env.sh
+
+lint: setup-dev
+	$(BIN)/ansible-lint
+
+sanity: setup-dev
+	bash scripts/sanity.sh
+
+unit: setup-dev
+	$(BIN)/pytest tests/unit
+
+integration: test-env
+	$(BIN)/pytest tests/integration
+
+molecule: test-env
+	set -e; for s in $(SCENARIOS); do $(BIN)/molecule test -s $$s; done
+
+test: test-env
+	$(MAKE) lint sanity
+	$(BIN)/pytest tests
+	$(MAKE) molecule
+
+clean:
+	rm -rf $(VENV) .tools .ansible tests/output .pytest_cache reports

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Build the molecule test image twzrd-ops-test:SUITE (bookworm = Debian 12, trixie = Debian 13)
+# with debootstrap, because no container registry is reachable. Skipped when the image exists
+# (TWZRD_REBUILD_IMAGE=1 forces a rebuild).
+#
+# The image holds systemd, cron, dbus (so `shutdown -r` works inside for the reboot tests),
+# python3, sudo, Debian's nodejs/npm, and the host's CA bundle so that npm can reach the
+# registry through the TLS-inspecting proxy this kind of machine sits behind.
+set -euo pipefail
+SUITE=${1:?usage: build-test-image.sh bookworm|trixie}
+IMAGE="twzrd-ops-test:${SUITE}"
+if [ "${TWZRD_REBUILD_IMAGE:-0}" != 1 ] && docker image inspect "$IMAGE" >/dev/null 2>&1; then
+  echo "[build-test-image] $IMAGE exists"
+  exit 0
+fi
+MIRROR=${TWZRD_DEBIAN_MIRROR:-}
+if [ -z "$MIRROR" ]; then
+  MIRROR=$(grep -hoE '^(URIs:|deb) +https?://[^ ]*debian[^ ]*' /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null \
+           | grep -v security | awk '{print $2}' | head -n1 || true)
+fi
+MIRROR=${MIRROR:-http://deb.debian.org/debian}
+WORK=$(mktemp -d /var/tmp/twzrd-rootfs.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+echo "[build-test-image] debootstrap $SUITE from $MIRROR (about a minute)"
+debootstrap --variant=minbase \
+  --include=python3,cron,procps,systemd,systemd-sysv,dbus,sudo,ca-certificates,logrotate,nodejs,npm,python3-apt \
+  "$SUITE" "$WORK/rootfs" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 \
+  || { tail -n 30 "$WORK/debootstrap.log"; exit 1; }
+R="$WORK/rootfs"
+if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+  cp /etc/ssl/certs/ca-certificates.crt "$R/usr/local/share/twzrd-host-ca.crt"
+  printf 'cafile=/usr/local/share/twzrd-host-ca.crt\nfund=false\naudit=false\nupdate-notifier=false\n' > "$R/etc/npmrc"
+  echo 'NODE_EXTRA_CA_CERTS=/usr/local/share/twzrd-host-ca.crt' >> "$R/etc/environment"
+fi
+# apt inside the container uses the same mirror as the host.
+printf 'deb %s %s main\n' "$MIRROR" "$SUITE" > "$R/etc/apt/sources.list"
+rm -f "$R"/etc/apt/sources.list.d/*.sources 2>/dev/null || true
+# Containers have no console; keep systemd from waiting on getty.
+rm -f "$R"/etc/systemd/system/getty.target.wants/* 2>/dev/null || true
+apt_clean="$R/var/cache/apt/archives"; rm -f "$apt_clean"/*.deb
+tar -C "$R" -c . | docker import -c 'CMD ["/lib/systemd/systemd"]' - "$IMAGE" >/dev/null
+echo "[build-test-image] built $IMAGE"
