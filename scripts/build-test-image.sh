@@ -4,7 +4,7 @@
 # (TWZRD_REBUILD_IMAGE=1 forces a rebuild).
 #
 # The image holds systemd, cron, dbus (so `shutdown -r` works inside for the reboot tests),
-# python3, sudo, Debian's nodejs/npm, and the host's CA bundle so that npm can reach the
+# python3, sudo, logrotate, Debian's nodejs/npm, and the host's CA bundle so that npm can reach the
 # registry through the TLS-inspecting proxy this kind of machine sits behind.
 set -euo pipefail
 SUITE=${1:?usage: build-test-image.sh bookworm|trixie}
@@ -23,7 +23,7 @@ WORK=$(mktemp -d /var/tmp/twzrd-rootfs.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 echo "[build-test-image] debootstrap $SUITE from $MIRROR (about a minute)"
 debootstrap --variant=minbase \
-  --include=python3,cron,procps,systemd,systemd-sysv,dbus,sudo,ca-certificates,logrotate,nodejs,npm,python3-apt \
+  --include=python3,cron,procps,systemd,systemd-sysv,dbus,sudo,ca-certificates,logrotate,python3-apt \
   "$SUITE" "$WORK/rootfs" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 \
   || { tail -n 30 "$WORK/debootstrap.log"; exit 1; }
 R="$WORK/rootfs"
@@ -38,5 +38,12 @@ rm -f "$R"/etc/apt/sources.list.d/*.sources 2>/dev/null || true
 # Containers have no console; keep systemd from waiting on getty.
 rm -f "$R"/etc/systemd/system/getty.target.wants/* 2>/dev/null || true
 apt_clean="$R/var/cache/apt/archives"; rm -f "$apt_clean"/*.deb
-tar -C "$R" -c . | docker import -c 'CMD ["/lib/systemd/systemd"]' - "$IMAGE" >/dev/null
+tar -C "$R" -c . | docker import - "$IMAGE-base" >/dev/null
+# Debian's nodejs and npm: npm's maintainer scripts do not configure inside debootstrap's
+# second stage, so install them in a container from the base image and commit the result.
+cid=$(docker run -d "$IMAGE-base" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*')
+if [ "$(docker wait "$cid")" != 0 ]; then docker logs "$cid" | tail -n 20; docker rm -f "$cid" >/dev/null; exit 1; fi
+docker commit -c 'CMD ["/lib/systemd/systemd"]' "$cid" "$IMAGE" >/dev/null
+docker rm -f "$cid" >/dev/null
+docker rmi "$IMAGE-base" >/dev/null
 echo "[build-test-image] built $IMAGE"
