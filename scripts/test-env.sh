@@ -13,7 +13,7 @@ ROOT=$(pwd)
 log() { printf '[test-env] %s\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi; }
 
-APT_PACKAGES=(docker.io debootstrap logrotate cron prometheus-node-exporter prometheus jq)
+APT_PACKAGES=(docker.io debootstrap logrotate cron prometheus-node-exporter prometheus jq shellcheck)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -339,4 +339,3 @@ def verdict(findings):
 def exit_code(level):
     """Nagios-style exit code for a verdict."""
     return {"ok": 0, "warning": 1, "critical": 2}.get(level, 3)
-
