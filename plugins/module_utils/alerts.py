@@ -80,11 +80,13 @@ def _absolute_path(conf, key, allow_empty):
 
 def _alert_number(conf, key, minimum, maximum, integer=False):
     value = conf[key]
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool):
+        raise OpsError("Alert setting %s must be a number, got %r." % (key, value))
+    if not isinstance(value, (int, float)):
         try:
             value = float(value)
         except (TypeError, ValueError):
-            raise OpsError("Alert setting %s must be a number, got %r." % (key, conf[key]))
+            raise OpsError("Alert setting %s must be a number, got %r." % (key, value))
     if integer and value != int(value):
         raise OpsError("Alert setting %s must be a whole number, got %r." % (key, conf[key]))
     if value < minimum or value > maximum:
