@@ -1,0 +1,179 @@
+"""Webhook delivery of alerts to a real HTTP receiver on 127.0.0.1.
+
+The receiver is Python's http.server in a thread; it records every POST body and can be
+told to answer 500 (or to go away) to prove that undelivered alerts wait in the state's
+outbox and go out on the next run. The clock moves through `now=`, never by sleeping.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import threading
+
+import pytest
+
+from ansible_collections.twzrd.ops.plugins.module_utils import alerts
+
+T0 = 1795737600.0  # 2026-11-27T00:00:00Z
+HOUR = 3600.0
+SECRET = "T0000/B1111/xoxb-very-secret-token"
+CFG = {"swap_warning": 20, "swap_critical": 50, "load_mode": "per_core", "load_warning": 1.0, "load_critical": 1.5}
+
+
+class Receiver(object):
+    """A Slack-like endpoint: records JSON bodies, answers `status`."""
+
+    def __init__(self):
+        self.posts = []
+        self.attempts = 0
+        self.status = 200
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                receiver.attempts += 1
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if receiver.status == 200:
+                    receiver.posts.append({"path": self.path, "type": self.headers.get("Content-Type"), "json": json.loads(body)})
+                self.send_response(receiver.status)
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d/services/%s" % (self.server.server_address[1], SECRET)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def texts(self):
+        return [post["json"]["text"] for post in self.posts]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    rec = Receiver()
+    yield rec
+    rec.close()
+
+
+@pytest.fixture
+def conf(tmp_path, receiver, monkeypatch):
+    monkeypatch.setattr(alerts, "RETRY_DELAY", 0)
+    url_file = tmp_path / "webhook-url"
+    url_file.write_text(receiver.url + "\n")
+    os.chmod(str(url_file), 0o600)
+    return {
+        "state_file": str(tmp_path / "state" / "alerts-state.json"),
+        "log_file": str(tmp_path / "alerts.log"),
+        "webhook_url_file": str(url_file),
+        "webhook_timeout": 5,
+        "webhook_retries": 2,
+    }
+
+
+def snapshot(swap):
+    return {"host": "web-1", "system": {"swap": {"percent": swap}, "load": {"per_core": {"load1": 0.1}}}}
+
+
+SWAP = [{"rule": "swap", "key": "swap", "level": "critical", "message": "Swap use is 55.0% (critical above 50%).", "value": 55.0}]
+
+
+def everything_written(conf, results):
+    """All text the runs left behind: returned lines/errors/events, log file, state dir."""
+    parts = [json.dumps(r) for r in results]
+    with open(conf["log_file"]) as handle:
+        parts.append(handle.read())
+    state_dir = os.path.dirname(conf["state_file"])
+    for name in os.listdir(state_dir):
+        with open(os.path.join(state_dir, name), "rb") as handle:
+            parts.append(handle.read().decode("utf-8", "replace"))
+    return "\n".join(parts)
+
+
+def test_fired_reminded_resolved_and_silent_when_nothing_changes(conf, receiver):
+    results = [alerts.process(conf, snapshot(55), SWAP, CFG, now=T0)]
+    assert receiver.texts() == ["web-1 FIRING critical swap: Swap use is 55.0% (critical above 50%)."]
+    assert receiver.posts[0]["type"] == "application/json"
+
+    for hour in (1, 2, 3):
+        results.append(alerts.process(conf, snapshot(55), SWAP, CFG, now=T0 + hour * HOUR))
+    assert len(receiver.posts) == 1, "an unchanged state must send nothing"
+
+    results.append(alerts.process(conf, snapshot(55), SWAP, CFG, now=T0 + 4 * HOUR))
+    assert receiver.texts()[1] == "web-1 REMINDER critical swap: Swap use is 55.0% (critical above 50%)."
+
+    results.append(alerts.process(conf, snapshot(2), [], CFG, now=T0 + 5 * HOUR))
+    assert receiver.texts()[2].startswith("web-1 RESOLVED ok swap: Resolved after 5h 0m;")
+    results.append(alerts.process(conf, snapshot(2), [], CFG, now=T0 + 6 * HOUR))
+    assert len(receiver.posts) == 3
+    assert all(r["errors"] == [] for r in results)
+    assert receiver.attempts == 3
+    assert SECRET not in everything_written(conf, results)
+
+
+def test_failed_delivery_is_logged_kept_and_sent_on_the_next_run(conf, receiver):
+    receiver.status = 500
+    failed = alerts.process(conf, snapshot(55), SWAP, CFG, now=T0)
+    assert failed["errors"] == ["webhook delivery failed (HTTP 500); 1 message kept for the next run."]
+    assert receiver.attempts == 3  # first try + webhook_retries
+    assert any(" ERROR warning twzrd-ops: webhook delivery failed (HTTP 500)" in line for line in failed["lines"])
+    with open(conf["state_file"]) as handle:
+        assert len(json.load(handle)["outbox"]) == 1
+
+    receiver.status = 200
+    retried = alerts.process(conf, snapshot(55), SWAP, CFG, now=T0 + HOUR)
+    assert retried["events"] == [] and retried["errors"] == []
+    assert receiver.texts() == ["web-1 FIRING critical swap: Swap use is 55.0% (critical above 50%)."]
+    with open(conf["state_file"]) as handle:
+        assert json.load(handle)["outbox"] == []
+    assert SECRET not in everything_written(conf, [failed, retried])
+
+
+def test_refused_request_is_not_retried_and_unreachable_receiver_names_no_url(conf, receiver):
+    receiver.status = 404
+    refused = alerts.process(conf, snapshot(55), SWAP, CFG, now=T0)
+    assert receiver.attempts == 1
+    assert refused["errors"] == ["webhook delivery failed (HTTP 404); 1 message kept for the next run."]
+    receiver.close()
+    gone = alerts.process(conf, snapshot(2), [], CFG, now=T0 + HOUR)
+    assert gone["errors"] == ["webhook delivery failed (connection refused); 2 messages kept for the next run."]
+    assert SECRET not in everything_written(conf, [refused, gone])
+    assert "127.0.0.1" not in everything_written(conf, [refused, gone])
+
+
+def test_outbox_is_bounded_and_says_what_it_dropped(conf, receiver, monkeypatch):
+    monkeypatch.setattr(alerts, "OUTBOX_LIMIT", 3)
+    receiver.status = 500
+    for hour in range(4):
+        key = "disk:/d%d" % hour
+        finding = {"rule": "disk", "key": key, "level": "warning", "message": "%s is full." % key, "value": 85}
+        alerts.process(conf, snapshot(0), [finding], CFG, now=T0 + hour * HOUR)
+    with open(conf["state_file"]) as handle:
+        outbox = json.load(handle)["outbox"]
+    assert len(outbox) == 3
+    assert "older undelivered alert messages were dropped" in outbox[0]
+    assert outbox[-1].endswith("disk:/d3: disk:/d3 is full.")
+
+
+def test_unreadable_url_file_keeps_messages_and_says_which_file(conf, receiver):
+    os.unlink(conf["webhook_url_file"])
+    result = alerts.process(conf, snapshot(55), SWAP, CFG, now=T0)
+    assert result["errors"] == ["Cannot read the webhook URL file %s (No such file or directory)." % conf["webhook_url_file"]]
+    assert receiver.attempts == 0
+    with open(conf["state_file"]) as handle:
+        assert len(json.load(handle)["outbox"]) == 1
+
+
+def test_world_readable_url_file_is_used_but_warned_about(conf, receiver):
+    os.chmod(conf["webhook_url_file"], 0o644)
+    result = alerts.process(conf, snapshot(55), SWAP, CFG, now=T0)
+    assert len(receiver.posts) == 1
+    assert any("readable by other users; make it mode 0600" in line for line in result["lines"])
