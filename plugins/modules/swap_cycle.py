@@ -41,13 +41,13 @@ options:
   fail_on_refusal:
     description:
       - Fail the task when the module refuses to cycle swap. When false, the refusal is
-        returned with RV(action=refused) and its reason in RV(message), and the task does not fail.
+        returned with RV(decision=refused) and its reason in RV(message), and the task does not fail.
     type: bool
     default: false
 attributes:
   check_mode:
     support: full
-    details: In check mode nothing is run. RV(action) says what would happen (V(cycled) when a cycle would run).
+    details: In check mode nothing is run. RV(decision) says what would happen (V(cycled) when a cycle would run).
   diff_mode:
     support: none
 notes:
@@ -72,14 +72,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-action:
+decision:
   description: What the module did (or would do in check mode).
   returned: always
   type: str
   choices: [cycled, refused, nothing_to_do]
   sample: refused
 message:
-  description: One sentence for the operator that explains RV(action).
+  description: One sentence for the operator that explains RV(decision).
   returned: always
   type: str
   sample: "Refused to cycle swap: MemAvailable (1.2 GiB) does not exceed swap in use (1.5 GiB) by the safety margin (512 MiB); swapoff would call the OOM killer."
@@ -226,7 +226,7 @@ class SwapCycle:
     def run(self, check_mode):
         before = self.figures()
         action, message = decide(before, self.safety_margin_mb)
-        result = {"action": action, "message": message, "before": before, "changed": False}
+        result = {"decision": action, "message": message, "before": before, "changed": False}
         if action != "cycled":
             return result
         result["changed"] = True
@@ -283,7 +283,7 @@ def main():
     failed_msg = result.pop("failed_msg", None)
     if failed_msg:
         module.fail_json(msg=failed_msg, **result)
-    if result["action"] == "refused" and module.params["fail_on_refusal"]:
+    if result["decision"] == "refused" and module.params["fail_on_refusal"]:
         module.fail_json(msg=result["message"], **result)
     module.exit_json(**result)
 

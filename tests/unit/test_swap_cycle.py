@@ -130,7 +130,7 @@ def test_cycle_runs_swapoff_bounded_then_swapon():
     result = cycle(text, runner, timeout=42).run(check_mode=False)
     assert runner.calls == [["timeout", "--kill-after=10", "42", "swapoff", "-a"], ["swapon", "-a"]]
     assert result["changed"] is True
-    assert result["action"] == "cycled"
+    assert result["decision"] == "cycled"
     assert "failed_msg" not in result
     assert result["message"].startswith("Cycled swap: 1 GiB in use before")
 
@@ -176,7 +176,7 @@ def test_refusal_runs_nothing():
     result = cycle(text, runner).run(check_mode=False)
     assert runner.calls == []
     assert result["changed"] is False
-    assert result["action"] == "refused"
+    assert result["decision"] == "refused"
 
 
 @pytest.mark.parametrize("margin,timeout,message", [

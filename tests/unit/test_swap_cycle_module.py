@@ -12,7 +12,7 @@ HUGE_MARGIN_MB = 10 ** 8  # 95 TiB: more than any test machine's RAM
 def test_no_swap_is_nothing_to_do(run_module):
     result = run_module("twzrd.ops.swap_cycle", {"timeout": 300})
     assert result.get("failed") is not True, result["msg"] if "msg" in result else result
-    assert result["action"] == "nothing_to_do"
+    assert result["decision"] == "nothing_to_do"
     assert result["changed"] is False
     assert result["before"]["swap_total"] == 0
     assert result["before"]["mem_available"] > 0
@@ -21,7 +21,7 @@ def test_no_swap_is_nothing_to_do(run_module):
 def test_margin_above_ram_is_refused_without_failing(run_module):
     result = run_module("twzrd.ops.swap_cycle", {"safety_margin_mb": HUGE_MARGIN_MB})
     assert result.get("failed") is not True
-    assert result["action"] == "refused"
+    assert result["decision"] == "refused"
     assert result["changed"] is False
     assert "does not exceed swap in use" in result["message"]
 
@@ -41,5 +41,5 @@ def test_negative_margin_is_one_clear_sentence(run_module):
 
 def test_check_mode_reports_the_same_decision(run_module):
     result = run_module("twzrd.ops.swap_cycle", {"timeout": 300}, check=True)
-    assert result["action"] == "nothing_to_do"
+    assert result["decision"] == "nothing_to_do"
     assert result["changed"] is False
