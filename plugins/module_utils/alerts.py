@@ -604,6 +604,19 @@ def _write_state(path, state):
 # --------------------------------------------------------------------------- the run
 
 
+def _crash_totals(previous, counts, snapshot):
+    """The crash counters after this run: one per app PM2 knows (from 0), apps PM2 no
+    longer knows are dropped (Prometheus treats a returning series as a counter reset)."""
+    status = (snapshot or {}).get("pm2") or {}
+    if status.get("error") or status.get("processes") is None:
+        totals = dict(previous)
+    else:
+        totals = {p["name"]: previous.get(p["name"], 0) for p in status["processes"]}
+    for name, count in counts.items():
+        totals[name] = totals.get(name, 0) + count
+    return totals
+
+
 def process(alerts_cfg, snapshot, findings, cfg, now=None):
     """Run the alert state machine once and deliver its events.
 
@@ -626,9 +639,7 @@ def process(alerts_cfg, snapshot, findings, cfg, now=None):
         if warning:
             lines.append(_log_line(now, "WARNING", "warning", "twzrd-ops", warning))
         alerts, events, counts, crash_until = _run_rules(state, snapshot, findings, cfg, conf, now)
-        crash_totals = dict(state["crash_counts"])
-        for name, count in counts.items():
-            crash_totals[name] = crash_totals.get(name, 0) + count
+        crash_totals = _crash_totals(state["crash_counts"], counts, snapshot)
 
         for event in events:
             lines.append(_log_line(now, _EVENT_WORD[event["type"]], event["level"], event["key"], event["message"]))
