@@ -1,0 +1,232 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, twzrd.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The on-host command `twzrd-ops`, run by cron and by operators.
+
+  twzrd-ops [--config FILE] [--json] health    weekly report (saved under reports.dir)
+  twzrd-ops [--config FILE] [--json] alerts    hourly threshold check (alert engine)
+  twzrd-ops [--config FILE] [--json] restart   restart PM2 apps, then verify them
+
+Exit codes are Nagios style: 0 ok, 1 warning, 2 critical, 3 unknown (bad configuration,
+bad usage or a check that could not run). A problem is reported as one sentence on
+stderr, never as a traceback.
+
+The role twzrd_ops installs this package as /usr/local/lib/twzrd-ops/twzrd_ops_lib and a
+wrapper /usr/local/sbin/twzrd-ops that calls main(); the same checks back the modules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from .common import OpsError, now_epoch, subprocess_runner
+
+EXIT_UNKNOWN = 3
+RUNNER_TIMEOUT = 120
+
+
+class _Usage(Exception):
+    """A command-line mistake (argparse would exit 2, which means critical here)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise _Usage(message)
+
+
+def build_parser():
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS keeps a subcommand's default from overwriting an option given before it,
+    # so `twzrd-ops --json health` and `twzrd-ops health --json` both work.
+    common.add_argument("--config", default=argparse.SUPPRESS, help="configuration file (default /etc/twzrd-ops/config.json)")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON for machines instead of text")
+
+    parser = _Parser(
+        prog="twzrd-ops",
+        description="On-host checks of the twzrd.ops runbook. Exit codes: 0 ok, 1 warning, 2 critical, 3 unknown.",
+        parents=[common],
+    )
+    subs = parser.add_subparsers(dest="command", metavar="{health,alerts,restart}", parser_class=_Parser)
+    subs.add_parser("health", parents=[common], help="weekly health report, saved to the reports directory")
+    subs.add_parser("alerts", parents=[common], help="hourly alert check; events go to the alert log")
+    subs.add_parser("restart", parents=[common], help="restart the PM2 apps and verify they come back healthy")
+    return parser
+
+
+def _stamp(now=None):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now_epoch(now)))
+
+
+def _emit(out, data):
+    out.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def cmd_health(cfg, args, runner, out, err, now=None):
+    from . import checks, report
+
+    snapshot = checks.collect(cfg["checks"], runner=runner, kind="health", now=now)
+    findings = checks.evaluate(snapshot, cfg["checks"])
+    level = checks.verdict(findings)
+    text = report.render_text(snapshot, findings, level)
+    problem = None
+    saved, pruned = {}, []
+    try:
+        saved = report.write_report(cfg["reports"]["dir"], snapshot, findings, level, text=text, now=snapshot.get("epoch"))
+        pruned = report.prune(cfg["reports"]["dir"], cfg["reports"]["keep_weeks"], now=snapshot.get("epoch"))
+    except OpsError as exc:
+        problem = str(exc)
+    if args.json:
+        _emit(out, {"verdict": level, "findings": findings, "snapshot": snapshot, "report": saved, "pruned": pruned})
+    else:
+        out.write(text)
+        if saved:
+            out.write("\nReport saved to %s (and %s).\n" % (saved["text"], saved["json"]))
+        for path in pruned:
+            out.write("Pruned old report %s.\n" % path)
+    if problem:
+        err.write(problem + "\n")
+        return EXIT_UNKNOWN
+    return checks.exit_code(level)
+
+
+def cmd_alerts(cfg, args, runner, out, err, now=None):
+    """stdout carries exactly the lines the engine appended to its log file, stderr only
+    what did not reach that log, so cron can run `twzrd-ops alerts >/dev/null 2>>LOG`
+    without writing any line twice."""
+    from . import alerts, checks
+
+    try:
+        snapshot = checks.collect(cfg["checks"], runner=runner, kind="alerts", now=now)
+        findings = checks.evaluate(snapshot, cfg["checks"])
+    except OpsError as exc:
+        logged = alerts.record_failure(cfg["alerts"], str(exc), now=now)
+        if args.json:
+            _emit(out, {"exit_code": EXIT_UNKNOWN, "error": str(exc), "lines": logged})
+        else:
+            for line in logged:
+                out.write(line + "\n")
+        if not logged or not cfg["alerts"].get("log_file"):
+            err.write(str(exc) + "\n")
+        return EXIT_UNKNOWN
+    result = alerts.process(cfg["alerts"], snapshot, findings, cfg["checks"], now=now)
+    lines = result.get("lines") or []
+    if args.json:
+        _emit(out, {"exit_code": result["exit_code"], "findings": findings, "events": result.get("events", []),
+                    "active": result.get("active", []), "lines": lines, "errors": result.get("errors", [])})
+    else:
+        for line in lines:
+            out.write(line + "\n")
+    logged = set(line for line in lines) if cfg["alerts"].get("log_file") else set()
+    for error in result.get("errors") or []:
+        if not any(error in line for line in logged):
+            err.write(error + "\n")
+    return result["exit_code"]
+
+
+def _restart_problems(snapshot, cfg, restarted):
+    """Sentences saying why the restarted apps are not (yet) healthy; empty when they are."""
+    problems = []
+    status = snapshot.get("pm2") or {}
+    if status.get("error"):
+        return [status["error"]]
+    by_name = {}
+    for proc in status.get("processes") or []:
+        by_name.setdefault(proc.get("name"), []).append(proc.get("status"))
+    wanted = list(cfg["checks"]["expected_apps"])
+    for name in restarted:
+        if name != "all" and name not in wanted:
+            wanted.append(name)
+    if not wanted or "all" in restarted:
+        wanted.extend(name for name in sorted(by_name) if name not in wanted)
+    for name in wanted:
+        states = by_name.get(name)
+        if not states:
+            problems.append("PM2 app %s is not known to PM2." % name)
+        elif any(state != "online" for state in states):
+            problems.append("PM2 app %s is %s." % (name, "/".join(sorted(set(str(s) for s in states)))))
+    health = snapshot.get("health")
+    if health is not None and not health.get("healthy"):
+        problems.append(health.get("message") or "Health endpoint %s is unhealthy." % health.get("url"))
+    return problems
+
+
+def cmd_restart(cfg, args, runner, out, err, now=None, sleep=time.sleep):
+    from . import checks, pm2
+
+    ccfg = cfg["checks"]
+    apps = list(cfg["restart"]["apps"]) or ["all"]
+    log = []
+
+    def say(message):
+        line = "%s %s" % (_stamp(), message)
+        log.append(line)
+        if not args.json:
+            out.write(line + "\n")
+            out.flush()
+
+    say("restart: restarting %s as PM2 user %s" % (", ".join(apps), ccfg["pm2_user"] or "(current user)"))
+    pm2.pm2_action(
+        runner,
+        "restarted",
+        apps,
+        pm2_path=ccfg["pm2_path"] or None,
+        pm2_home=ccfg["pm2_home"] or None,
+        user=ccfg["pm2_user"] or None,
+    )
+    retries = cfg["restart"]["verify_retries"]
+    delay = cfg["restart"]["verify_delay"]
+    problems = []
+    attempt = 0
+    for attempt in range(1, retries + 1):
+        sleep(delay)
+        snapshot = checks.collect(ccfg, runner=runner, kind="status", now=now)
+        problems = _restart_problems(snapshot, cfg, apps)
+        if not problems:
+            say("verify: apps online and health endpoint healthy (check %d of %d)" % (attempt, retries))
+            break
+        say("verify: check %d of %d: %s" % (attempt, retries, " ".join(problems)))
+    code = 0 if not problems else 2
+    say("restart: %s" % ("OK" if code == 0 else "CRITICAL: the apps did not come back healthy"))
+    if args.json:
+        _emit(out, {"exit_code": code, "restarted": apps, "verified": not problems, "checks": attempt,
+                    "problems": problems, "lines": log})
+    return code
+
+
+COMMANDS = {"health": cmd_health, "alerts": cmd_alerts, "restart": cmd_restart}
+
+
+def main(argv=None, out=None, err=None, runner=None):
+    """Entry point of /usr/local/sbin/twzrd-ops; returns the exit code."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except _Usage as exc:
+        err.write("twzrd-ops: %s (see twzrd-ops --help).\n" % exc)
+        return EXIT_UNKNOWN
+    if not getattr(args, "command", None):
+        err.write("twzrd-ops: choose a subcommand: health, alerts or restart (see twzrd-ops --help).\n")
+        return EXIT_UNKNOWN
+    args.json = getattr(args, "json", False)
+    args.config = getattr(args, "config", None)
+    try:
+        from . import config
+
+        cfg = config.load(args.config or config.DEFAULT_PATH)
+        return COMMANDS[args.command](cfg, args, runner or subprocess_runner(RUNNER_TIMEOUT), out, err)
+    except OpsError as exc:
+        err.write("%s\n" % exc)
+        return EXIT_UNKNOWN
+    except KeyboardInterrupt:
+        err.write("twzrd-ops: interrupted.\n")
+        return EXIT_UNKNOWN
+    except Exception as exc:  # pylint: disable=broad-except
+        # The last line of defence of a cron job: one line, exit 3, never a traceback.
+        err.write("internal error: %s: %s\n" % (type(exc).__name__, exc))
+        return EXIT_UNKNOWN

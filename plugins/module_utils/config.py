@@ -1,0 +1,135 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, twzrd.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The on-host configuration file of `twzrd-ops` (/etc/twzrd-ops/config.json).
+
+The role twzrd_ops renders it from its twzrd_ops_* variables. It is one JSON object with
+the sections
+
+  checks   the flat check configuration of docs/DESIGN.md (checks.normalize_config)
+  reports  {dir, keep_weeks}: where the weekly reports go and how many weeks stay
+  restart  {apps, verify_retries, verify_delay}: the Friday restart and its verification
+  alerts   the alert engine's settings (alerts.validate)
+
+Every section is optional and defaults apply key by key, but unknown sections or keys are
+refused: a typo must not silently fall back to a default. Every problem is an OpsError
+with one sentence that names the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from .common import OpsError
+
+DEFAULT_PATH = "/etc/twzrd-ops/config.json"
+
+REPORTS_DEFAULTS = {"dir": "/var/lib/twzrd-ops/reports", "keep_weeks": 12}
+RESTART_DEFAULTS = {"apps": [], "verify_retries": 6, "verify_delay": 5}
+SECTIONS = ("checks", "reports", "restart", "alerts")
+
+
+def _int(section, key, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            raise OpsError("Setting %s.%s must be a whole number, got %r." % (section, key, value))
+    if value < minimum:
+        raise OpsError("Setting %s.%s must be at least %d, got %d." % (section, key, minimum, value))
+    return value
+
+
+def _merge(section, given, defaults):
+    if given is None:
+        given = {}
+    if not isinstance(given, dict):
+        raise OpsError("Section %s must be a JSON object, got %s." % (section, type(given).__name__))
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        raise OpsError(
+            "Unknown setting%s in section %s: %s (known: %s)."
+            % ("s" if len(unknown) > 1 else "", section, ", ".join(unknown), ", ".join(sorted(defaults)))
+        )
+    merged = dict(defaults)
+    merged.update(given)
+    return merged
+
+
+def _reports(given):
+    conf = _merge("reports", given, REPORTS_DEFAULTS)
+    directory = conf["dir"]
+    if not isinstance(directory, str) or not directory.startswith("/"):
+        raise OpsError("Setting reports.dir must be an absolute path, got %r." % (directory,))
+    conf["dir"] = os.path.normpath(directory)
+    conf["keep_weeks"] = _int("reports", "keep_weeks", conf["keep_weeks"], 1)
+    return conf
+
+
+def _restart(given):
+    conf = _merge("restart", given, RESTART_DEFAULTS)
+    apps = conf["apps"]
+    if not isinstance(apps, list) or not all(isinstance(app, str) and app for app in apps):
+        raise OpsError("Setting restart.apps must be a list of PM2 app names, got %r." % (apps,))
+    conf["verify_retries"] = _int("restart", "verify_retries", conf["verify_retries"], 1)
+    conf["verify_delay"] = _int("restart", "verify_delay", conf["verify_delay"], 0)
+    return conf
+
+
+def validate(data):
+    """Check a parsed configuration; returns {checks, reports, restart, alerts} with
+    defaults filled in, or raises OpsError (one sentence, no file name)."""
+    from . import alerts, checks
+
+    if not isinstance(data, dict):
+        raise OpsError("The configuration must be a JSON object, got %s." % type(data).__name__)
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        raise OpsError(
+            "Unknown section%s %s (known: %s)." % ("s" if len(unknown) > 1 else "", ", ".join(unknown), ", ".join(SECTIONS))
+        )
+    check_section = data.get("checks")
+    if check_section is not None and not isinstance(check_section, dict):
+        raise OpsError("Section checks must be a JSON object, got %s." % type(check_section).__name__)
+    alert_section = data.get("alerts")
+    if alert_section is not None and not isinstance(alert_section, dict):
+        raise OpsError("Section alerts must be a JSON object, got %s." % type(alert_section).__name__)
+    return {
+        "checks": checks.normalize_config(check_section or {}),
+        "reports": _reports(data.get("reports")),
+        "restart": _restart(data.get("restart")),
+        "alerts": alerts.validate(alert_section or {}),
+    }
+
+
+def load(path=DEFAULT_PATH):
+    """Read and validate the configuration file at path (see validate())."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except FileNotFoundError:
+        raise OpsError(
+            "Configuration file %s does not exist; apply the twzrd.ops.twzrd_ops role (playbooks/setup.yml) "
+            "or pass --config." % path
+        )
+    except PermissionError:
+        raise OpsError("Cannot read configuration file %s (permission denied); run twzrd-ops as root." % path)
+    except IsADirectoryError:
+        raise OpsError("Configuration file %s is a directory, not a file." % path)
+    except OSError as exc:
+        raise OpsError("Cannot read configuration file %s (%s)." % (path, exc.strerror or exc))
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise OpsError("Configuration file %s is not UTF-8 text." % path)
+    except ValueError as exc:
+        where = ""
+        if hasattr(exc, "lineno"):
+            where = " at line %d, column %d" % (exc.lineno, exc.colno)
+        raise OpsError("Configuration file %s is not valid JSON%s." % (path, where))
+    try:
+        return validate(data)
+    except OpsError as exc:
+        raise OpsError("Configuration file %s: %s" % (path, exc))

@@ -1,0 +1,356 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, twzrd.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The weekly per-host health report (the runbook's weekly-health-report-YYYY-MM-DD.txt).
+
+render_text() is a pure function of the data (snapshot, findings, verdict) so that the
+on-host command and the controller-side filter print the same report. It never shows PM2
+environment values: the snapshot carries env names only, and the report does not even
+list those.
+
+write_report() and prune() manage the report directory for the on-host command: each run
+writes weekly-health-report-YYYY-MM-DD.txt and its .json twin atomically; reports whose
+date is more than keep_weeks weeks old are removed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+
+from .common import OpsError, atomic_write, now_epoch
+
+REPORT_PREFIX = "weekly-health-report-"
+_REPORT_NAME = re.compile(r"^weekly-health-report-(\d{4})-(\d{2})-(\d{2})\.(txt|json)$")
+MAX_LOG_LINES = 20
+WIDTH = 72
+
+
+def _size(value):
+    """Bytes as a short human figure (1.5 GiB); "?" when unknown."""
+    if value is None:
+        return "?"
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return "?"
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(value) < 1024 or unit == "TiB":
+            return ("%d %s" % (value, unit)) if unit == "B" else ("%.1f %s" % (value, unit))
+        value /= 1024.0
+    return "?"
+
+
+def _duration(seconds):
+    if seconds is None:
+        return "?"
+    seconds = int(seconds)
+    if seconds < 0:
+        return "?"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return "%dd%02dh" % (days, hours)
+    if hours:
+        return "%dh%02dm" % (hours, minutes)
+    if minutes:
+        return "%dm" % minutes
+    return "%ds" % seconds
+
+
+def _pct(value):
+    if value is None:
+        return "?"
+    try:
+        return "%.1f%%" % float(value)
+    except (TypeError, ValueError):
+        return "?"
+
+
+def _num(value, fmt="%.2f"):
+    if value is None:
+        return "?"
+    try:
+        return fmt % float(value)
+    except (TypeError, ValueError):
+        return "?"
+
+
+def _section(title):
+    return ["", "== %s %s" % (title, "=" * max(3, WIDTH - len(title) - 4))]
+
+
+def _table(rows, headers):
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+    lines = []
+    for row in [headers] + rows:
+        lines.append("  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+    return lines
+
+
+def _error_part(part):
+    return isinstance(part, dict) and part.get("error")
+
+
+def _findings_part(findings):
+    lines = _section("Findings")
+    if not findings:
+        lines.append("  none: every check passed")
+        return lines
+    for finding in findings:
+        lines.append("  %-8s  %s" % (str(finding.get("level", "?")).upper(), finding.get("message", "")))
+    return lines
+
+
+def _memory_part(system):
+    lines = _section("Memory and swap")
+    if system is None:
+        lines.append("  not collected")
+        return lines
+    if _error_part(system):
+        lines.append("  unavailable: %s" % system["error"])
+        return lines
+    memory = system.get("memory") or {}
+    swap = system.get("swap") or {}
+    lines.append(
+        "  Memory  %s used of %s (%s), %s available"
+        % (_size(memory.get("used")), _size(memory.get("total")), _pct(memory.get("percent")), _size(memory.get("available")))
+    )
+    if swap.get("configured", bool(swap.get("total"))):
+        lines.append("  Swap    %s used of %s (%s)" % (_size(swap.get("used")), _size(swap.get("total")), _pct(swap.get("percent"))))
+    else:
+        lines.append("  Swap    not configured")
+    load = system.get("load") or {}
+    per_core = load.get("per_core") or {}
+    lines.extend(_section("Load"))
+    lines.append(
+        "  Load average 1/5/15 min  %s %s %s  (per core %s %s %s, %s cores)"
+        % (
+            _num(load.get("load1")), _num(load.get("load5")), _num(load.get("load15")),
+            _num(per_core.get("load1")), _num(per_core.get("load5")), _num(per_core.get("load15")),
+            system.get("cpu_count", "?"),
+        )
+    )
+    return lines
+
+
+def _disk_rows(disks):
+    if isinstance(disks, dict):
+        disks = disks.get("disks") or disks.get("paths") or [dict(v, path=k) for k, v in sorted(disks.items()) if isinstance(v, dict)]
+    rows = []
+    for disk in disks or []:
+        if disk.get("error"):
+            rows.append([str(disk.get("path", "?")), "-", "-", disk["error"]])
+            continue
+        rows.append([str(disk.get("path", "?")), _pct(disk.get("percent")), _size(disk.get("used")), _size(disk.get("total"))])
+    return rows
+
+
+def _disk_part(disks):
+    lines = _section("Disk")
+    if disks is None:
+        lines.append("  not collected")
+    elif _error_part(disks):
+        lines.append("  unavailable: %s" % disks["error"])
+    else:
+        rows = _disk_rows(disks)
+        lines.extend(_table(rows, ["PATH", "USED%", "USED", "SIZE"]) if rows else ["  no paths checked"])
+    return lines
+
+
+def _pm2_part(pm2):
+    lines = _section("PM2 processes")
+    if pm2 is None:
+        lines.append("  not collected")
+        return lines
+    if _error_part(pm2):
+        lines.append("  unavailable: %s" % pm2["error"])
+        return lines
+    if not pm2.get("installed", True):
+        lines.append("  PM2 is not installed")
+        return lines
+    if not pm2.get("daemon_running", True):
+        lines.append("  the PM2 daemon is not running (PM2_HOME %s)" % pm2.get("pm2_home", "?"))
+    rows = []
+    for proc in pm2.get("processes") or []:
+        max_memory = proc.get("max_memory_restart")
+        rows.append(
+            [
+                str(proc.get("name", "?")),
+                str(proc.get("pm_id", "?")),
+                str(proc.get("status", "?")),
+                str(proc.get("restarts", "?")),
+                _duration(proc.get("uptime")),
+                _size(proc.get("memory")),
+                _pct(proc.get("cpu")),
+                _size(max_memory) if max_memory else "-",
+            ]
+        )
+    if rows:
+        lines.extend(_table(rows, ["NAME", "ID", "STATUS", "RESTARTS", "UPTIME", "MEMORY", "CPU", "MAX MEMORY"]))
+    else:
+        lines.append("  no processes")
+    summary = pm2.get("summary") or {}
+    if summary:
+        lines.append(
+            "  %s of %s online; crashes in the last %s: %s"
+            % (
+                summary.get("online", "?"),
+                summary.get("total", "?"),
+                _duration(summary.get("crash_window")),
+                ", ".join("%s %s" % (name, count) for name, count in sorted((summary.get("crashes") or {}).items())) or "none",
+            )
+        )
+        if summary.get("missing"):
+            lines.append("  expected but missing: %s" % ", ".join(summary["missing"]))
+    for warning in pm2.get("warnings") or []:
+        lines.append("  note: %s" % warning)
+    return lines
+
+
+def _health_part(health):
+    lines = _section("Health endpoint")
+    if health is None:
+        lines.append("  no health URL configured")
+        return lines
+    state = "healthy" if health.get("healthy") else "UNHEALTHY"
+    lines.append(
+        "  %s  %s  (HTTP %s, %s ms, %s attempt%s)"
+        % (
+            health.get("url", "?"), state, health.get("status") if health.get("status") is not None else "-",
+            _num(health.get("latency_ms"), "%.0f"), health.get("attempts", "?"), "" if health.get("attempts") == 1 else "s",
+        )
+    )
+    if not health.get("healthy") and health.get("message"):
+        lines.append("  %s" % health["message"])
+    return lines
+
+
+def _logs_part(logs):
+    lines = _section("Error-log scan")
+    if logs is None:
+        lines.append("  not run")
+        return lines
+    if _error_part(logs):
+        lines.append("  failed: %s" % logs["error"])
+        return lines
+    files = logs.get("files") or []
+    window_days = logs.get("window_days")
+    if window_days is None and logs.get("window_seconds") is not None:
+        window_days = float(logs["window_seconds"]) / 86400
+    lines.append(
+        "  %s matching line%s in %d file%s%s"
+        % (
+            logs.get("total", 0), "" if logs.get("total") == 1 else "s", len(files), "" if len(files) == 1 else "s",
+            (" over the last %s days" % _num(window_days, "%g")) if window_days is not None else "",
+        )
+    )
+    for entry in files:
+        lines.append("    %6s  %s" % (entry.get("matches", 0), entry.get("path", "?")))
+    for skipped in logs.get("skipped") or []:
+        lines.append("    skipped %s: %s" % (skipped.get("path", "?"), skipped.get("reason", "?")))
+    recent = list(logs.get("lines") or [])[-MAX_LOG_LINES:]
+    if recent:
+        lines.append("  most recent:")
+        for line in recent:
+            text = line if isinstance(line, str) else json.dumps(line, sort_keys=True)
+            lines.append("    %s" % text.rstrip()[:200])
+    return lines
+
+
+def _top_part(system):
+    if not isinstance(system, dict) or _error_part(system):
+        return []
+    lines = []
+    for key, title in (("top_memory", "Top processes by memory"), ("top_cpu", "Top processes by CPU")):
+        procs = system.get(key)
+        if not procs:
+            continue
+        lines.extend(_section(title))
+        rows = [
+            [str(p.get("pid", "?")), str(p.get("user", "?")), _size(p.get("rss")), _pct(p.get("memory_percent")),
+             _pct(p.get("cpu_percent")), str(p.get("name", "?"))]
+            for p in procs
+        ]
+        lines.extend(_table(rows, ["PID", "USER", "RSS", "MEM%", "CPU%", "NAME"]))
+    return lines
+
+
+def render_text(snapshot, findings, verdict):
+    """The weekly report as text (a str ending in a newline)."""
+    snapshot = snapshot or {}
+    findings = list(findings or [])
+    title = "twzrd.ops weekly health report"
+    lines = [
+        title,
+        "=" * len(title),
+        "Host:       %s" % snapshot.get("host", "?"),
+        "Generated:  %s" % snapshot.get("timestamp", "?"),
+        "Verdict:    %s (%d finding%s)" % (str(verdict).upper(), len(findings), "" if len(findings) == 1 else "s"),
+    ]
+    lines.extend(_findings_part(findings))
+    lines.extend(_memory_part(snapshot.get("system")))
+    lines.extend(_disk_part(snapshot.get("disk")))
+    lines.extend(_pm2_part(snapshot.get("pm2")))
+    lines.extend(_health_part(snapshot.get("health")))
+    lines.extend(_logs_part(snapshot.get("logs")))
+    lines.extend(_top_part(snapshot.get("system")))
+    return "\n".join(lines) + "\n"
+
+
+def report_name(epoch, ext):
+    """weekly-health-report-YYYY-MM-DD.EXT for the UTC date of epoch."""
+    return "%s%s.%s" % (REPORT_PREFIX, time.strftime("%Y-%m-%d", time.gmtime(epoch)), ext)
+
+
+def write_report(directory, snapshot, findings, verdict, text=None, now=None):
+    """Write the text report and its JSON twin into directory, each atomically.
+    Returns {"text": path, "json": path}. A later run on the same day replaces them."""
+    now = now_epoch(now if now is not None else (snapshot or {}).get("epoch"))
+    if text is None:
+        text = render_text(snapshot, findings, verdict)
+    paths = {"text": os.path.join(directory, report_name(now, "txt")), "json": os.path.join(directory, report_name(now, "json"))}
+    twin = {"verdict": verdict, "findings": list(findings or []), "snapshot": snapshot}
+    try:
+        if not os.path.isdir(directory):
+            os.makedirs(directory, 0o750)
+        atomic_write(paths["json"], json.dumps(twin, indent=2, sort_keys=True, default=str) + "\n", mode=0o640)
+        atomic_write(paths["text"], text, mode=0o640)
+    except OSError as exc:
+        raise OpsError("Cannot write the report into %s (%s)." % (directory, exc.strerror or exc))
+    return paths
+
+
+def prune(directory, keep_weeks, now=None):
+    """Remove reports dated more than keep_weeks weeks before now (the date in the file
+    name counts, not the mtime). Other files are never touched. Returns removed paths."""
+    now = now_epoch(now)
+    today = time.strftime("%Y-%m-%d", time.gmtime(now))
+    cutoff = time.strftime("%Y-%m-%d", time.gmtime(now - int(keep_weeks) * 7 * 86400))
+    removed = []
+    try:
+        names = sorted(os.listdir(directory))
+    except FileNotFoundError:
+        return removed
+    except OSError as exc:
+        raise OpsError("Cannot list the report directory %s (%s)." % (directory, exc.strerror or exc))
+    for name in names:
+        match = _REPORT_NAME.match(name)
+        if not match:
+            continue
+        date = "%s-%s-%s" % match.group(1, 2, 3)
+        if date < cutoff and date != today:
+            path = os.path.join(directory, name)
+            try:
+                os.unlink(path)
+            except OSError as exc:
+                raise OpsError("Cannot remove the old report %s (%s)." % (path, exc.strerror or exc))
+            removed.append(path)
+    return removed
