@@ -1,0 +1,225 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, twzrd.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Controller-side filters of the weekly health check.
+
+The playbooks gather a host's state with the collection's read-only modules; these
+filters turn the registered results into the snapshot of docs/DESIGN.md and hand it to
+module_utils/checks.py (findings, verdict) and module_utils/report.py (the per-host
+report). Nothing here decides on its own: the thresholds and the report text are those of
+the on-host cron job. The documentation of each filter is in plugins/filter/NAME.yml.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.twzrd.ops.plugins.module_utils import checks
+from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
+
+PREFIX = "twzrd_ops_"
+
+# Keys Ansible adds to every registered result; they are not part of the module's data.
+_RESULT_KEYS = frozenset(
+    ("changed", "failed", "invocation", "warnings", "deprecations", "msg", "skip_reason", "false_condition", "ansible_facts")
+)
+
+
+def _plain(value):
+    """Deep copy into plain dict/list/scalars (Ansible hands filters its own mapping types)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+def _was_skipped(result):
+    # A skipped task carries skipped=True and a skip_reason; log_scan's own "skipped" key
+    # (files it could not read) is a list, never the boolean True.
+    return result.get("skipped") is True or "skip_reason" in result
+
+
+def health_config(variables):
+    """The flat check configuration from the play's twzrd_ops_* variables.
+
+    Takes a mapping of variable names to values (any names; only twzrd_ops_<check key>
+    are used), validates it with checks.normalize_config and returns the flat dict.
+    """
+    if not isinstance(variables, dict):
+        raise AnsibleFilterError("health_config expects a mapping of twzrd_ops_* variables, got %s." % type(variables).__name__)
+    cfg = {}
+    for key in checks.DEFAULTS:
+        name = PREFIX + key
+        if name in variables and variables[name] is not None:
+            cfg[key] = _plain(variables[name])
+    try:
+        return checks.normalize_config(cfg)
+    except OpsError as exc:
+        raise AnsibleFilterError("Invalid twzrd_ops setting: %s" % exc)
+
+
+def result_part(result):
+    """One registered module result as a snapshot part.
+
+    Skipped (or absent) -> None, failed -> {"error": sentence}, otherwise the module's
+    data without Ansible's bookkeeping keys.
+    """
+    if result is None:
+        return None
+    if not isinstance(result, dict):
+        raise AnsibleFilterError("result_part expects a registered task result, got %s." % type(result).__name__)
+    if _was_skipped(result):
+        return None
+    if result.get("failed") or result.get("unreachable"):
+        message = str(result.get("msg") or "the task failed without a message").strip()
+        return {"error": message}
+    return {k: _plain(v) for k, v in result.items() if k not in _RESULT_KEYS and not k.startswith("_ansible")}
+
+
+def health_snapshot(results, host=None, kind="health", now=None):
+    """Build the snapshot of docs/DESIGN.md from registered module results.
+
+    results: {"pm2": ..., "system": ..., "disk": [...]|result, "health": ..., "logs": ...,
+    "crashes_report_window": pm2_status result (optional)}.
+    """
+    if not isinstance(results, dict):
+        raise AnsibleFilterError("health_snapshot expects a mapping of registered results, got %s." % type(results).__name__)
+    if kind not in checks.KINDS:
+        raise AnsibleFilterError("health_snapshot kind must be one of %s, got %r." % (", ".join(checks.KINDS), kind))
+    epoch = time.time() if now is None else float(now)
+    snapshot = {
+        "host": str(host or ""),
+        "kind": kind,
+        "epoch": epoch,
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch)),
+    }
+    for part in ("pm2", "system", "health", "logs"):
+        snapshot[part] = result_part(results.get(part))
+    disk = results.get("disk")
+    if isinstance(disk, dict):
+        part = result_part(disk)
+        disk = part.get("disks", part) if isinstance(part, dict) and "error" not in part else part
+    snapshot["disk"] = _plain(disk) if disk is not None else None
+    window = result_part(results.get("crashes_report_window"))
+    if window is not None:
+        summary = window.get("summary") or {}
+        snapshot["crashes_report_window"] = (
+            {"error": window["error"]}
+            if "error" in window
+            else {"window": summary.get("crash_window"), "crashes": summary.get("crashes") or {}}
+        )
+    return snapshot
+
+
+def disk_usage(mounts, paths):
+    """Disk use of paths from Ansible's mount facts, in system.disk()'s shape.
+
+    Each path is matched to the mount point that holds it (longest prefix). Used space is
+    total minus what the filesystem still offers to non-root users, like df's Use%.
+    """
+    if not isinstance(mounts, (list, tuple)):
+        raise AnsibleFilterError("disk_usage expects the ansible_facts.mounts list, got %s." % type(mounts).__name__)
+    if isinstance(paths, str):
+        paths = [paths]
+    table = []
+    for mount in mounts:
+        point = mount.get("mount")
+        total = mount.get("size_total")
+        if not point or not total:
+            continue
+        table.append((point, mount))
+    disks = []
+    for path in paths or []:
+        best = None
+        for point, mount in table:
+            inside = path == point or point == "/" or path.startswith(point.rstrip("/") + "/")
+            if inside and (best is None or len(point) > len(best[0])):
+                best = (point, mount)
+        if best is None:
+            continue
+        mount = best[1]
+        total = int(mount["size_total"])
+        free = int(mount.get("size_available") or 0)
+        used = max(total - free, 0)
+        disks.append(
+            {
+                "path": path,
+                "mount": best[0],
+                "total": total,
+                "used": used,
+                "free": free,
+                "percent": round(100.0 * used / total, 1) if total else 0.0,
+            }
+        )
+    return disks
+
+
+def health_findings(snapshot, cfg=None):
+    """checks.evaluate(snapshot, cfg): the findings, most severe first."""
+    if not isinstance(snapshot, dict):
+        raise AnsibleFilterError("health_findings expects a snapshot mapping, got %s." % type(snapshot).__name__)
+    try:
+        return checks.evaluate(_plain(snapshot), _plain(cfg or {}))
+    except OpsError as exc:
+        raise AnsibleFilterError("Cannot evaluate the health snapshot: %s" % exc)
+
+
+def health_verdict(findings):
+    """checks.verdict(findings): ok, warning or critical."""
+    if not isinstance(findings, (list, tuple)):
+        raise AnsibleFilterError("health_verdict expects a list of findings, got %s." % type(findings).__name__)
+    return checks.verdict(_plain(findings))
+
+
+def _report_module():
+    try:
+        from ansible_collections.twzrd.ops.plugins.module_utils import report
+    except ImportError as exc:  # pragma: no cover - only while the collection is incomplete
+        raise AnsibleFilterError("The report renderer (module_utils/report.py) is not available: %s" % exc)
+    return report
+
+
+def health_report_text(snapshot, findings, verdict):
+    """The per-host weekly report text, rendered by module_utils/report.py (the cron job's)."""
+    try:
+        return _report_module().render_text(_plain(snapshot), _plain(findings), str(verdict))
+    except OpsError as exc:
+        raise AnsibleFilterError("Cannot render the weekly report: %s" % exc)
+
+
+def health_report_json(snapshot, findings, verdict):
+    """The JSON twin of the per-host report, as the cron job writes it."""
+    report = _report_module()
+    render = getattr(report, "render_json", None)
+    try:
+        if render is not None:
+            return render(_plain(snapshot), _plain(findings), str(verdict))
+    except OpsError as exc:
+        raise AnsibleFilterError("Cannot render the weekly report: %s" % exc)
+    import json
+
+    # Same document as report.write_report() writes next to the text report.
+    twin = {"verdict": str(verdict), "findings": _plain(findings), "snapshot": _plain(snapshot)}
+    return json.dumps(twin, indent=2, sort_keys=True, default=str) + "\n"
+
+
+class FilterModule(object):
+    """twzrd.ops health filters."""
+
+    def filters(self):
+        return {
+            "health_config": health_config,
+            "result_part": result_part,
+            "health_snapshot": health_snapshot,
+            "disk_usage": disk_usage,
+            "health_findings": health_findings,
+            "health_verdict": health_verdict,
+            "health_report_text": health_report_text,
+            "health_report_json": health_report_json,
+        }
