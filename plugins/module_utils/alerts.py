@@ -421,20 +421,29 @@ def _active_list(alerts):
 
 
 def _run_rules(state, snapshot, findings, cfg, conf, now):
-    """Everything a run decides, without side effects: (alerts, events, crash counts, crash_until)."""
-    crash_window = float(_cfg(cfg, "crash_window", 300))
-    # PM2 logs whole seconds: count up to the last complete second, and start the next
-    # run right after it, so that a crash is counted exactly once.
-    until = float(int(now) - 1)
-    since = state["crash_until"] + 1 if state.get("crash_until") is not None else until - crash_window
-    crashes, counts = crash_findings(snapshot, cfg, since, until) if until >= since else ([], {})
+    """Everything a run decides, without side effects:
+    (alerts, events, crash counts, crash_until, problems)."""
+    problems = []
+    # Crashes are counted in [since, boundary): the boundary is the start of the current
+    # second (PM2 may still log within it) and becomes the next run's since, so each crash
+    # line is counted exactly once. The first run looks back crash_window seconds only.
+    boundary = float(int(now))
+    previous = state.get("crash_until")
+    since = previous if previous is not None else boundary - float(_cfg(cfg, "crash_window", 300))
+    crashes, counts, crash_until = [], {}, previous
+    if boundary > since:
+        try:
+            crashes, counts = crash_findings(snapshot, cfg, since, boundary - 1e-6)
+            crash_until = boundary
+        except OpsError as exc:
+            problems.append(str(exc))  # counted on a later run, when the log is readable
     looping = {f["key"].split(":", 1)[1] for f in findings if f["rule"] == "crash_loop"}
     # evaluate() reports crashes within crash_window; the hourly rule is "since the previous
     # run", so its findings replace those (a crash loop already says more than a count).
     merged = [f for f in findings if f["rule"] != "pm2_crashes"]
     merged.extend(f for f in crashes if f["key"].split(":", 1)[1] not in looping)
     alerts, events = _transition(state, merged, snapshot, cfg, conf, now)
-    return alerts, events, counts, until if until >= since else state.get("crash_until")
+    return alerts, events, counts, crash_until, problems
 
 
 def preview(alerts_cfg, snapshot, findings, cfg, now=None):
@@ -448,8 +457,8 @@ def preview(alerts_cfg, snapshot, findings, cfg, now=None):
         state, warning = read_state(conf["state_file"], now, move_aside=False)
     except OpsError as exc:
         state, warning = _empty_state(), str(exc)
-    alerts, events, _counts, _until = _run_rules(state, snapshot, findings, cfg, conf, now)
-    return {"active": _active_list(alerts), "events": events, "warnings": [warning] if warning else []}
+    alerts, events, _counts, _until, problems = _run_rules(state, snapshot, findings, cfg, conf, now)
+    return {"active": _active_list(alerts), "events": events, "warnings": ([warning] if warning else []) + problems}
 
 
 # --------------------------------------------------------------------------- delivery
@@ -638,7 +647,9 @@ def process(alerts_cfg, snapshot, findings, cfg, now=None):
         state, warning = read_state(conf["state_file"], now)
         if warning:
             lines.append(_log_line(now, "WARNING", "warning", "twzrd-ops", warning))
-        alerts, events, counts, crash_until = _run_rules(state, snapshot, findings, cfg, conf, now)
+        alerts, events, counts, crash_until, problems = _run_rules(state, snapshot, findings, cfg, conf, now)
+        for sentence in problems:
+            problem(sentence)
         crash_totals = _crash_totals(state["crash_counts"], counts, snapshot)
 
         for event in events:

@@ -309,3 +309,101 @@ def test_missing_textfile_directory_is_an_error_not_a_crash(conf, tmp_path):
     result = run(conf, [], T0)
     assert result["errors"] == ["The Prometheus textfile directory %s does not exist." % (tmp_path / "absent")]
     assert any(" ERROR " in line for line in read_log(conf))
+
+
+# ----------------------------------------------------------------------- crashes since the previous run
+
+# Captured from PM2 7.0.4 (host TZ=UTC): app "once" crashed at start-up once, then an
+# operator ran `pm2 restart worker`.
+PM2_LOG = """\
+2026-11-27T22:35:13: PM2 log: App [once:0] starting in -fork mode-
+2026-11-27T22:35:13: PM2 log: App [once:0] online
+2026-11-27T22:35:13: PM2 log: App [once:0] exited with code [3] via signal [SIGINT]
+2026-11-27T22:35:13: PM2 log: App [once:0] starting in -fork mode-
+2026-11-27T22:35:13: PM2 log: App [once:0] online
+2026-11-27T22:35:13: PM2 log: App [worker:1] starting in -fork mode-
+2026-11-27T22:35:13: PM2 log: App [worker:1] online
+2026-11-27T22:35:16: PM2 log: Stopping app:worker id:1
+2026-11-27T22:35:16: PM2 log: App [worker:1] exited with code [0] via signal [SIGINT]
+2026-11-27T22:35:17: PM2 log: pid=28876 msg=process tree killed (1 pids)
+2026-11-27T22:35:17: PM2 log: App [worker:1] starting in -fork mode-
+2026-11-27T22:35:17: PM2 log: App [worker:1] online
+"""
+
+
+def log_epoch(stamp):
+    """pm2.log stamps are local time; so is this conversion (the tests do not depend on TZ)."""
+    import time
+
+    return time.mktime(time.strptime(stamp, "%Y-%m-%dT%H:%M:%S"))
+
+
+@pytest.fixture
+def pm2_snapshot(tmp_path):
+    home = tmp_path / "pm2home"
+    home.mkdir()
+    (home / "pm2.log").write_text(PM2_LOG)
+    snapshot = snap()
+    snapshot["pm2"] = {
+        "pm2_home": str(home),
+        "processes": [{"name": "once", "status": "online"}, {"name": "worker", "status": "online"}],
+        "summary": {"missing": []},
+    }
+    return snapshot
+
+
+def crash_event(name, pm_id, stamp, code=1):
+    return "%s: PM2 log: App [%s:%s] exited with code [%s] via signal [SIGINT]\n" % (stamp, name, pm_id, code)
+
+
+def test_a_crash_fires_once_and_an_operator_restart_never(conf, pm2_snapshot, tmp_path):
+    conf["textfile_path"] = str(tmp_path / "twzrd_ops.prom")
+    first = run(conf, [], log_epoch("2026-11-27T22:35:20"), pm2_snapshot)
+    assert types(first) == [("firing", "pm2_crashes:once")]
+    assert first["events"][0]["message"].startswith("PM2 app once crashed 1 time since the previous check (last: signal SIGINT")
+    text = open(conf["textfile_path"]).read()
+    assert 'twzrd_ops_pm2_crashes_total{app="once"} 1\n' in text
+    assert 'twzrd_ops_pm2_crashes_total{app="worker"} 0\n' in text
+
+    second = run(conf, [], log_epoch("2026-11-27T23:35:20"), pm2_snapshot)
+    assert types(second) == [("resolved", "pm2_crashes:once")]
+    assert 'twzrd_ops_pm2_crashes_total{app="once"} 1\n' in open(conf["textfile_path"]).read()
+
+
+def test_first_run_looks_back_only_the_crash_window(conf, pm2_snapshot):
+    assert run(conf, [], log_epoch("2026-11-27T22:45:00"), pm2_snapshot)["events"] == []
+
+
+def test_each_crash_is_counted_exactly_once_even_within_the_run_second(conf, pm2_snapshot):
+    log = os.path.join(pm2_snapshot["pm2"]["pm2_home"], "pm2.log")
+    run(conf, [], log_epoch("2026-11-27T22:36:00"), pm2_snapshot)
+    with open(log, "a") as handle:
+        handle.write(crash_event("worker", 1, "2026-11-27T23:00:00"))
+    # The run starts at 23:00:00.4: PM2 may still write lines stamped 23:00:00, so they wait.
+    early = run(conf, [], log_epoch("2026-11-27T23:00:00") + 0.4, pm2_snapshot)
+    assert ("firing", "pm2_crashes:worker") not in types(early)
+    with open(log, "a") as handle:
+        handle.write(crash_event("worker", 1, "2026-11-27T23:00:00"))
+    later = run(conf, [], log_epoch("2026-11-27T23:00:01"), pm2_snapshot)
+    assert types(later) == [("firing", "pm2_crashes:worker")]
+    assert "crashed 2 times" in later["events"][0]["message"]
+    assert types(run(conf, [], log_epoch("2026-11-27T23:00:02"), pm2_snapshot)) == [("resolved", "pm2_crashes:worker")]
+    with open(conf["state_file"]) as handle:
+        assert json.load(handle)["crash_counts"] == {"once": 1, "worker": 2}
+
+
+def test_crash_loop_alert_replaces_the_crash_count_alert(conf, pm2_snapshot):
+    loop = [finding("crash_loop", "critical", key="crash_loop:once")]
+    result = run(conf, loop, log_epoch("2026-11-27T22:35:20"), pm2_snapshot)
+    assert types(result) == [("firing", "crash_loop:once")]
+
+
+def test_unreadable_pm2_log_is_reported_and_counted_later(conf, pm2_snapshot):
+    log = os.path.join(pm2_snapshot["pm2"]["pm2_home"], "pm2.log")
+    os.rename(log, log + ".away")
+    os.mkdir(log)  # a directory cannot be read as a log
+    blind = run(conf, [], log_epoch("2026-11-27T22:35:20"), pm2_snapshot)
+    assert blind["errors"] and "crashes cannot be counted" in blind["errors"][0]
+    os.rmdir(log)
+    os.rename(log + ".away", log)
+    assert types(run(conf, [], log_epoch("2026-11-27T22:35:30"), pm2_snapshot)) == [("firing", "pm2_crashes:once")]
