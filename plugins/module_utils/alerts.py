@@ -291,7 +291,12 @@ def crash_findings(snapshot, cfg, since, until):
     findings = []
     for name in sorted(counts):
         event = last[name]
-        how = "signal %s" % event["signal"] if event.get("signal") else "exit code %s" % event.get("code")
+        # PM2 prints its kill signal also for apps that exited by themselves: the code wins.
+        code = event.get("code")
+        if code in (None, "", "null") and event.get("signal"):
+            how = "signal %s" % event["signal"]
+        else:
+            how = "exit code %s" % code
         findings.append(
             {
                 "rule": "pm2_crashes",

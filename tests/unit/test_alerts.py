@@ -360,7 +360,7 @@ def test_a_crash_fires_once_and_an_operator_restart_never(conf, pm2_snapshot, tm
     conf["textfile_path"] = str(tmp_path / "twzrd_ops.prom")
     first = run(conf, [], log_epoch("2026-11-27T22:35:20"), pm2_snapshot)
     assert types(first) == [("firing", "pm2_crashes:once")]
-    assert first["events"][0]["message"].startswith("PM2 app once crashed 1 time since the previous check (last: signal SIGINT")
+    assert first["events"][0]["message"].startswith("PM2 app once crashed 1 time since the previous check (last: exit code 3 at ")
     text = open(conf["textfile_path"]).read()
     assert 'twzrd_ops_pm2_crashes_total{app="once"} 1\n' in text
     assert 'twzrd_ops_pm2_crashes_total{app="worker"} 0\n' in text
