@@ -291,9 +291,10 @@ def crash_findings(snapshot, cfg, since, until):
     findings = []
     for name in sorted(counts):
         event = last[name]
-        # PM2 prints its kill signal also for apps that exited by themselves: the code wins.
+        # PM2 7 logs "code [3] via signal [SIGINT]" for an app that exited by itself (SIGINT
+        # is its own kill signal) and "code [0] via signal [SIGKILL]" for a killed one.
         code = event.get("code")
-        if code in (None, "", "null") and event.get("signal"):
+        if code in (0, None, "", "null") and event.get("signal") not in (None, "", "SIGINT"):
             how = "signal %s" % event["signal"]
         else:
             how = "exit code %s" % code
