@@ -118,18 +118,18 @@ def host_row(host, result):
     return row
 
 
-def fleet_rows(hostvars, hosts, fact="__twzrd_ops_health"):
-    """Rows for hosts (in order) from the fact each host stored in hostvars.
+def host_results(hostvars, hosts, fact):
+    """[{host, result}] for the hosts (in order, once each) that carry the fact.
 
-    A playbook sets the fact first thing on every host it targets (state unreachable until
-    the host reports), so hosts without the fact were not targeted and are left out, while
-    hosts that dropped out of the play are listed with their state.
+    The playbooks set the fact first thing on every host they target (state unreachable
+    until the host reports), so hosts without it were not targeted and are left out, while
+    hosts that dropped out of the play are kept with the state they reached.
     """
     if isinstance(hosts, str):
         hosts = [hosts]
     if not isinstance(hosts, (list, tuple)):
-        raise AnsibleFilterError("fleet_rows expects a list of host names, got %s." % type(hosts).__name__)
-    rows = []
+        raise AnsibleFilterError("Expected a list of host names, got %s." % type(hosts).__name__)
+    found = []
     seen = set()
     for host in hosts:
         if host in seen:
@@ -139,10 +139,14 @@ def fleet_rows(hostvars, hosts, fact="__twzrd_ops_health"):
             result = hostvars[host].get(fact)
         except (KeyError, AttributeError, TypeError):
             result = None
-        if result is None:
-            continue
-        rows.append(host_row(host, result))
-    return rows
+        if isinstance(result, dict):
+            found.append({"host": str(host), "result": result})
+    return found
+
+
+def fleet_rows(hostvars, hosts, fact="__twzrd_ops_health"):
+    """Fleet rows for the hosts that carry the fact (see host_results)."""
+    return [host_row(entry["host"], entry["result"]) for entry in host_results(hostvars, hosts, fact)]
 
 
 def fleet_document(rows, title="weekly health", date=None, generated=None, check_mode=False):
@@ -209,6 +213,7 @@ class FilterModule(object):
 
     def filters(self):
         return {
+            "host_results": host_results,
             "fleet_rows": fleet_rows,
             "fleet_document": fleet_document,
             "text_table": text_table,

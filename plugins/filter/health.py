@@ -117,45 +117,46 @@ def health_snapshot(results, host=None, kind="health", now=None):
     return snapshot
 
 
-def disk_usage(mounts, paths):
-    """Disk use of paths from Ansible's mount facts, in system.disk()'s shape.
+def disk_usage(df_result, paths):
+    """Disk use of paths from `df -B1 --output=size,used,avail,file PATH...` run on the host.
 
-    Each path is matched to the mount point that holds it (longest prefix). Used space is
-    total minus what the filesystem still offers to non-root users, like df's Use%.
+    Same figures as system.disk() (the on-host command's): used = blocks not free, free =
+    what non-root users may still write, percent = used / (used + free), as df's Use%. A path
+    df could not examine gets None figures and an "error" sentence.
     """
-    if not isinstance(mounts, (list, tuple)):
-        raise AnsibleFilterError("disk_usage expects the ansible_facts.mounts list, got %s." % type(mounts).__name__)
+    if isinstance(df_result, dict):
+        if df_result.get("skipped") is True:
+            return None
+        stdout, stderr = df_result.get("stdout") or "", df_result.get("stderr") or ""
+    elif isinstance(df_result, str):
+        stdout, stderr = df_result, ""
+    else:
+        raise AnsibleFilterError("disk_usage expects the registered df result or its output, got %s." % type(df_result).__name__)
     if isinstance(paths, str):
         paths = [paths]
-    table = []
-    for mount in mounts:
-        point = mount.get("mount")
-        total = mount.get("size_total")
-        if not point or not total:
+    figures = {}
+    for line in stdout.splitlines()[1:]:
+        fields = line.split(None, 3)
+        if len(fields) < 4:
             continue
-        table.append((point, mount))
+        try:
+            total, used, free = (int(v) for v in fields[:3])
+        except ValueError:
+            continue
+        figures[fields[3]] = (total, used, free)
     disks = []
     for path in paths or []:
-        best = None
-        for point, mount in table:
-            inside = path == point or point == "/" or path.startswith(point.rstrip("/") + "/")
-            if inside and (best is None or len(point) > len(best[0])):
-                best = (point, mount)
-        if best is None:
+        if path not in figures:
+            reason = [ln.split(": ", 2)[-1] for ln in stderr.splitlines() if path in ln]
+            disks.append(
+                {"path": path, "total": None, "used": None, "free": None, "percent": None,
+                 "error": (reason[0].strip() if reason else "not reported by df")}
+            )
             continue
-        mount = best[1]
-        total = int(mount["size_total"])
-        free = int(mount.get("size_available") or 0)
-        used = max(total - free, 0)
+        total, used, free = figures[path]
         disks.append(
-            {
-                "path": path,
-                "mount": best[0],
-                "total": total,
-                "used": used,
-                "free": free,
-                "percent": round(100.0 * used / total, 1) if total else 0.0,
-            }
+            {"path": path, "total": total, "used": used, "free": free,
+             "percent": round(100.0 * used / (used + free), 1) if used + free else 0.0}
         )
     return disks
 
