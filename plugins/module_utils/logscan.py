@@ -1,0 +1,375 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, twzrd.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Streaming error-log scanner: the runbook's "error log scan (last 7 days)".
+
+Files are read in binary, a chunk at a time, so memory stays flat whatever their size.
+Plain keywords (the default patterns) are found with a case-insensitive byte search over
+the whole chunk; other patterns are joined into one case-insensitive regular expression.
+Only matching lines are cut out, decoded (invalid UTF-8 replaced) and length-bounded.
+
+Runs inside Ansible modules and on hosts without Ansible (twzrd_ops_lib): no ansible import.
+"""
+
+from __future__ import annotations
+
+import calendar
+import collections
+import glob
+import gzip
+import os
+import re
+import stat
+import time
+import zlib
+
+from .common import OpsError, now_epoch
+
+DEFAULT_PATTERNS = ("ERROR", "FATAL", "Exception", "Unhandled", "ECONNREFUSED", "ETIMEDOUT")
+DEFAULT_WINDOW = 7 * 86400
+CHUNK_SIZE = 1 << 20
+# A line with no newline within this many bytes is judged on its first LONG_LINE bytes and
+# the rest of it is skipped, so one endless line cannot make memory grow.
+LONG_LINE = 1 << 20
+BACKTRACK_LINES = 50
+TRUNCATED = "\u2026"
+
+_REGEX_SYNTAX = set(".^$*+?{}[]\\|()")
+_STAMP = re.compile(
+    rb"\[?(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,]\d+)?\s?(Z|[+-]\d\d:?\d\d)?"
+)
+_PM2_ERROR_LOG = re.compile(r".-error(?:-\d+)?(?:__[\w.-]+?)?\.log(?:\.\d+)?(?:\.gz)?$")
+
+
+def pm2_error_logs(pm2_home=""):
+    """The PM2 error logs under PM2_HOME/logs, rotated ones included, sorted.
+
+    Matches APP-error.log, cluster APP-error-N.log, pm2-logrotate's APP-error__DATE.log and
+    logrotate's APP-error.log.1 / .2.gz. pm2_home defaults to $PM2_HOME, then ~/.pm2.
+    """
+    home = pm2_home or os.environ.get("PM2_HOME") or os.path.join(os.path.expanduser("~"), ".pm2")
+    logs = os.path.join(home, "logs")
+    try:
+        names = os.listdir(logs)
+    except OSError:
+        return []
+    return sorted(os.path.join(logs, name) for name in names if _PM2_ERROR_LOG.search(name))
+
+
+class Matcher:
+    """Finds the lines of a chunk (bytes ending in a newline) that match any pattern.
+
+    All-ASCII plain keywords use bytes.find on a lowered copy of the chunk in which every
+    byte no keyword contains is folded into one filler byte (fewer false starts for the
+    search); anything else goes through one combined case-insensitive regular expression.
+    """
+
+    def __init__(self, patterns):
+        if not isinstance(patterns, (list, tuple)) or not all(isinstance(p, str) and p for p in patterns):
+            raise OpsError("Patterns must be a list of non-empty strings.")
+        for pattern in patterns:
+            try:
+                re.compile(pattern.encode("utf-8"), re.IGNORECASE)
+            except re.error as err:
+                raise OpsError("Pattern %r is not a valid regular expression: %s." % (pattern, err))
+        plain = all(p.isascii() and not _REGEX_SYNTAX.intersection(p) for p in patterns)
+        if plain:
+            keywords = sorted({p.lower().encode("ascii") for p in patterns}, key=len)
+            # A keyword containing another adds nothing: every line it finds, the shorter finds.
+            self.keywords = [k for i, k in enumerate(keywords) if not any(s in k for s in keywords[:i])]
+            self.table = self._table(self.keywords)
+            self.regex = None
+        else:
+            self.keywords = None
+            try:
+                self.regex = re.compile(b"|".join(b"(?:" + p.encode("utf-8") + b")" for p in patterns), re.IGNORECASE)
+            except re.error as err:
+                raise OpsError("The patterns cannot be combined into one regular expression: %s." % err)
+
+    @staticmethod
+    def _table(keywords):
+        used = set(b"".join(keywords))
+        blooms = {c & 63 for c in used}
+        filler = next(c for c in range(1, 32) if c != 10 and c not in used and (c & 63) not in blooms)
+        table = bytearray(range(256))
+        for byte in range(256):
+            lowered = byte + 32 if 65 <= byte <= 90 else byte
+            table[byte] = lowered if (lowered in used or byte == 10) else filler
+        return bytes(table)
+
+    def line_ends(self, chunk, lo, hi):
+        """Positions of the newline ending each matching line of chunk[lo:hi], ascending.
+
+        chunk[lo:hi] holds whole lines (hi is just past a newline); bounds instead of a
+        slice spare a copy of the chunk.
+        """
+        ends = set()
+        add = ends.add
+        if self.keywords is not None:
+            folded = chunk.translate(self.table)
+            find = folded.find
+            for keyword in self.keywords:
+                pos = find(keyword, lo, hi)
+                while pos >= 0:
+                    end = find(b"\n", pos, hi)
+                    add(end)
+                    pos = find(keyword, end, hi)
+        else:
+            search = self.regex.search
+            find = chunk.find
+            found = search(chunk, lo, hi)
+            while found:
+                end = find(b"\n", found.start(), hi)
+                add(end)
+                found = search(chunk, end + 1, hi)
+        return sorted(ends)
+
+
+class Window:
+    """Decides whether a line's leading timestamp falls inside the scan window.
+
+    Timestamps are ISO 8601 ("2026-11-20T10:00:00", "2026-11-20 10:00:00.123", an optional
+    Z or +01:00 zone, optionally in brackets); without a zone they are local time, as PM2
+    writes them. Dates far from the cutoff are settled by comparing the date text alone.
+    """
+
+    def __init__(self, cutoff):
+        self.cutoff = cutoff
+        self.low = time.strftime("%Y-%m-%d", time.gmtime(cutoff - 2 * 86400)).encode()
+        self.high = time.strftime("%Y-%m-%d", time.gmtime(cutoff + 2 * 86400)).encode()
+        self.cache = {}
+
+    def verdict(self, chunk, start):
+        """True (inside), False (older) or None (the line has no leading timestamp)."""
+        offset = start + 1 if chunk[start:start + 1] == b"[" else start
+        if chunk[offset + 4:offset + 5] != b"-" or not chunk[offset:offset + 4].isdigit():
+            return None
+        date = chunk[offset:offset + 10]
+        if date > self.high:
+            return True
+        if date < self.low:
+            return False
+        head = chunk[start:start + 48]
+        found = _STAMP.match(head)
+        if not found:
+            return None
+        key = found.group(0)
+        epoch = self.cache.get(key)
+        if epoch is None:
+            epoch = _epoch(found)
+            if epoch is None:
+                return None
+            if len(self.cache) > 4096:
+                self.cache.clear()
+            self.cache[key] = epoch
+        return epoch >= self.cutoff
+
+    def before(self, chunk, start, inherited, lo=0):
+        """Verdict of the nearest earlier timestamped line in chunk[lo:start] (stack-trace
+        lines and other continuations belong to the entry above them), else inherited."""
+        pos = start - 1
+        for _ in range(BACKTRACK_LINES):
+            if pos <= lo:
+                break
+            line_start = chunk.rfind(b"\n", lo, pos) + 1 or lo
+            verdict = self.verdict(chunk, line_start)
+            if verdict is not None:
+                return verdict
+            pos = line_start - 1
+        return inherited
+
+
+def _epoch(found):
+    year, month, day, hour, minute, second = (int(found.group(i)) for i in range(1, 7))
+    zone = found.group(7)
+    try:
+        if zone is None:
+            return time.mktime((year, month, day, hour, minute, second, 0, 0, -1))
+        offset = 0
+        if zone != b"Z":
+            digits = zone[1:].replace(b":", b"")
+            offset = int(digits[:2]) * 3600 + int(digits[2:]) * 60
+            if zone[:1] == b"-":
+                offset = -offset
+        return calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0)) - offset
+    except (ValueError, OverflowError):
+        return None
+
+
+def _text(line, limit):
+    line = line.rstrip(b"\r")
+    text = line[: limit * 4].decode("utf-8", "replace")
+    if len(text) > limit or len(line) > limit * 4:
+        return text[:limit] + TRUNCATED
+    return text
+
+
+class _FileScan:
+    """One file's scan: matching lines counted, the last ones kept, lines read."""
+
+    def __init__(self, matcher, window, max_lines, max_line_length):
+        self.matcher = matcher
+        self.window = window
+        self.max_line_length = max_line_length
+        self.matches = 0
+        self.lines_read = 0
+        self.tail = collections.deque(maxlen=max_lines)
+        # Whether the last timestamped line seen so far was inside the window; a file
+        # that starts with undated lines was modified inside it (else it was skipped).
+        self.in_window = True
+
+    def lines(self, chunk, lo=0, hi=None):
+        """Scan the whole lines of chunk[lo:hi] (hi just past a newline)."""
+        if hi is None:
+            hi = len(chunk)
+        self.lines_read += chunk.count(b"\n", lo, hi)
+        window = self.window
+        kept = []
+        rfind = chunk.rfind
+        for end in self.matcher.line_ends(chunk, lo, hi):
+            start = rfind(b"\n", lo, end) + 1 or lo
+            if window is not None:
+                verdict = window.verdict(chunk, start)
+                if verdict is None:
+                    verdict = window.before(chunk, start, self.in_window, lo)
+                if not verdict:
+                    continue
+            kept.append((start, end))
+        self.matches += len(kept)
+        if self.tail.maxlen:
+            for start, end in kept[-self.tail.maxlen:]:
+                self.tail.append(_text(chunk[start:end], self.max_line_length))
+        if window is not None:
+            self.in_window = window.before(chunk, hi, self.in_window, lo)
+
+    def stream(self, handle, first):
+        """Feed the file through lines(); first is the block already read (binary check).
+
+        A line split across two reads is joined and scanned on its own, so the bulk of
+        each block is scanned in place without copying it.
+        """
+        carry = b""
+        skipping = False
+        data = first
+        while data:
+            lo = 0
+            if skipping or carry:
+                newline = data.find(b"\n")
+                if newline < 0:
+                    if not skipping:
+                        carry += data
+                        if len(carry) >= LONG_LINE:
+                            self.lines(carry[:LONG_LINE] + b"\n")
+                            carry, skipping = b"", True
+                    data = handle.read(CHUNK_SIZE)
+                    continue
+                if not skipping:
+                    self.lines(carry + data[: newline + 1])
+                carry, skipping = b"", False
+                lo = newline + 1
+            hi = data.rfind(b"\n") + 1
+            if hi > lo:
+                self.lines(data, lo, hi)
+            else:
+                hi = lo
+            carry = data[hi:]
+            if len(carry) >= LONG_LINE:
+                self.lines(carry[:LONG_LINE] + b"\n")
+                carry, skipping = b"", True
+            data = handle.read(CHUNK_SIZE)
+        if carry and not skipping:
+            self.lines(carry + b"\n")
+
+
+def _expand(paths):
+    """(existing or unreadable paths, skipped entries for patterns/paths with no file)."""
+    found, skipped = [], []
+    for entry in paths:
+        if not isinstance(entry, str) or not entry:
+            raise OpsError("Log paths must be non-empty strings (got %r)." % (entry,))
+        entry = os.path.expanduser(entry)
+        if glob.has_magic(entry):
+            names = sorted(glob.glob(entry))
+            if not names:
+                skipped.append({"path": entry, "reason": "missing"})
+            found.extend(names)
+        else:
+            found.append(entry)
+    return found, skipped
+
+
+def _check_int(name, value, lowest):
+    if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
+        raise OpsError("%s must be a whole number not below %d (got %r)." % (name, lowest, value))
+
+
+def scan(paths, patterns=None, window_seconds=DEFAULT_WINDOW, max_lines=50, max_line_length=500, now=None):
+    """Scan log files (paths or globs) for lines matching patterns within a time window.
+
+    patterns: regular expressions matched case-insensitively (ASCII letters); None or
+    empty means DEFAULT_PATTERNS. window_seconds: files last modified before now minus the
+    window are skipped, and lines starting with an older timestamp are not counted; None or
+    0 scans everything. Gzipped files (.gz) are read through gzip.
+
+    Returns {total, files: [{path, matches, lines_read}], lines: [the last max_lines
+    matching lines, oldest first, each cut to max_line_length characters],
+    skipped: [{path, reason}]} where reason is "missing", "unreadable" (with a detail),
+    "binary", "not a regular file" or "older than window". Files are read oldest first.
+    """
+    if isinstance(paths, str):
+        paths = [paths]
+    if not isinstance(paths, (list, tuple)):
+        raise OpsError("Log paths must be a list of files or glob patterns.")
+    matcher = Matcher(list(patterns) if patterns else list(DEFAULT_PATTERNS))
+    _check_int("max_lines", max_lines, 0)
+    _check_int("max_line_length", max_line_length, 1)
+    if window_seconds is not None and (isinstance(window_seconds, bool) or not isinstance(window_seconds, (int, float)) or window_seconds < 0):
+        raise OpsError("The scan window must be a number of seconds not below 0 (got %r)." % (window_seconds,))
+    window = Window(now_epoch(now) - window_seconds) if window_seconds else None
+
+    candidates, skipped = _expand(paths)
+    files = []
+    seen = set()
+    for path in candidates:
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:
+            skipped.append({"path": path, "reason": "missing"})
+            continue
+        except OSError as err:
+            skipped.append({"path": path, "reason": "unreadable", "detail": err.strerror or str(err)})
+            continue
+        real = os.path.realpath(path)
+        if real in seen:
+            continue
+        seen.add(real)
+        if not stat.S_ISREG(info.st_mode):
+            # Never opened: reading a FIFO would block, a device could be anything.
+            skipped.append({"path": path, "reason": "not a regular file"})
+        elif window is not None and info.st_mtime < window.cutoff:
+            skipped.append({"path": path, "reason": "older than window"})
+        else:
+            files.append((info.st_mtime, path))
+
+    result_files = []
+    lines = collections.deque(maxlen=max_lines)
+    total = 0
+    for _mtime, path in sorted(files):
+        state = _FileScan(matcher, window, max_lines, max_line_length)
+        try:
+            opener = gzip.open if path.endswith(".gz") else open
+            with opener(path, "rb") as handle:
+                first = handle.read(CHUNK_SIZE)
+                if b"\0" in first:
+                    skipped.append({"path": path, "reason": "binary"})
+                    continue
+                state.stream(handle, first)
+        except (OSError, EOFError, zlib.error) as err:
+            detail = getattr(err, "strerror", None) or str(err) or type(err).__name__
+            skipped.append({"path": path, "reason": "unreadable", "detail": detail})
+            continue
+        total += state.matches
+        lines.extend(state.tail)
+        result_files.append({"path": path, "matches": state.matches, "lines_read": state.lines_read})
+    return {"total": total, "files": result_files, "lines": list(lines), "skipped": skipped}
