@@ -42,14 +42,18 @@ _STAMP = re.compile(
 _PM2_ERROR_LOG = re.compile(r".-error(?:-\d+)?(?:__[\w.-]+?)?\.log(?:\.\d+)?(?:\.gz)?$")
 
 
+def resolve_pm2_home(pm2_home=""):
+    """pm2_home when given, else $PM2_HOME, else ~/.pm2 of the current user."""
+    return pm2_home or os.environ.get("PM2_HOME") or os.path.join(os.path.expanduser("~"), ".pm2")
+
+
 def pm2_error_logs(pm2_home=""):
     """The PM2 error logs under PM2_HOME/logs, rotated ones included, sorted.
 
     Matches APP-error.log, cluster APP-error-N.log, pm2-logrotate's APP-error__DATE.log and
     logrotate's APP-error.log.1 / .2.gz. pm2_home defaults to $PM2_HOME, then ~/.pm2.
     """
-    home = pm2_home or os.environ.get("PM2_HOME") or os.path.join(os.path.expanduser("~"), ".pm2")
-    logs = os.path.join(home, "logs")
+    logs = os.path.join(resolve_pm2_home(pm2_home), "logs")
     try:
         names = os.listdir(logs)
     except OSError:
