@@ -24,7 +24,10 @@ PREFIX = "twzrd_ops_"
 
 # Keys Ansible adds to every registered result; they are not part of the module's data.
 _RESULT_KEYS = frozenset(
-    ("changed", "failed", "invocation", "warnings", "deprecations", "msg", "skip_reason", "false_condition", "ansible_facts")
+    (
+        "changed", "failed", "invocation", "warnings", "deprecations", "msg", "skip_reason", "false_condition",
+        "ansible_facts", "failed_when_result", "failed_when_suppressed_exception", "exception",
+    )
 )
 
 
@@ -76,10 +79,14 @@ def result_part(result):
         raise AnsibleFilterError("result_part expects a registered task result, got %s." % type(result).__name__)
     if _was_skipped(result):
         return None
-    if result.get("failed") or result.get("unreachable"):
+    data = {k: _plain(v) for k, v in result.items() if k not in _RESULT_KEYS and not k.startswith("_ansible")}
+    # A module failure under `failed_when: false` arrives with failed=False: ansible-core 2.19
+    # marks it with failed_when_suppressed_exception; older versions leave only msg.
+    suppressed = "failed_when_suppressed_exception" in result or (result.get("msg") and not data)
+    if result.get("failed") or result.get("unreachable") or suppressed:
         message = str(result.get("msg") or "the task failed without a message").strip()
         return {"error": message}
-    return {k: _plain(v) for k, v in result.items() if k not in _RESULT_KEYS and not k.startswith("_ansible")}
+    return data
 
 
 def health_snapshot(results, host=None, kind="health", now=None):

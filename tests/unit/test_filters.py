@@ -115,6 +115,16 @@ def test_result_part_skipped_task_is_none_and_failed_task_is_an_error_sentence()
     assert health.result_part({"failed": True, "msg": "PM2 daemon is not running.\n"}) == {"error": "PM2 daemon is not running."}
 
 
+def test_result_part_sees_a_failure_hidden_by_failed_when_false():
+    # What ansible-core 2.19 registers for a failed module under `failed_when: false`.
+    registered = {"changed": False, "failed": False, "failed_when_result": False,
+                  "failed_when_suppressed_exception": "(traceback unavailable)",
+                  "msg": "User twzrd does not exist on this host, so its PM2 cannot be used."}
+    assert health.result_part(registered) == {"error": "User twzrd does not exist on this host, so its PM2 cannot be used."}
+    assert health.result_part({"changed": False, "failed": False, "msg": "boom"}) == {"error": "boom"}
+    assert health.result_part({"changed": False, "failed": False, "failed_when_result": False, "total": 0}) == {"total": 0}
+
+
 def test_result_part_keeps_log_scans_own_skipped_list_and_drops_ansible_keys():
     part = health.result_part(
         {"changed": False, "invocation": {"module_args": {}}, "total": 3, "files": [], "lines": [],
