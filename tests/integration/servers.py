@@ -1,0 +1,121 @@
+"""Real HTTP servers for the health probe tests (python http.server on 127.0.0.1).
+
+HealthServers starts one threaded server on a random loopback port whose paths behave
+like the services an operator meets:
+
+  /health        200, {"status": "ok", "checks": {"db": "ok"}, "uptime": 12}
+  /error         500, {"status": "error"}
+  /slow          waits SLOW_SECONDS (or ?seconds=N) before a healthy answer
+  /text          200, an HTML page (not JSON)
+  /degraded      200, {"status": "degraded", "checks": {"db": "down"}}
+  /big           200, a JSON body larger than the probe reads (64 KiB)
+  /flaky?fail=N  503 for the first N requests on that URL, then healthy
+  /auth          200 only with the header "Authorization: Bearer <HealthServers.TOKEN>", else 401
+
+closed_port() gives a loopback port nothing listens on. Every request is recorded in
+`requests` (path, method, headers) so tests can check what the probe sent.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+SLOW_SECONDS = 3
+HEALTHY = {"status": "ok", "checks": {"db": "ok"}, "uptime": 12}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "twzrd-test/1.0"
+
+    def log_message(self, format, *args):  # noqa: A002 - silence the per-request log
+        pass
+
+    def _send(self, status, body, content_type="application/json"):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def _route(self):
+        parts = urllib.parse.urlsplit(self.path)
+        query = urllib.parse.parse_qs(parts.query)
+        owner = self.server.owner
+        with owner.lock:
+            owner.requests.append({"path": self.path, "method": self.command, "headers": dict(self.headers)})
+            owner.hits[self.path] = owner.hits.get(self.path, 0) + 1
+            hits = owner.hits[self.path]
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            owner.requests[-1]["body"] = self.rfile.read(length).decode("utf-8", "replace")
+        path = parts.path
+        if path == "/health":
+            self._send(200, HEALTHY)
+        elif path == "/error":
+            self._send(500, {"status": "error"})
+        elif path == "/slow":
+            time.sleep(float(query.get("seconds", [SLOW_SECONDS])[0]))
+            self._send(200, HEALTHY)
+        elif path == "/text":
+            self._send(200, b"<html><body>It works</body></html>", "text/html")
+        elif path == "/degraded":
+            self._send(200, {"status": "degraded", "checks": {"db": "down"}})
+        elif path == "/big":
+            self._send(200, {"status": "ok", "padding": "x" * (70 * 1024)})
+        elif path == "/flaky":
+            if hits <= int(query.get("fail", ["2"])[0]):
+                self._send(503, {"status": "starting"})
+            else:
+                self._send(200, HEALTHY)
+        elif path == "/auth":
+            if self.headers.get("Authorization") == "Bearer " + HealthServers.TOKEN:
+                self._send(200, HEALTHY)
+            else:
+                self._send(401, {"status": "unauthorized"})
+        else:
+            self._send(404, {"status": "not found"})
+
+    do_GET = do_HEAD = do_POST = _route
+
+
+class HealthServers:
+    """Context manager: `with HealthServers() as srv: srv.url("/health")`."""
+
+    TOKEN = "canary-token-6f1d2c9b"
+
+    def __init__(self):
+        self.requests = []
+        self.hits = {}
+        self.lock = threading.Lock()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.owner = self
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def closed_port():
+    """A loopback port with nothing listening (bound, then released)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
