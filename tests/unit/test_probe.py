@@ -1,0 +1,206 @@
+"""Unit tests of plugins/module_utils/probe.py against real HTTP servers on 127.0.0.1
+(tests/integration/servers.py), through both fetchers: Ansible's open_url (as in the
+module) and plain urllib (as in the on-host command, where Ansible is absent)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import pytest
+
+from ansible_collections.twzrd.ops.plugins.module_utils import probe
+from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "integration"))
+from servers import HealthServers, closed_port  # noqa: E402  pylint: disable=wrong-import-position
+
+
+@pytest.fixture(scope="module")
+def srv():
+    with HealthServers() as servers:
+        yield servers
+
+
+@pytest.fixture(params=["open_url", "urllib"])
+def fetcher(request, monkeypatch):
+    """Run the test with Ansible's open_url, then with urllib only (open_url = None)."""
+    assert probe.open_url is not None, "ansible.module_utils.urls should be importable in the test venv"
+    if request.param == "urllib":
+        monkeypatch.setattr(probe, "open_url", None)
+    return request.param
+
+
+def no_sleep(_seconds):
+    raise AssertionError("the probe slept although no retry was due")
+
+
+def test_healthy(srv, fetcher):
+    result = probe.probe(srv.url("/health"), expect_keys={"status": "ok"}, sleep=no_sleep)
+    assert result["healthy"] is True
+    assert result["status"] == 200
+    assert result["reason"] is None
+    assert result["json"] == {"status": "ok", "checks": {"db": "ok"}, "uptime": 12}
+    assert result["attempts"] == 1
+    assert isinstance(result["latency_ms"], int) and result["latency_ms"] >= 0
+    assert result["message"] == "%s answered HTTP 200 in %d ms." % (srv.url("/health"), result["latency_ms"])
+
+
+def test_server_error_is_unexpected_status(srv, fetcher):
+    result = probe.probe(srv.url("/error"), sleep=no_sleep)
+    assert (result["healthy"], result["reason"], result["status"]) == (False, "unexpected status", 500)
+    assert result["message"] == "%s answered HTTP 500, expected 200." % srv.url("/error")
+    assert '"status": "error"' in result["body_excerpt"]
+
+
+def test_500_can_be_expected(srv, fetcher):
+    result = probe.probe(srv.url("/error"), expected_status=[200, 500])
+    assert result["healthy"] is True and result["status"] == 500
+
+
+def test_slow_service_times_out(srv, fetcher):
+    result = probe.probe(srv.url("/slow?seconds=3"), timeout=0.5, sleep=no_sleep)
+    assert (result["healthy"], result["reason"], result["status"]) == (False, "timeout", None)
+    assert result["message"] == "%s did not answer within 0.5 seconds." % srv.url("/slow?seconds=3")
+
+
+def test_closed_port_is_refused(fetcher):
+    url = "http://127.0.0.1:%d/health" % closed_port()
+    result = probe.probe(url, sleep=no_sleep)
+    assert (result["healthy"], result["reason"], result["status"]) == (False, "refused", None)
+    assert result["message"] == "Nothing accepted the connection to %s (connection refused)." % url
+
+
+def test_unknown_host_is_unreachable(fetcher):
+    result = probe.probe("http://twzrd-no-such-host.invalid/health", sleep=no_sleep)
+    assert result["reason"] == "unreachable"
+    assert result["message"].startswith("http://twzrd-no-such-host.invalid/health is unreachable: its host name does not resolve")
+
+
+def test_html_body_is_not_json(srv, fetcher):
+    result = probe.probe(srv.url("/text"))
+    assert (result["healthy"], result["reason"], result["status"]) == (False, "body not JSON", 200)
+    assert result["message"] == "%s answered HTTP 200 but the body is not JSON." % srv.url("/text")
+    assert result["body_excerpt"].startswith("<html>")
+    relaxed = probe.probe(srv.url("/text"), expect_json=False)
+    assert relaxed["healthy"] is True and relaxed["json"] is None
+
+
+def test_wrong_value_is_key_mismatch(srv, fetcher):
+    result = probe.probe(srv.url("/degraded"), expect_keys={"status": "ok"})
+    assert (result["healthy"], result["reason"]) == (False, "key mismatch")
+    assert result["message"] == "Key status is 'degraded', expected 'ok'."
+    assert result["json"]["status"] == "degraded"
+
+
+def test_nested_and_missing_keys(srv):
+    assert probe.probe(srv.url("/health"), expect_keys={"checks.db": "ok"})["healthy"] is True
+    down = probe.probe(srv.url("/degraded"), expect_keys={"checks.db": "ok"})
+    assert down["message"] == "Key checks.db is 'down', expected 'ok'."
+    missing = probe.probe(srv.url("/health"), expect_keys={"version": "1.2"})
+    assert (missing["reason"], missing["message"]) == ("key mismatch", "The JSON body has no key version (expected '1.2').")
+
+
+def test_expect_keys_imply_json(srv):
+    result = probe.probe(srv.url("/text"), expect_json=False, expect_keys={"status": "ok"})
+    assert result["reason"] == "body not JSON"
+
+
+def test_body_is_bounded(srv):
+    result = probe.probe(srv.url("/big"))
+    assert result["reason"] == "body not JSON"
+    assert result["message"] == "%s answered HTTP 200 but the body is larger than 64 KiB." % srv.url("/big")
+    assert len(result["body_excerpt"]) == probe.EXCERPT_LIMIT
+    unchecked = probe.probe(srv.url("/big"), expect_json=False)
+    assert unchecked["healthy"] is True and unchecked["json"] is None
+
+
+def test_retries_until_healthy_without_real_sleeping(srv):
+    slept = []
+    url = srv.url("/flaky?fail=2&case=retry-ok")
+    result = probe.probe(url, retries=5, delay=1.5, sleep=slept.append)
+    assert result["healthy"] is True
+    assert result["attempts"] == 3
+    assert slept == [1.5, 1.5]
+    assert srv.hits["/flaky?fail=2&case=retry-ok"] == 3
+
+
+def test_retries_exhausted_reports_last_attempt(srv):
+    slept = []
+    result = probe.probe(srv.url("/flaky?fail=9&case=exhausted"), retries=2, delay=0, sleep=slept.append)
+    assert (result["healthy"], result["attempts"], result["status"]) == (False, 3, 503)
+    assert slept == [0, 0]
+
+
+def test_headers_are_sent_but_never_returned(srv, fetcher):
+    headers = {"Authorization": "Bearer " + HealthServers.TOKEN}
+    result = probe.probe(srv.url("/auth"), headers=headers)
+    assert result["healthy"] is True
+    assert HealthServers.TOKEN not in json.dumps(result)
+    assert srv.requests[-1]["headers"].get("Authorization") == "Bearer " + HealthServers.TOKEN
+    assert probe.probe(srv.url("/auth"))["status"] == 401
+
+
+def test_password_in_url_is_masked(srv):
+    url = "http://monitor:pw-canary-9931@127.0.0.1:%d/health" % srv.port
+    result = probe.probe(url)
+    assert "pw-canary-9931" not in json.dumps(result)
+    assert result["url"] == "http://monitor:********@127.0.0.1:%d/health" % srv.port
+
+
+def test_method_and_body_are_sent(srv, fetcher):
+    result = probe.probe(srv.url("/health"), method="post", body='{"ping": 1}')
+    assert result["healthy"] is True
+    assert srv.requests[-1]["method"] == "POST"
+    assert srv.requests[-1]["body"] == '{"ping": 1}'
+    head = probe.probe(srv.url("/health"), method="HEAD", expect_json=False)
+    assert head["healthy"] is True and srv.requests[-1]["method"] == "HEAD"
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"url": "ftp://host/health"}, "The health URL must start with http:// or https:// (got 'ftp://host/health')."),
+        ({"url": "http:///health"}, "The health URL http:///health has no host name."),
+        ({"url": "http://host:port/health"}, "The health URL http://host:port/health has an invalid port."),
+        ({"method": "GET /x"}, "The HTTP method must be a word such as GET or HEAD (got 'GET /x')."),
+        ({"timeout": 0}, "timeout must be a number of seconds above 0 (got 0)."),
+        ({"retries": -1}, "retries must be a number not below 0 (got -1)."),
+        ({"expected_status": [99]}, "Expected status codes must be HTTP codes between 100 and 599 (got [99])."),
+        ({"expected_status": []}, "Expected status codes must be HTTP codes between 100 and 599 (got [])."),
+        ({"expect_keys": ["status"]}, "expect_keys must be a mapping of JSON keys to expected values (got ['status'])."),
+    ],
+)
+def test_bad_arguments_give_one_sentence(kwargs, message):
+    args = {"url": "http://127.0.0.1:1/health"}
+    args.update(kwargs)
+    with pytest.raises(OpsError) as error:
+        probe.probe(**args)
+    assert str(error.value) == message
+
+
+@pytest.mark.parametrize(
+    "value, expected, result",
+    [
+        ("ok", "ok", True),
+        (True, "true", True),
+        (True, True, True),
+        (1, True, False),
+        (3, "3", True),
+        (None, "null", True),
+        ("OK", "ok", False),
+        ({"a": 1}, "{'a': 1}", False),
+        (1.5, 1.5, True),
+    ],
+)
+def test_value_matching(value, expected, result):
+    assert probe.matches(value, expected) is result
+
+
+def test_lookup_prefers_literal_dotted_key():
+    document = {"checks.db": "literal", "checks": {"db": "nested"}, "list": [{"x": 1}]}
+    assert probe.lookup(document, "checks.db") == "literal"
+    assert probe.lookup({"checks": {"db": "nested"}}, "checks.db") == "nested"
+    assert probe.lookup(document, "list.0.x") == 1
+    assert probe.lookup(document, "list.5.x") is probe._MISSING
