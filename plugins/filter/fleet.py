@@ -104,6 +104,8 @@ def host_row(host, result):
         pm2_cell = "%s/%s" % (row["pm2_online"], row["pm2_total"])
     elif pm2 is not None and not pm2.get("installed", True):
         pm2_cell = "none"
+    elif isinstance(snapshot.get("pm2"), dict) and snapshot["pm2"].get("error"):
+        pm2_cell = "error"
     row["display"] = {
         "verdict": verdict.upper(),
         "memory": _fmt(row["memory_percent"], "%.0f", "%"),

@@ -254,6 +254,12 @@ def test_fleet_rows_lists_unreachable_and_failed_hosts_and_skips_untargeted_ones
     assert "No route to host" in web2["top_finding"] and web2["display"]["pm2"] == "-"
 
 
+def test_fleet_row_shows_unreadable_pm2_as_error():
+    result = _checked(pm2={"failed": True, "msg": "PM2 daemon is not running."})
+    row = fleet.host_row("web1", result)
+    assert row["display"]["pm2"] == "error" and row["pm2_total"] is None
+
+
 def test_fleet_row_top_finding_is_the_most_severe_and_health_failure_is_shown():
     findings = [{"rule": "health", "key": "health", "level": "critical", "message": "Health endpoint refused.", "value": None},
                 {"rule": "swap", "key": "swap", "level": "warning", "message": "Swap 25%.", "value": 25}]
