@@ -87,7 +87,9 @@ class Matcher:
         else:
             self.keywords = None
             try:
-                self.regex = re.compile(b"|".join(b"(?:" + p.encode("utf-8") + b")" for p in patterns), re.IGNORECASE)
+                self.regex = re.compile(
+                    b"|".join(b"(?:" + p.encode("utf-8") + b")" for p in patterns), re.IGNORECASE | re.MULTILINE
+                )
             except re.error as err:
                 raise OpsError("The patterns cannot be combined into one regular expression: %s." % err)
 

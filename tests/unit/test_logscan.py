@@ -1,0 +1,382 @@
+"""Unit tests of plugins/module_utils/logscan.py on real files written to a temporary
+directory: windows, timestamps, gzip, invalid UTF-8, long lines, binary, unreadable files
+and chunk boundaries. The clock is moved with now=, never slept on."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import pathlib
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+
+import pytest
+
+from ansible_collections.twzrd.ops.plugins.module_utils import logscan
+from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
+
+NOW = time.mktime((2026, 11, 27, 12, 0, 0, 0, 0, -1))  # local time, like PM2's timestamps
+DAY = 86400
+COLLECTIONS = os.path.abspath(os.path.join(os.path.dirname(logscan.__file__), *([".."] * 5)))
+
+
+def stamp(epoch, fmt="%Y-%m-%dT%H:%M:%S"):
+    return time.strftime(fmt, time.localtime(epoch))
+
+
+def write(path, text, mtime=NOW):
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    if str(path).endswith(".gz"):
+        with gzip.open(str(path), "wb") as handle:
+            handle.write(data)
+    else:
+        with open(str(path), "wb") as handle:
+            handle.write(data)
+    os.utime(str(path), (mtime, mtime))
+    return str(path)
+
+
+def scan(paths, **kwargs):
+    kwargs.setdefault("now", NOW)
+    return logscan.scan(paths if isinstance(paths, list) else [paths], **kwargs)
+
+
+# ----------------------------------------------------------------------------- matching
+
+
+def test_default_patterns_are_case_insensitive_error_words(tmp_path):
+    path = write(
+        tmp_path / "app-error.log",
+        "TypeError: x is undefined\n"
+        "[error] db down\n"
+        "FATAL ERROR: heap out of memory\n"
+        "UnhandledPromiseRejectionWarning: boom\n"
+        "process uncaughtException\n"
+        "connect ECONNREFUSED 127.0.0.1:5432\n"
+        "request ETIMEDOUT\n"
+        "all good here\n"
+        "    at Object.<anonymous> (/srv/app.js:1:1)\n",
+    )
+    result = scan(path)
+    assert result["total"] == 7
+    assert result["files"] == [{"path": path, "matches": 7, "lines_read": 9}]
+    assert result["skipped"] == []
+    assert result["lines"][0] == "TypeError: x is undefined"
+    assert "all good here" not in result["lines"]
+
+
+def test_custom_regex_patterns(tmp_path):
+    path = write(tmp_path / "x.log", "deadlock detected\nDEADLOCK DETECTED\nECONNREFUSED 10.0.0.1:5432\nECONNREFUSED 10.0.0.1:6379\nERROR plain\n")
+    result = scan(path, patterns=[r"deadlock\s+detected", r"ECONNREFUSED .*:5432"])
+    assert result["total"] == 3
+    caps_only = scan(path, patterns=["(?-i:ERROR)", "(?-i:DEADLOCK)"])
+    assert caps_only["lines"] == ["DEADLOCK DETECTED", "ERROR plain"]
+
+
+def test_literal_keywords_containing_regex_dots_use_regex_semantics(tmp_path):
+    path = write(tmp_path / "x.log", "a.b\naxb\n")
+    assert scan(path, patterns=["a.b"])["total"] == 2
+    assert scan(path, patterns=[r"a\.b"])["total"] == 1
+
+
+def test_bad_pattern_is_one_sentence(tmp_path):
+    with pytest.raises(OpsError) as error:
+        scan(str(tmp_path), patterns=["ERROR[", "ok"])
+    assert str(error.value).startswith("Pattern 'ERROR[' is not a valid regular expression: ")
+    assert str(error.value).endswith(".")
+    with pytest.raises(OpsError):
+        scan(str(tmp_path), patterns=[""])
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"max_lines": -1}, "max_lines must be a whole number not below 0 (got -1)."),
+        ({"max_line_length": 0}, "max_line_length must be a whole number not below 1 (got 0)."),
+        ({"window_seconds": -5}, "The scan window must be a number of seconds not below 0 (got -5)."),
+    ],
+)
+def test_bad_limits(tmp_path, kwargs, message):
+    with pytest.raises(OpsError) as error:
+        scan(str(tmp_path / "x.log"), **kwargs)
+    assert str(error.value) == message
+
+
+# ----------------------------------------------------------------------------- time window
+
+
+def test_file_older_than_window_is_skipped_by_mtime(tmp_path):
+    old = write(tmp_path / "old-error.log", "ERROR old\n", mtime=NOW - 8 * DAY)
+    new = write(tmp_path / "new-error.log", "ERROR new\n", mtime=NOW - 6 * DAY)
+    result = scan([old, new])
+    assert result["total"] == 1
+    assert result["skipped"] == [{"path": old, "reason": "older than window"}]
+    assert scan([old, new], window_seconds=0)["total"] == 2
+
+
+def test_lines_are_filtered_by_their_timestamp(tmp_path):
+    lines = [
+        "%s: Error: eight days ago" % stamp(NOW - 8 * DAY),
+        "%s: Error: just outside" % stamp(NOW - 7 * DAY - 60),
+        "%s: Error: just inside" % stamp(NOW - 7 * DAY + 60),
+        "%s: Error: today" % stamp(NOW - 3600),
+        "%s Error: space separator, inside" % stamp(NOW - 2 * DAY, "%Y-%m-%d %H:%M:%S"),
+        "[%s] ERROR bracketed, outside" % stamp(NOW - 30 * DAY, "%Y-%m-%d %H:%M:%S"),
+    ]
+    path = write(tmp_path / "app-error.log", "\n".join(lines) + "\n")
+    result = scan(path)
+    assert result["lines"] == [lines[2], lines[3], lines[4]]
+    assert result["total"] == 3
+    assert result["files"][0]["lines_read"] == 6
+
+
+def test_timestamps_with_zone_are_honoured(tmp_path):
+    inside_utc = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(NOW - 7 * DAY + 120))
+    # The same instant written in +02:00: two hours later on the clock face.
+    inside_plus2 = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(NOW - 7 * DAY + 120 + 7200))
+    outside_plus2 = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(NOW - 7 * DAY - 120 + 7200))
+    path = write(
+        tmp_path / "z.log",
+        "%s.000Z ERROR utc inside\n"
+        "%sZ ERROR utc at cutoff minus 2 min\n"
+        "%s+02:00 ERROR plus two inside\n"
+        "%s+0200 ERROR plus two outside\n"
+        % (inside_utc, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(NOW - 7 * DAY - 120)), inside_plus2, outside_plus2),
+    )
+    result = scan(path)
+    assert [line.rsplit("ERROR ", 1)[1] for line in result["lines"]] == ["utc inside", "plus two inside"]
+
+
+def test_undated_lines_belong_to_the_entry_above(tmp_path):
+    text = (
+        "%s: Uncaught exception in worker\n"
+        "TypeError: old stack head\n"
+        "    at old (/srv/a.js:1:1)\n"
+        "%s: Uncaught exception in worker\n"
+        "TypeError: new stack head\n"
+        "    at new (/srv/a.js:1:1)\n"
+    ) % (stamp(NOW - 9 * DAY), stamp(NOW - DAY))
+    result = scan(write(tmp_path / "a.log", text))
+    assert result["total"] == 2
+    assert result["lines"][1] == "TypeError: new stack head"
+
+
+def test_undated_file_modified_in_window_counts_everything(tmp_path):
+    path = write(tmp_path / "plain.log", "ERROR one\nnothing\nERROR two\n", mtime=NOW - DAY)
+    assert scan(path)["total"] == 2
+
+
+def test_undated_line_after_a_chunk_boundary_inherits(tmp_path, monkeypatch):
+    monkeypatch.setattr(logscan, "CHUNK_SIZE", 64)
+    text = "%s: old entry padding padding padding padding\n" % stamp(NOW - 10 * DAY)
+    text += "Error: continuation of the old entry, in the next chunk\n"
+    text += "%s: fresh entry padding padding padding padding\n" % stamp(NOW - 60)
+    text += "Error: continuation of the fresh entry\n"
+    result = scan(write(tmp_path / "b.log", text))
+    assert result["lines"] == ["Error: continuation of the fresh entry"]
+
+
+# ----------------------------------------------------------------------------- file handling
+
+
+def test_gzipped_rotations_are_read(tmp_path):
+    rotated = write(tmp_path / "app-error.log.2.gz", "ERROR in gz\nok\nFATAL in gz\n", mtime=NOW - 2 * DAY)
+    current = write(tmp_path / "app-error.log", "ERROR current\n", mtime=NOW - 60)
+    result = scan(str(tmp_path / "app-error.log*"))
+    assert result["total"] == 3
+    assert [f["path"] for f in result["files"]] == [rotated, current]  # oldest first
+    assert result["lines"] == ["ERROR in gz", "FATAL in gz", "ERROR current"]
+
+
+def test_corrupt_gzip_is_unreadable(tmp_path):
+    path = str(tmp_path / "bad.log.gz")
+    with open(path, "wb") as handle:  # not through write(), which would gzip it
+        handle.write(b"this is not gzip ERROR\n")
+    result = scan(path)
+    assert result["skipped"][0]["path"] == path and result["skipped"][0]["reason"] == "unreadable"
+    assert result["total"] == 0 and result["files"] == []
+
+
+def test_invalid_utf8_is_replaced(tmp_path):
+    path = write(tmp_path / "u.log", b"\xff\xfe ERROR caf\xc3\xa9 \xc3\n")
+    result = scan(path)
+    assert result["total"] == 1
+    assert result["lines"] == ["\ufffd\ufffd ERROR caf\u00e9 \ufffd"]
+
+
+def test_long_lines_are_cut(tmp_path):
+    path = write(tmp_path / "long.log", "ERROR " + "x" * 10000 + "\r\nERROR short\r\n")
+    result = scan(path, max_line_length=40)
+    assert result["lines"][0] == "ERROR " + "x" * 34 + "\u2026"
+    assert result["lines"][1] == "ERROR short"
+
+
+def test_multibyte_characters_are_not_split_when_cut(tmp_path):
+    path = write(tmp_path / "m.log", "ERROR " + "\u00e9" * 100 + "\n")
+    (line,) = scan(path, max_line_length=10)["lines"]
+    assert line == "ERROR " + "\u00e9" * 4 + "\u2026"
+
+
+def test_endless_line_keeps_memory_flat(tmp_path):
+    # 24 MiB without a newline, then a normal line: judged on its first MiB, never held whole.
+    path = str(tmp_path / "endless.log")
+    with open(path, "wb") as handle:
+        handle.write(b"FATAL start of an endless line ")
+        block = b"y" * (1 << 20)
+        for _ in range(24):
+            handle.write(block)
+        handle.write(b"\nERROR after\n")
+    tracemalloc.start()
+    try:
+        result = scan(path)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result["total"] == 2
+    assert result["files"][0]["lines_read"] == 2
+    assert result["lines"][1] == "ERROR after"
+    assert peak < 8 * (1 << 20), "peak %d bytes for a 24 MiB line" % peak
+
+
+def test_binary_file_is_skipped(tmp_path):
+    path = write(tmp_path / "core.log", b"ERROR \x00\x01\x02 binary\n")
+    result = scan(path)
+    assert result["skipped"] == [{"path": path, "reason": "binary"}]
+    assert result["total"] == 0
+
+
+def test_missing_paths_and_empty_globs(tmp_path):
+    missing = str(tmp_path / "nope.log")
+    pattern = str(tmp_path / "*-error.log")
+    result = scan([missing, pattern])
+    assert {(s["path"], s["reason"]) for s in result["skipped"]} == {(missing, "missing"), (pattern, "missing")}
+
+
+def test_directory_and_fifo_are_not_opened(tmp_path):
+    fifo = str(tmp_path / "pipe.log")
+    os.mkfifo(fifo)
+    directory = str(tmp_path / "dir.log")
+    os.mkdir(directory)
+    result = scan([fifo, directory])  # opening the FIFO would block this test forever
+    assert sorted(s["reason"] for s in result["skipped"]) == ["not a regular file", "not a regular file"]
+
+
+def test_read_error_is_unreadable():
+    # /proc/self/mem is a regular file whose first read fails with EIO, for root too:
+    # a real read error, not a permission check root would bypass.
+    result = scan("/proc/self/mem")
+    assert result["skipped"] == [{"path": "/proc/self/mem", "reason": "unreadable", "detail": "Input/output error"}]
+
+
+@pytest.fixture
+def open_dir():
+    """A directory any user can enter (pytest's tmp_path sits under a mode-700 parent)."""
+    path = tempfile.mkdtemp(prefix="twzrd-logscan-")
+    os.chmod(path, 0o755)
+    yield pathlib.Path(path)
+    shutil.rmtree(path)
+
+
+def test_permission_denied_is_unreadable(open_dir):
+    """Run as an unprivileged user: root reads mode-000 files, so the scan runs as nobody."""
+    base = open_dir
+    secret = write(base / "secret-error.log", "ERROR hidden\n")
+    os.chmod(secret, 0o000)
+    readable = write(base / "ok-error.log", "ERROR visible\n")
+    os.chmod(readable, 0o644)
+    code = (
+        "import json, sys; sys.path.insert(0, %r)\n"
+        "from ansible_collections.twzrd.ops.plugins.module_utils import logscan\n"
+        "print(json.dumps(logscan.scan([%r, %r], window_seconds=0)))\n"
+    ) % (COLLECTIONS, secret, readable)
+    # The system Python: the test venv's interpreter lives under /root, which nobody cannot
+    # enter, and logscan needs nothing beyond the standard library anyway.
+    argv = ["/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable, "-c", code]
+    if os.geteuid() == 0:
+        argv = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] + argv
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["skipped"] == [{"path": secret, "reason": "unreadable", "detail": "Permission denied"}]
+    assert result["total"] == 1 and result["lines"] == ["ERROR visible"]
+
+
+def test_same_file_through_two_globs_counts_once(tmp_path):
+    path = write(tmp_path / "app-error.log", "ERROR once\n")
+    result = scan([path, str(tmp_path / "*.log")])
+    assert result["total"] == 1 and len(result["files"]) == 1
+
+
+def test_last_lines_keep_the_newest(tmp_path):
+    path = write(tmp_path / "many.log", "".join("ERROR %d\n" % i for i in range(100)))
+    result = scan(path, max_lines=3)
+    assert result["total"] == 100
+    assert result["lines"] == ["ERROR 97", "ERROR 98", "ERROR 99"]
+    assert scan(path, max_lines=0)["lines"] == []
+
+
+def test_pm2_error_logs_find_current_cluster_and_rotated(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    names = [
+        "milo-error.log",
+        "milo-out.log",
+        "cls-worker-error-0.log",
+        "cls-worker-error-1.log",
+        "milo-error__2026-11-20_00-00-00.log",
+        "milo-error.log.1",
+        "milo-error.log.2.gz",
+        "my-error-handler-out.log",
+        "pm2.log",
+    ]
+    for name in names:
+        write(logs / name, "x\n")
+    found = [os.path.basename(p) for p in logscan.pm2_error_logs(str(tmp_path))]
+    assert found == sorted(
+        [
+            "milo-error.log",
+            "cls-worker-error-0.log",
+            "cls-worker-error-1.log",
+            "milo-error__2026-11-20_00-00-00.log",
+            "milo-error.log.1",
+            "milo-error.log.2.gz",
+        ]
+    )
+    assert logscan.pm2_error_logs(str(tmp_path / "absent")) == []
+
+
+# ----------------------------------------------------------------------------- chunk boundaries
+
+
+def reference_count(data, patterns):
+    """Plain line-by-line count: what the chunked scanner must agree with."""
+    regex = re.compile("|".join("(?:%s)" % p for p in patterns).encode(), re.IGNORECASE)
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    matched = [line for line in lines if regex.search(line)]
+    return len(matched), len(lines), matched
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 100, 4096])
+@pytest.mark.parametrize("patterns", [list(logscan.DEFAULT_PATTERNS), [r"err\w+", r"^warn", "timeout 5\\d"]])
+def test_chunked_scan_agrees_with_line_by_line(tmp_path, monkeypatch, chunk, patterns):
+    monkeypatch.setattr(logscan, "CHUNK_SIZE", chunk)
+    monkeypatch.setattr(logscan, "LONG_LINE", 1 << 20)
+    rng = random.Random(chunk)
+    words = ["ERROR", "error", "ErRoR", "warn", "fatal", "ok", "timeout 51", "Exception", "x" * 150, "unhandled", "", "é"]
+    lines = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 6))) for _ in range(400)]
+    data = ("\n".join(lines)).encode("utf-8")  # no final newline: the last line still counts
+    path = write(tmp_path / "r.log", data)
+    expected, line_count, matched = reference_count(data, patterns)
+    result = scan(path, patterns=patterns, window_seconds=0, max_lines=5, max_line_length=10000)
+    assert result["total"] == expected
+    assert result["files"][0]["lines_read"] == line_count
+    assert result["lines"] == [m.decode("utf-8") for m in matched[-5:]]
