@@ -21,7 +21,7 @@ description:
     older than the window are not counted. Lines without a timestamp (stack traces) belong to
     the nearest timestamped line above them.
   - Returns the matches per file, the total, the last matching lines (length-bounded) and
-    the files skipped with the reason.
+    the files skipped with the reason (RV(skipped_files)).
   - Files are streamed in blocks, so memory stays flat whatever their size. Gzipped files
     (C(.gz)) are read through gzip, invalid UTF-8 is replaced, files with a NUL byte in their
     first MiB are skipped as binary.
@@ -131,7 +131,7 @@ lines:
   type: list
   elements: str
   sample: ["2026-11-20T10:00:00: Error: connect ECONNREFUSED 127.0.0.1:5432"]
-skipped:
+skipped_files:
   description:
     - Paths not scanned, with the reason, one of C(missing), C(unreadable) (with a C(detail)),
       C(binary), C(not a regular file) or C(older than window).
@@ -190,6 +190,8 @@ def main():
         )
     except OpsError as error:
         module.fail_json(msg=str(error))
+    # "skipped" is Ansible's own task status key: a list there would mark the task skipped.
+    result["skipped_files"] = result.pop("skipped")
     module.exit_json(changed=False, patterns=patterns, window_days=params["window_days"], **result)
 
 
