@@ -230,8 +230,8 @@ def test_report_json_is_the_twin_the_cron_job_writes(tmp_path):
 # ---------------------------------------------------------------- fleet
 
 
-def _checked(verdict="ok", findings=None, pm2=None, health_part=HEALTHY, week=None):
-    parts = {"pm2": pm2 or pm2_result([proc("milo-aggregator")]), "system": SYSTEM, "health": health_part}
+def _checked(verdict="ok", findings=None, pm2=None, health_part=None, week=None):
+    parts = {"pm2": pm2 or pm2_result([proc("milo-aggregator")]), "system": SYSTEM, "health": health_part or HEALTHY}
     if week is not None:
         parts["crashes_report_window"] = week
     return {"state": "checked", "verdict": verdict, "findings": findings or [],
@@ -247,7 +247,7 @@ def test_fleet_rows_lists_unreachable_and_failed_hosts_and_skips_untargeted_ones
     )
     rows = fleet.fleet_rows(hostvars, ["web1", "web2", "web3", "web4", "web1"])
     assert [(r["host"], r["verdict"]) for r in rows] == [("web1", "ok"), ("web2", "unreachable"), ("web3", "unknown")]
-    web1, web2, _ = rows
+    web1, web2 = rows[:2]
     assert web1["pm2_online"] == 1 and web1["pm2_total"] == 1 and web1["crashes"] == 4
     assert web1["display"]["pm2"] == "1/1" and web1["display"]["swap"] == "no swap" and web1["display"]["health"] == "ok 3 ms"
     assert web1["display"]["load"] == "0.25"
