@@ -595,11 +595,18 @@ def pm2_action(
     result = {"changed": bool(targets), "actions": acted, "warnings": warnings, "not_online": [], "processes": before, "pm2_home": pm2_home, "pm2_path": path}
     if check_mode or not targets:
         return result
-    rc, out, err = pm2.run(ACTIONS[action], *[str(pm_id) for pm_id in ids])
-    errors = [line for line in strip_ansi((out or "") + "\n" + (err or "")).splitlines() if "[PM2][ERROR]" in line]
-    if rc != 0 or errors:
-        detail = errors[0].split("[PM2][ERROR]", 1)[1].strip() if errors else _first_line(err) or "exit code %s" % rc
-        raise OpsError("pm2 %s of %s failed: %s." % (ACTIONS[action], ", ".join(acted[0]["names"]), detail.rstrip(".")))
+    if action == "reloaded":
+        # `pm2 reload` takes one app (it ignores further arguments); by name, a cluster app is
+        # reloaded instance by instance.
+        commands = [["reload", name] for name in acted[0]["names"]]
+    else:
+        commands = [[ACTIONS[action]] + [str(pm_id) for pm_id in ids]]
+    for command in commands:
+        rc, out, err = pm2.run(*command)
+        errors = [line for line in strip_ansi((out or "") + "\n" + (err or "")).splitlines() if "[PM2][ERROR]" in line]
+        if rc != 0 or errors:
+            detail = errors[0].split("[PM2][ERROR]", 1)[1].strip() if errors else _first_line(err) or "exit code %s" % rc
+            raise OpsError("pm2 %s of %s failed: %s." % (ACTIONS[action], ", ".join(acted[0]["names"]), detail.rstrip(".")))
     after = [normalize(entry, now) for entry in pm2.jlist()[0]]
     if action != "stopped" and wait_online:
         deadline = clock() + wait_online

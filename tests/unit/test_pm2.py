@@ -624,3 +624,15 @@ def test_module_utils_import_no_ansible():
     collections = COLLECTIONS
     out = subprocess.run([sys.executable, "-c", code % collections], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_reload_runs_once_per_app_because_pm2_reload_takes_one_argument(daemon, pm2_exe):
+    runner = Replay()
+    pm2.pm2_action(runner, "reloaded", ["all"], pm2_path=pm2_exe, pm2_home=daemon)
+    assert [argv[1:] for argv, env in runner.calls][1:-1] == [["reload", "cluster-worker"], ["reload", "crashy"], ["reload", "idle"], ["reload", "web"]]
+
+
+def test_restart_runs_once_with_every_id(daemon, pm2_exe):
+    runner = Replay()
+    pm2.pm2_action(runner, "restarted", ["web", "cluster-worker"], pm2_path=pm2_exe, pm2_home=daemon)
+    assert [argv[1:] for argv, env in runner.calls][1:-1] == [["restart", "0", "2", "3"]]
