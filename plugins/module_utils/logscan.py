@@ -142,9 +142,12 @@ class Window:
 
     def __init__(self, cutoff):
         self.cutoff = cutoff
-        self.low = time.strftime("%Y-%m-%d", time.gmtime(cutoff - 2 * 86400)).encode()
-        self.high = time.strftime("%Y-%m-%d", time.gmtime(cutoff + 2 * 86400)).encode()
-        self.cache = {}
+        # A date written in any zone is within a day of the same instant's UTC date, so a
+        # line dated after (before) the UTC date one day after (before) the cutoff is
+        # settled by comparing the date text alone.
+        self.low = time.strftime("%Y-%m-%d", time.gmtime(cutoff - 86400)).encode()
+        self.high = time.strftime("%Y-%m-%d", time.gmtime(cutoff + 86400)).encode()
+        self.hours = {}
 
     def verdict(self, chunk, start):
         """True (inside), False (older) or None (the line has no leading timestamp)."""
@@ -156,20 +159,21 @@ class Window:
             return True
         if date < self.low:
             return False
-        head = chunk[start:start + 48]
-        found = _STAMP.match(head)
+        found = _STAMP.match(chunk, start, start + 48)
         if not found:
             return None
-        key = found.group(0)
-        epoch = self.cache.get(key)
-        if epoch is None:
-            epoch = _epoch(found)
-            if epoch is None:
+        # Epoch of the hour, cached (zone offsets and DST changes fall on whole hours or at
+        # least stay put within one), plus minutes and seconds.
+        key = found.group(1, 2, 3, 4, 7)
+        hour = self.hours.get(key)
+        if hour is None:
+            hour = _hour_epoch(found)
+            if hour is None:
                 return None
-            if len(self.cache) > 4096:
-                self.cache.clear()
-            self.cache[key] = epoch
-        return epoch >= self.cutoff
+            if len(self.hours) > 4096:
+                self.hours.clear()
+            self.hours[key] = hour
+        return hour + int(found.group(5)) * 60 + int(found.group(6)) >= self.cutoff
 
     def before(self, chunk, start, inherited, lo=0):
         """Verdict of the nearest earlier timestamped line in chunk[lo:start] (stack-trace
@@ -186,19 +190,20 @@ class Window:
         return inherited
 
 
-def _epoch(found):
-    year, month, day, hour, minute, second = (int(found.group(i)) for i in range(1, 7))
+def _hour_epoch(found):
+    """Epoch of the start of the hour a _STAMP match names (local time without a zone)."""
+    year, month, day, hour = (int(found.group(i)) for i in range(1, 5))
     zone = found.group(7)
     try:
         if zone is None:
-            return time.mktime((year, month, day, hour, minute, second, 0, 0, -1))
+            return time.mktime((year, month, day, hour, 0, 0, 0, 0, -1))
         offset = 0
         if zone != b"Z":
             digits = zone[1:].replace(b":", b"")
             offset = int(digits[:2]) * 3600 + int(digits[2:]) * 60
             if zone[:1] == b"-":
                 offset = -offset
-        return calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0)) - offset
+        return calendar.timegm((year, month, day, hour, 0, 0, 0, 0, 0)) - offset
     except (ValueError, OverflowError):
         return None
 
