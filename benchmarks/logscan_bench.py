@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""Benchmark: log_scan's scanning core against `grep -c -i -E` on ~1 GiB of PM2-style logs.
+
+    .venv/bin/python benchmarks/logscan_bench.py [--size-mib 1024] [--runs 3]
+
+Generates PM2 error logs (PM2's `--time` prefix, stack traces, warnings, about one line
+in eight matching the default patterns) into benchmarks/data/ once and reuses them.
+Each measurement runs in its own process, timed by wall clock, with its peak RSS polled
+from /proc/PID/status (VmHWM); the best of --runs is kept for both sides (warm page cache for both).
+grep runs with LC_ALL=C (byte matching, its fastest mode, like the scanner's ASCII
+case folding). Both sides must count the same lines or the benchmark fails.
+Not a test: nothing here asserts a speed. Record the figures in benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+DATA = os.path.join(HERE, "data")
+MANIFEST = os.path.join(DATA, "manifest.json")
+APPS = ("milo-aggregator", "milo-api", "cls-worker-s0", "cls-worker-s1")
+BLOCK = 8 << 20
+
+MATCHING = (
+    "Error: connect ECONNREFUSED 127.0.0.1:5432",
+    "TypeError: Cannot read properties of undefined (reading 'id')",
+    "[ERROR] upstream request failed status=502 path=/api/v1/orders",
+    "UnhandledPromiseRejectionWarning: Error: socket hang up",
+    "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
+    "uncaughtException: RangeError: Maximum call stack size exceeded",
+    "request to https://api.example.org/v2/quotes failed, reason: ETIMEDOUT",
+)
+OTHER = (
+    "    at Object.<anonymous> (/srv/milo/dist/index.js:42:17)",
+    "    at processTicksAndRejections (node:internal/process/task_queues:95:5)",
+    "    at async Promise.all (index 3)",
+    "(node:1234) Warning: Possible EventEmitter memory leak detected. 11 listeners added",
+    "[WARN] slow query took 1532ms on table orders",
+    "retrying job 8823 in 5000ms (attempt 2/5)",
+    "(node:1234) [DEP0005] DeprecationWarning: Buffer() is deprecated due to security and usability issues.",
+    "GET /api/v1/items?page=3 took 812ms",
+)
+
+
+def generate(size_mib):
+    """Write the logs unless a manifest for this size exists; return the manifest."""
+    if os.path.exists(MANIFEST):
+        with open(MANIFEST) as handle:
+            manifest = json.load(handle)
+        if manifest["size_mib"] == size_mib and all(os.path.exists(p) for p in manifest["files"]):
+            return manifest
+    os.makedirs(DATA, exist_ok=True)
+    rng = random.Random(20261127)
+    per_file = size_mib * (1 << 20) // len(APPS)
+    end = int(time.time())
+    start = end - 6 * 86400  # everything inside a 7-day window that ends at `end`
+    files = []
+    for app in APPS:
+        path = os.path.join(DATA, "%s-error.log" % app)
+        files.append(path)
+        written = 0
+        epoch = start
+        with open(path, "w", encoding="utf-8") as handle:
+            while written < per_file:
+                lines = []
+                size = 0
+                while size < BLOCK:
+                    epoch += rng.random() * 0.2
+                    prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(min(epoch, end)))
+                    text = rng.choice(MATCHING) if rng.random() < 0.125 else rng.choice(OTHER)
+                    line = "%s: %s\n" % (prefix, text)
+                    lines.append(line)
+                    size += len(line)
+                chunk = "".join(lines)
+                handle.write(chunk)
+                written += len(chunk)
+        os.utime(path, (end, end))
+    manifest = {"size_mib": size_mib, "files": files, "end": end}
+    with open(MANIFEST, "w") as handle:
+        json.dump(manifest, handle)
+    return manifest
+
+
+def _peak_kib(pid):
+    """VmHWM of a running process: its peak RSS since exec (0 once it has exited).
+
+    Read from /proc because ru_maxrss of a child also counts the memory of the process
+    it was forked from, which would charge this script's own size to grep and the scanner.
+    """
+    try:
+        with open("/proc/%d/status" % pid) as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def measure(argv, env=None):
+    """Run argv; return (seconds, peak RSS in KiB, stdout).
+
+    The peak is polled every 2 ms; it only grows, so the last reading before exit is the
+    peak unless the process grew in its last 2 ms.
+    """
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, env=env)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _peak_kib(proc.pid))
+        time.sleep(0.002)
+    elapsed = time.perf_counter() - started
+    out = proc.stdout.read()
+    if proc.returncode not in (0, 1):  # grep exits 1 when a file has no match
+        raise SystemExit("%s failed with %s" % (argv[0], proc.returncode))
+    return elapsed, peak, out.decode()
+
+
+def scan_only(files, window_end):
+    """The measured child: the scanning core on files, result summary as JSON on stdout."""
+    sys.path.insert(0, os.path.join(ROOT, ".ansible", "collections"))
+    from ansible_collections.twzrd.ops.plugins.module_utils import logscan
+
+    if window_end:
+        result = logscan.scan(files, now=window_end)
+    else:
+        result = logscan.scan(files, window_seconds=0)
+    print(json.dumps({"total": result["total"], "lines_read": sum(f["lines_read"] for f in result["files"])}))
+
+
+def best(runs, argv, env=None):
+    results = [measure(argv, env) for _ in range(runs)]
+    return min(results, key=lambda r: r[0])
+
+
+def machine():
+    model = "unknown"
+    with open("/proc/cpuinfo") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    grep_version = subprocess.run(["grep", "--version"], capture_output=True, text=True, check=False).stdout.splitlines()[0]
+    return "nproc %d, CPU %s, Python %s, %s, %s" % (
+        os.cpu_count(), model, platform.python_version(), grep_version, platform.platform()
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--scan-only", nargs="*", help=argparse.SUPPRESS)
+    parser.add_argument("--window-end", type=float, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.scan_only is not None:
+        scan_only(args.scan_only, args.window_end)
+        return
+
+    manifest = generate(args.size_mib)
+    files = manifest["files"]
+    total_bytes = sum(os.path.getsize(p) for p in files)
+    sys.path.insert(0, os.path.join(ROOT, ".ansible", "collections"))
+    from ansible_collections.twzrd.ops.plugins.module_utils.logscan import DEFAULT_PATTERNS
+
+    pattern = "|".join(DEFAULT_PATTERNS)
+    grep_env = dict(os.environ, LC_ALL="C")
+    g_time, g_rss, g_out = best(args.runs, ["grep", "-c", "-i", "-E", pattern] + files, grep_env)
+    grep_total = sum(int(line.rsplit(":", 1)[1]) for line in g_out.split())
+    me = [sys.executable, os.path.abspath(__file__), "--scan-only"] + files
+    s_time, s_rss, s_out = best(args.runs, me)
+    scan_total = json.loads(s_out)["total"]
+    w_time, w_rss, w_out = best(args.runs, me + ["--window-end", str(manifest["end"])])
+    window_total = json.loads(w_out)["total"]
+    if not grep_total == scan_total == window_total:
+        raise SystemExit("counts differ: grep %d, scan %d, scan with window %d" % (grep_total, scan_total, window_total))
+
+    mib = total_bytes / float(1 << 20)
+    print("machine: %s" % machine())
+    print("data: %d files, %.0f MiB, %d matching lines, patterns %s" % (len(files), mib, grep_total, pattern))
+    print("grep -c -i -E (LC_ALL=C): %.2f s, %.0f MiB/s, peak RSS %.1f MiB" % (g_time, mib / g_time, g_rss / 1024.0))
+    print("log_scan core, no window: %.2f s, %.0f MiB/s, peak RSS %.1f MiB" % (s_time, mib / s_time, s_rss / 1024.0))
+    print("log_scan core, 7-day window: %.2f s, %.0f MiB/s, peak RSS %.1f MiB" % (w_time, mib / w_time, w_rss / 1024.0))
+    print("throughput ratio log_scan/grep: %.2f (no window), %.2f (7-day window); target >= 0.5" % (g_time / s_time, g_time / w_time))
+
+
+if __name__ == "__main__":
+    main()
