@@ -23,7 +23,7 @@ description:
   - When no swap is in use there is nothing to do and nothing is run.
   - Swap is not namespaced. Inside a container this module reads and acts on the host's swap.
 author:
-  - twzrd.ops contributors
+  - twzrd.ops contributors (@twzrd)
 options:
   safety_margin_mb:
     description:
@@ -46,9 +46,11 @@ options:
     default: false
 attributes:
   check_mode:
+    description: Check mode runs nothing and predicts the change.
     support: full
     details: In check mode nothing is run. RV(decision) says what would happen (V(cycled) when a cycle would run).
   diff_mode:
+    description: No diff is returned; RV(before) and RV(after) hold the figures.
     support: none
 notes:
   - Needs root (C(swapoff) and C(swapon) need CAP_SYS_ADMIN). Use O(ignore:become=true).
@@ -82,7 +84,9 @@ message:
   description: One sentence for the operator that explains RV(decision).
   returned: always
   type: str
-  sample: "Refused to cycle swap: MemAvailable (1.2 GiB) does not exceed swap in use (1.5 GiB) by the safety margin (512 MiB); swapoff would call the OOM killer."
+  sample: >-
+    Refused to cycle swap: MemAvailable (1.2 GiB) does not exceed swap in use (1.5 GiB) by the safety margin (512 MiB);
+    swapoff would call the OOM killer.
 before:
   description: Memory and swap figures, in bytes, read before any action.
   returned: always
