@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Benchmark: log_scan's scanning core against `grep -c -i -E` on ~1 GiB of PM2-style logs.
 
     .venv/bin/python benchmarks/logscan_bench.py [--size-mib 1024] [--runs 3]
@@ -138,7 +137,7 @@ def scan_only(files, window_end):
 
 
 def best(runs, argv, env=None):
-    results = [measure(argv, env) for _ in range(runs)]
+    results = [measure(argv, env) for _run in range(runs)]
     return min(results, key=lambda r: r[0])
 
 
@@ -156,7 +155,7 @@ def machine():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scan-only", nargs="*", help=argparse.SUPPRESS)

@@ -179,7 +179,7 @@ class Window:
         """Verdict of the nearest earlier timestamped line in chunk[lo:start] (stack-trace
         lines and other continuations belong to the entry above them), else inherited."""
         pos = start - 1
-        for _ in range(BACKTRACK_LINES):
+        for _step in range(BACKTRACK_LINES):
             if pos <= lo:
                 break
             line_start = chunk.rfind(b"\n", lo, pos) + 1 or lo

@@ -78,13 +78,15 @@ def fetch(url, method="GET", headers=None, body=None, timeout=5, validate_certs=
                 url, data=data, headers=headers or {}, method=method, timeout=timeout, validate_certs=validate_certs
             )
         else:
+            # No Ansible on this host (the on-host command): the standard library's opener.
             request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
-            context = None
-            if url.lower().startswith("https:") and not validate_certs:
+            handlers = []
+            if not validate_certs:
                 context = ssl.create_default_context()
                 context.check_hostname = False
                 context.verify_mode = ssl.CERT_NONE
-            response = urllib.request.urlopen(request, timeout=timeout, context=context)
+                handlers.append(urllib.request.HTTPSHandler(context=context))
+            response = urllib.request.build_opener(*handlers).open(request, timeout=timeout)
     except urllib.error.HTTPError as err:
         # Any status urllib considers an error still is an answer: keep code and body.
         try:
@@ -214,7 +216,7 @@ def _validate(url, method, timeout, expected_status, retries, delay, expect_keys
 def _attempt(url, method, headers, body, timeout, codes, expect_json, expect_keys, validate_certs, clock):
     """One request judged: a result dict in the DESIGN.md probe shape (attempts filled later)."""
     shown = safe_url(url)
-    result = {"healthy": False, "url": shown, "status": None, "latency_ms": None, "json": None, "body_excerpt": "", "reason": None}
+    result = {"healthy": False, "url": shown, "status": None, "latency_ms": 0, "json": None, "body_excerpt": "", "reason": None}
     started = clock()
     try:
         status, payload, truncated = fetch(url, method, headers, body, timeout, validate_certs)
@@ -223,7 +225,8 @@ def _attempt(url, method, headers, body, timeout, codes, expect_json, expect_key
         result["latency_ms"] = int(round((clock() - started) * 1000))
         result.update(reason=failure.reason, message=failure.message)
         return result
-    result["latency_ms"] = int(round((clock() - started) * 1000))
+    latency_ms = int(round((clock() - started) * 1000))
+    result["latency_ms"] = latency_ms
     result["status"] = status
     text = payload.decode("utf-8", "replace")
     result["body_excerpt"] = text[:EXCERPT_LIMIT]
@@ -246,7 +249,7 @@ def _attempt(url, method, headers, body, timeout, codes, expect_json, expect_key
         if problem:
             result.update(reason="key mismatch", message=problem)
             return result
-    result.update(healthy=True, message="%s answered HTTP %d in %d ms." % (shown, status, result["latency_ms"]))
+    result.update(healthy=True, message="%s answered HTTP %d in %d ms." % (shown, status, latency_ms))
     return result
 
 

@@ -12,7 +12,7 @@ module: health_probe
 short_description: Probe a service's HTTP health endpoint from the target host
 version_added: 1.0.0
 author:
-  - twzrd.ops contributors
+  - twzrd.ops contributors (@twzrd)
 description:
   - The runbook's C(curl -s http://localhost:8080/health | jq .), run on the target, so
     C(localhost) is the target itself.
@@ -191,7 +191,7 @@ def main():
             timeout=dict(type="float", default=5),
             status_code=dict(type="list", elements="int", default=[200]),
             expect_json=dict(type="bool", default=True),
-            expect_keys=dict(type="dict", default={}),
+            expect_keys=dict(type="dict", default={}, no_log=False),
             retries=dict(type="int", default=0),
             delay=dict(type="float", default=2),
             validate_certs=dict(type="bool", default=True),

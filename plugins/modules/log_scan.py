@@ -12,7 +12,7 @@ module: log_scan
 short_description: Count error lines in log files over the last days
 version_added: 1.0.0
 author:
-  - twzrd.ops contributors
+  - twzrd.ops contributors (@twzrd)
 description:
   - The runbook's "error log scan (last 7 days)" and C(pm2 logs --lines 100 | grep ERROR), run on the target.
   - Scans files or glob patterns, by default every PM2 app's error log (rotated ones included),

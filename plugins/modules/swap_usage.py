@@ -12,7 +12,7 @@ module: swap_usage
 short_description: Report memory, swap and load of a host and whether they breach thresholds
 version_added: 1.0.0
 author:
-  - twzrd.ops contributors
+  - twzrd.ops contributors (@twzrd)
 description:
   - Reads swap, memory, load averages and the CPU count of the target with psutil, the
     runbook's C(free -h) and C(uptime).

@@ -12,7 +12,7 @@ import pytest
 def meminfo(key):
     with open("/proc/meminfo") as handle:
         for line in handle:
-            name, _, value = line.partition(":")
+            name, _sep, value = line.partition(":")
             if name == key:
                 return int(value.split()[0]) * 1024
     raise KeyError(key)

@@ -230,7 +230,7 @@ def test_endless_line_keeps_memory_flat(tmp_path):
     with open(path, "wb") as handle:
         handle.write(b"FATAL start of an endless line ")
         block = b"y" * (1 << 20)
-        for _ in range(24):
+        for _block in range(24):
             handle.write(block)
         handle.write(b"\nERROR after\n")
     tracemalloc.start()
@@ -372,7 +372,7 @@ def test_chunked_scan_agrees_with_line_by_line(tmp_path, monkeypatch, chunk, pat
     monkeypatch.setattr(logscan, "LONG_LINE", 1 << 20)
     rng = random.Random(chunk)
     words = ["ERROR", "error", "ErRoR", "warn", "fatal", "ok", "timeout 51", "Exception", "x" * 150, "unhandled", "", "é"]
-    lines = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 6))) for _ in range(400)]
+    lines = [" ".join(rng.choice(words) for _word in range(rng.randint(0, 6))) for _line in range(400)]
     data = ("\n".join(lines)).encode("utf-8")  # no final newline: the last line still counts
     path = write(tmp_path / "r.log", data)
     expected, line_count, matched = reference_count(data, patterns)

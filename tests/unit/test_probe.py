@@ -44,7 +44,7 @@ def test_healthy(srv, fetcher):
     assert result["json"] == {"status": "ok", "checks": {"db": "ok"}, "uptime": 12}
     assert result["attempts"] == 1
     assert isinstance(result["latency_ms"], int) and result["latency_ms"] >= 0
-    assert result["message"] == "%s answered HTTP 200 in %d ms." % (srv.url("/health"), result["latency_ms"])
+    assert result["message"] == "%s answered HTTP 200 in %s ms." % (srv.url("/health"), result["latency_ms"])
 
 
 def test_server_error_is_unexpected_status(srv, fetcher):

@@ -17,7 +17,7 @@ from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
 def meminfo(key):
     with open("/proc/meminfo") as handle:
         for line in handle:
-            name, _, value = line.partition(":")
+            name, _sep, value = line.partition(":")
             if name == key:
                 return int(value.split()[0]) * 1024
     raise KeyError(key)
