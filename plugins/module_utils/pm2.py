@@ -421,6 +421,10 @@ def _not_running(pm2_home, user):
     return OpsError("PM2 daemon is not running for %s: no live pm2.pid or rpc.sock; start it with `pm2 resurrect` as that user." % where)
 
 
+def _where(pm2_path):
+    return "at " + pm2_path if pm2_path else "on PATH or in the usual npm prefixes"
+
+
 def _empty_summary(crash_window, crash_threshold, expected):
     return {
         "total": 0,
@@ -477,9 +481,7 @@ def pm2_status(
     }
     if path is None:
         if expected:
-            raise OpsError(
-                "PM2 is not installed (no pm2 %s) but apps are expected: %s." % ("at " + pm2_path if pm2_path else "on PATH or in the usual npm prefixes", ", ".join(expected))
-            )
+            raise OpsError("PM2 is not installed (no pm2 %s) but apps are expected: %s." % (_where(pm2_path), ", ".join(expected)))
         return result
     _check_home(pm2_home, user)
     pm2 = _Pm2(runner, path, pm2_home, user)
@@ -569,7 +571,7 @@ def pm2_action(
     pm2_home = pm2_home or default_pm2_home(user)
     path = find_pm2(pm2_path, homes)
     if path is None:
-        raise OpsError("PM2 is not installed (no pm2 %s), so apps cannot be %s." % ("at " + pm2_path if pm2_path else "on PATH or in the usual npm prefixes", action))
+        raise OpsError("PM2 is not installed (no pm2 %s), so apps cannot be %s." % (_where(pm2_path), action))
     _check_home(pm2_home, user)
     if not daemon_running(pm2_home):
         raise _not_running(pm2_home, user)

@@ -12,7 +12,7 @@ module: pm2_process
 short_description: Restart, reload, stop or start PM2 apps as their PM2 user
 version_added: 1.0.0
 author:
-  - twzrd.ops contributors
+  - twzrd.ops maintainers (@twzrd)
 description:
   - Runs C(pm2 restart), C(pm2 reload), C(pm2 stop) or C(pm2 start) on apps that already exist
     in a PM2 daemon, as the user that owns it, and returns the apps' state afterwards.
@@ -64,7 +64,7 @@ options:
     default: 0
 attributes:
   check_mode:
-    description: In check mode nothing is run; RV(changed) and RV(actions) say what would be done.
+    description: In check mode nothing is run; C(changed) and RV(actions) say what would be done.
     support: full
   diff_mode:
     description: No diff is returned.

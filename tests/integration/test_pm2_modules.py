@@ -124,7 +124,7 @@ def test_pm2_restart_reload_stop_are_not_crashes_but_a_kill_is(run_module, pm2_h
 
 
 def test_canary_secret_appears_nowhere_in_module_output(run_module, pm2_home, web, pm2_bin):
-    assert CANARY in subprocess.run(["cat", "/proc/%d/environ" % health(web)["pid"]], capture_output=True, text=True).stdout
+    assert CANARY in subprocess.run(["cat", "/proc/%d/environ" % health(web)["pid"]], capture_output=True, text=True, check=True).stdout
     status = run_module("twzrd.ops.pm2_status", {"pm2_home": pm2_home, "executable": pm2_bin})
     assert "CANARY_SECRET" in status["processes"][0]["env_names"]
     action = run_module("twzrd.ops.pm2_process", {"pm2_home": pm2_home, "executable": pm2_bin, "name": "web", "state": "restarted", "wait": 15})
@@ -341,7 +341,7 @@ def nobody_pm2(pm2_bin):
     def as_nobody(*args, **env):
         argv = ["runuser", "-u", "nobody", "--", "env", "PM2_HOME=%s" % home, "HOME=%s" % home]
         argv += ["%s=%s" % item for item in env.items()] + [pm2_bin] + list(args)
-        return subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd="/")
+        return subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd="/", check=False)
 
     port = free_port()
     started = as_nobody("start", os.path.join(APPS, "healthy.js"), "--name", "web", "-s", PORT=str(port))
