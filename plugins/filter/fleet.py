@@ -20,6 +20,8 @@ from ansible_collections.twzrd.ops.plugins.module_utils.common import LEVELS
 HOST_STATES = ("ok", "warning", "critical", "unknown", "unreachable")
 # Verdicts that make a scheduled run fail (twzrd_ops_fail_on_critical).
 FAILING = ("critical", "unknown", "unreachable")
+# Table cells keep the top finding to this many characters; the reports' findings list has it whole.
+TOP_FINDING_WIDTH = 120
 
 
 def _get(data, *path):
@@ -44,6 +46,12 @@ def _fmt(value, pattern, suffix=""):
         return (pattern % value) + suffix
     except (TypeError, ValueError):
         return str(value)
+
+
+def _shorten(text, limit=TOP_FINDING_WIDTH):
+    """One line of at most limit characters (connection errors can run to a paragraph)."""
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
 def _health_cell(health):
@@ -115,7 +123,7 @@ def host_row(host, result):
         "crashes": _fmt(row["crashes"], "%d"),
         "health": _health_cell(health) if isinstance(health, dict) else "-",
         "latency": _fmt(row["health_latency_ms"], "%.0f", " ms"),
-        "top_finding": row["top_finding"] or "-",
+        "top_finding": _shorten(row["top_finding"]) or "-",
     }
     return row
 

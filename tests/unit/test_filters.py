@@ -254,6 +254,13 @@ def test_fleet_rows_lists_unreachable_and_failed_hosts_and_skips_untargeted_ones
     assert "No route to host" in web2["top_finding"] and web2["display"]["pm2"] == "-"
 
 
+def test_fleet_row_keeps_a_long_error_whole_but_shortens_its_table_cell():
+    error = "Failed to create temporary directory. " * 10
+    row = fleet.host_row("ghost", {"state": "unreachable", "error": error})
+    assert row["error"] == error
+    assert len(row["display"]["top_finding"]) == 120 and row["display"]["top_finding"].endswith("...")
+
+
 def test_fleet_row_shows_unreadable_pm2_as_error():
     result = _checked(pm2={"failed": True, "msg": "PM2 daemon is not running."})
     row = fleet.host_row("web1", result)
