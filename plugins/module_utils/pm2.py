@@ -33,7 +33,6 @@ import time
 
 from .common import OpsError, now_epoch
 
-STATUSES = ("online", "stopping", "stopped", "launching", "errored", "waiting restart", "one-launch-status")
 ACTIONS = {"restarted": "restart", "reloaded": "reload", "stopped": "stop", "started": "start"}
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -87,22 +86,31 @@ def find_pm2(explicit=None, homes=None):
     """Return the path of the pm2 executable, or None when PM2 is not installed.
 
     explicit: a path (used as is, no search when it is missing) or a command name
-    (looked up on PATH). Otherwise PATH, then the usual npm global prefixes, then nvm
-    installs, under each of homes (default: the current user's home).
+    (looked up on PATH). Otherwise PATH, then the usual npm global prefixes, then
+    ~/.npm-global, ~/.local and nvm installs under the current user's home. homes (the
+    homes of the PM2 user when it is another user) are searched first: that user's own
+    install is the one matching its daemon.
     """
     if explicit:
         if os.sep in explicit:
             return explicit if _is_executable(explicit) else None
         return _which(explicit)
-    found = _which("pm2")
-    if found:
-        return found
-    candidates = ["/usr/local/bin/pm2", "/usr/bin/pm2", "/usr/lib/node_modules/pm2/bin/pm2", "/usr/local/lib/node_modules/pm2/bin/pm2"]
-    for home in homes or [os.path.expanduser("~")]:
-        candidates += [os.path.join(home, ".npm-global", "bin", "pm2"), os.path.join(home, ".local", "bin", "pm2")]
-        # newest nvm-installed Node first
-        candidates += sorted(glob.glob(os.path.join(home, ".nvm", "versions", "node", "*", "bin", "pm2")), key=_version_key, reverse=True)
-    for path in candidates:
+    for home in homes or []:
+        found = _first_executable(_home_candidates(home))
+        if found:
+            return found
+    system = ["/usr/local/bin/pm2", "/usr/bin/pm2", "/usr/lib/node_modules/pm2/bin/pm2", "/usr/local/lib/node_modules/pm2/bin/pm2"]
+    return _which("pm2") or _first_executable(system + _home_candidates(os.path.expanduser("~")))
+
+
+def _home_candidates(home):
+    candidates = [os.path.join(home, ".npm-global", "bin", "pm2"), os.path.join(home, ".local", "bin", "pm2")]
+    # newest nvm-installed Node first
+    return candidates + sorted(glob.glob(os.path.join(home, ".nvm", "versions", "node", "*", "bin", "pm2")), key=_version_key, reverse=True)
+
+
+def _first_executable(paths):
+    for path in paths:
         if _is_executable(path):
             return path
     return None
@@ -609,7 +617,8 @@ def pm2_action(
         if rc != 0 or errors:
             detail = errors[0].split("[PM2][ERROR]", 1)[1].strip() if errors else _first_line(err) or "exit code %s" % rc
             raise OpsError("pm2 %s of %s failed: %s." % (ACTIONS[action], ", ".join(acted[0]["names"]), detail.rstrip(".")))
-    after = [normalize(entry, now) for entry in pm2.jlist()[0]]
+    # the real clock from here on: uptimes are compared with the wait
+    after = [normalize(entry) for entry in pm2.jlist()[0]]
     if action != "stopped" and wait_online:
         deadline = clock() + wait_online
         while True:
@@ -618,7 +627,7 @@ def pm2_action(
             if not pending or clock() >= deadline:
                 break
             sleep(0.5)
-            after = [normalize(entry, now) for entry in pm2.jlist()[0]]
+            after = [normalize(entry) for entry in pm2.jlist()[0]]
         result["not_online"] = sorted(set(proc["name"] for proc in pending))
     result["processes"] = after
     return result

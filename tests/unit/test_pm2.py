@@ -638,3 +638,32 @@ def test_restart_runs_once_with_every_id(daemon, pm2_exe):
     runner = Replay()
     pm2.pm2_action(runner, "restarted", ["web", "cluster-worker"], pm2_path=pm2_exe, pm2_home=daemon)
     assert [argv[1:] for argv, env in runner.calls][1:-1] == [["restart", "0", "2", "3"]]
+
+
+def test_the_pm2_users_own_install_is_preferred_to_the_one_on_path(tmp_path, monkeypatch):
+    on_path = _executable(tmp_path / "bin" / "pm2")
+    monkeypatch.setenv("PATH", os.path.dirname(on_path))
+    users = _executable(tmp_path / "home" / ".npm-global" / "bin" / "pm2")
+    assert pm2.find_pm2(homes=[str(tmp_path / "home")]) == users
+    assert pm2.find_pm2() == on_path
+
+
+def test_wait_lists_apps_still_not_online_when_time_is_up(daemon, pm2_exe):
+    clock = {"now": 0.0}
+
+    def sleep(seconds):
+        clock["now"] += seconds
+
+    runner = Replay()  # crashy stays errored in every read
+    result = pm2.pm2_action(
+        runner, "started", ["crashy"], pm2_path=pm2_exe, pm2_home=daemon, wait_online=5, sleep=sleep, clock=lambda: clock["now"]
+    )
+    assert result["changed"] is True and result["not_online"] == ["crashy"]
+    assert clock["now"] == 5.0
+    assert [argv[1:] for argv, env in runner.calls].count(["jlist"]) == 12  # before, after, then every half second
+
+
+def test_wait_ends_at_once_when_everything_is_online(daemon, pm2_exe):
+    runner = Replay()
+    result = pm2.pm2_action(runner, "restarted", ["web"], pm2_path=pm2_exe, pm2_home=daemon, wait_online=30, sleep=pytest.fail)
+    assert result["not_online"] == []
