@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import socket
 import statistics
@@ -128,7 +127,7 @@ def main():
         conf = {"state_file": os.path.join(work, "state.json"), "log_file": os.path.join(work, "alerts.log"),
                 "textfile_path": os.path.join(work, "twzrd_ops.prom")}
         runs, jlists = [], []
-        for _ in range(args.runs):
+        for _run in range(args.runs):
             layout = "controller" if args.with_ansible else "host"
             out = subprocess.run([sys.executable, "-c", CHILD, COLLECTIONS, json.dumps(cfg), json.dumps(conf), layout],
                                  capture_output=True, text=True, check=True, timeout=300)
@@ -138,7 +137,7 @@ def main():
             cpu, rss = out.stdout.split()
             jlists.append({"cpu": float(cpu), "maxrss_kib": int(rss)})
     finally:
-        subprocess.run([PM2, "kill"], env=dict(os.environ, PM2_HOME=home), capture_output=True, timeout=120)
+        subprocess.run([PM2, "kill"], env=dict(os.environ, PM2_HOME=home), capture_output=True, timeout=120, check=False)
         shutil.rmtree(work, ignore_errors=True)
 
     result = {

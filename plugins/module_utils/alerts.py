@@ -663,7 +663,9 @@ def process(alerts_cfg, snapshot, findings, cfg, now=None):
 
         outbox = list(state["outbox"])
         if conf["webhook_url_file"]:
-            outbox.extend("%s %s %s %s: %s" % (host, _EVENT_WORD[e["type"]], e["level"], e["key"], e["message"]) for e in events)
+            outbox.extend(
+                "%s %s %s %s: %s" % (host, _EVENT_WORD[e["type"]], e["level"], e["key"], _one_line(e["message"])) for e in events
+            )
             if len(outbox) > OUTBOX_LIMIT:
                 dropped = len(outbox) - OUTBOX_LIMIT + 1
                 outbox = ["%s: %d older undelivered alert messages were dropped." % (host, dropped)] + outbox[dropped:]

@@ -22,7 +22,7 @@ description:
     C(twzrd.ops.twzrd_ops) role), so the answer is the one the cron job gives. O(checks) and
     O(alerts) override single settings. Without the file the built-in defaults apply.
 author:
-  - twzrd.ops contributors
+  - twzrd.ops contributors (@twzrd)
 options:
   config_file:
     description:
@@ -48,9 +48,11 @@ options:
     default: {}
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: The module never changes the host, so check mode returns the same answer.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 notes:
   - Reading the state file and asking PM2 of another user usually need root; use O(ignore:become=true).

@@ -301,7 +301,7 @@ def test_textfile_has_help_type_and_escaped_labels(conf, tmp_path):
     assert "twzrd_ops_last_run_success 1\n" in text
     names = re.findall(r"^# TYPE (\S+) (gauge|counter)$", text, re.M)
     helps = re.findall(r"^# HELP (\S+) ", text, re.M)
-    assert [n for n, _ in names] == helps and len(helps) == 9
+    assert [name for name, _kind in names] == helps and len(helps) == 9
 
 
 def test_missing_textfile_directory_is_an_error_not_a_crash(conf, tmp_path):
