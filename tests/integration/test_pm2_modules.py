@@ -98,6 +98,12 @@ def test_healthy_app_is_reported_online(run_module, pm2_home, web, pm2_bin):
     assert summary["crashes"] == {"web": 0} and summary["crash_loop"] is False
 
 
+def test_status_reads_in_check_mode(run_module, pm2_home, web, pm2_bin):
+    result = run_module("twzrd.ops.pm2_status", {"pm2_home": pm2_home, "executable": pm2_bin}, check=True)
+    assert result["_rc"] == 0 and result["changed"] is False
+    assert [(proc["name"], proc["status"]) for proc in result["processes"]] == [("web", "online")]
+
+
 def test_crash_at_start_app_is_a_crash_loop(run_module, pm2_home, start_app, jlist, pm2_bin):
     start_app("crashy", "crash.js")
     eventually(lambda: status_of(jlist(), "crashy") == ["errored"], what="PM2 giving up on crashy")
