@@ -392,8 +392,8 @@ class _Pm2(object):
     def run(self, *args):
         argv = [self.path] + list(args)
         if self.as_other_user:
-            # runuser keeps the environment, so PM2_HOME reaches pm2; nothing root-owned is
-            # created in the user's PM2_HOME.
+            # pm2 runs as the user, so nothing root-owned lands in its PM2_HOME; runuser resets
+            # HOME, so PM2_HOME and HOME are set on the command line.
             argv = ["runuser", "-u", self.user, "--", "env", "PM2_HOME=%s" % self.pm2_home, "HOME=%s" % _home_of(self.user)] + argv
         return self.runner(argv, env={"PM2_HOME": self.pm2_home})
 
