@@ -12,14 +12,21 @@ like the services an operator meets:
   /flaky?fail=N  503 for the first N requests on that URL, then healthy
   /auth          200 only with the header "Authorization: Bearer <HealthServers.TOKEN>", else 401
 
-closed_port() gives a loopback port nothing listens on. Every request is recorded in
+HealthServers(tls=True) serves the same paths over HTTPS with a self-signed certificate
+made by the openssl command for the occasion. closed_port() gives a loopback port nothing
+listens on. Every request is recorded in
 `requests` (path, method, headers) so tests can check what the probe sent.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import socket
+import ssl
+import subprocess
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -99,17 +106,30 @@ class HealthServers:
 
     TOKEN = "canary-token-6f1d2c9b"
 
-    def __init__(self):
+    def __init__(self, tls=False):
         self.requests = []
         self.hits = {}
         self.lock = threading.Lock()
         self.httpd = _Server(("127.0.0.1", 0), _Handler)
         self.httpd.owner = self
         self.port = self.httpd.server_address[1]
+        self.scheme = "https" if tls else "http"
+        self.certdir = None
+        if tls:
+            self.certdir = tempfile.mkdtemp(prefix="twzrd-tls-")
+            cert, key = os.path.join(self.certdir, "cert.pem"), os.path.join(self.certdir, "key.pem")
+            subprocess.run(
+                ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                 "-keyout", key, "-out", cert],
+                check=True, capture_output=True, timeout=60,
+            )
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(cert, key)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
+        return "%s://127.0.0.1:%d%s" % (self.scheme, self.port, path)
 
     def __enter__(self):
         self.thread.start()
@@ -118,6 +138,8 @@ class HealthServers:
     def __exit__(self, *exc):
         self.httpd.shutdown()
         self.httpd.server_close()
+        if self.certdir:
+            shutil.rmtree(self.certdir)
 
 
 def closed_port():

@@ -87,3 +87,12 @@ def test_bad_arguments_fail_with_a_sentence(run_module, args, message):
     result = run_module("twzrd.ops.health_probe", args)
     assert result.get("failed") is True
     assert result["msg"] == message
+
+
+def test_validate_certs_toggle(run_module):
+    with HealthServers(tls=True) as tls:
+        strict = run_module("twzrd.ops.health_probe", {"url": tls.url("/health")})
+        relaxed = run_module("twzrd.ops.health_probe", {"url": tls.url("/health"), "validate_certs": False})
+    assert strict.get("failed") is True and strict["reason"] == "unreachable"
+    assert "TLS verification" in strict["msg"]
+    assert relaxed["_rc"] == 0 and relaxed["healthy"] is True

@@ -116,6 +116,16 @@ def test_body_is_bounded(srv):
     assert unchecked["healthy"] is True and unchecked["json"] is None
 
 
+def test_tls_verification_can_be_turned_off(fetcher):
+    with HealthServers(tls=True) as tls:
+        strict = probe.probe(tls.url("/health"), sleep=no_sleep)
+        relaxed = probe.probe(tls.url("/health"), validate_certs=False)
+    assert (strict["healthy"], strict["reason"]) == (False, "unreachable")
+    assert strict["message"].startswith("%s failed TLS verification (" % tls.url("/health"))
+    assert "certificate" in strict["message"].lower()
+    assert relaxed["healthy"] is True and relaxed["json"]["status"] == "ok"
+
+
 def test_retries_until_healthy_without_real_sleeping(srv):
     slept = []
     url = srv.url("/flaky?fail=2&case=retry-ok")
