@@ -12,7 +12,7 @@ module: pm2_process
 short_description: Restart, reload, stop or start PM2 apps as their PM2 user
 version_added: 1.0.0
 author:
-  - twzrd.ops maintainers (@twzrd)
+  - twzrd.ops contributors (@twzrd)
 description:
   - Runs C(pm2 restart), C(pm2 reload), C(pm2 stop) or C(pm2 start) on apps that already exist
     in a PM2 daemon, as the user that owns it, and returns the apps' state afterwards.

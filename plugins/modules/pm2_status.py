@@ -12,7 +12,7 @@ module: pm2_status
 short_description: Report what PM2 runs, which expected apps are missing and whether an app is crash-looping
 version_added: 1.0.0
 author:
-  - twzrd.ops maintainers (@twzrd)
+  - twzrd.ops contributors (@twzrd)
 description:
   - Reads the process list of a PM2 daemon with C(pm2 jlist) (never the text table) and returns
     one entry per process with its status, restarts, uptime, memory, CPU and log paths.
