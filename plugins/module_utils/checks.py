@@ -160,7 +160,8 @@ def collect(cfg, runner=None, kind="health", now=None):
             pm2_home=cfg["pm2_home"] or None,
             user=cfg["pm2_user"] or None,
             expected=cfg["expected_apps"],
-            crash_window=cfg["crash_window"],
+            # The status dashboard runs often and never reads the daemon log.
+            crash_window=0 if kind == "status" else cfg["crash_window"],
             crash_threshold=cfg["crash_threshold"],
             now=now,
         )
