@@ -428,3 +428,61 @@ def test_filter_plugins_are_all_documented():
         names.update(module.FilterModule().filters())
     missing = sorted(n for n in names if not os.path.exists(os.path.join(here, n + ".yml")))
     assert missing == []
+
+
+# ---------------------------------------------------------------- report templates
+
+
+def _render(name, **context):
+    import jinja2
+
+    templates = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "playbooks", "templates")
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), trim_blocks=True, undefined=jinja2.StrictUndefined)
+    env.filters["twzrd.ops.md_cell"] = fleet.md_cell
+    env.filters["twzrd.ops.text_table"] = fleet.text_table
+    return env.get_template(name).render(**context)
+
+
+def _fleet_context():
+    hostvars = FakeHostvars(
+        web1={"__twzrd_ops_health": dict(_checked(), report={"path": "/var/lib/twzrd-ops/reports/x.txt", "written": True})},
+        web2={"__twzrd_ops_health": {"state": "unreachable", "error": "ssh: connect | refused"}},
+    )
+    rows = fleet.fleet_rows(hostvars, ["web1", "web2"])
+    doc = fleet.fleet_document(rows, date="2026-11-30", generated="2026-11-30T00:00:00Z")
+    return {"__twzrd_ops_rows": rows, "__twzrd_ops_fleet_report": doc, "__twzrd_ops_fleet_base": "reports/weekly-health-2026-11-30"}
+
+
+def test_fleet_markdown_lists_every_host_with_escaped_cells():
+    text = _render("weekly-health.md.j2", **_fleet_context())
+    assert "**Fleet verdict: UNREACHABLE** (0 critical, 0 warning, 1 ok, 1 unreachable, 0 not checked)" in text
+    assert "| web1 | OK | no swap | 0.25 | 1/1 | - | ok 3 ms | - |" in text
+    assert "| web2 | UNREACHABLE | - | - | - | - | - | ssh: connect \\| refused |" in text
+    assert "- per-host report: `/var/lib/twzrd-ops/reports/x.txt`" in text
+
+
+def test_fleet_summary_fits_one_screen():
+    text = _render("weekly-health-summary.j2", ansible_check_mode=False, **_fleet_context())
+    lines = text.strip().splitlines()
+    assert lines[0] == "Weekly health 2026-11-30: UNREACHABLE (0 critical, 0 warning, 1 ok, 1 unreachable, 0 not checked)"
+    assert lines[1].split() == ["HOST", "VERDICT", "SWAP", "LOAD/CORE", "PM2", "CRASHES", "HEALTH", "TOP", "FINDING"]
+    assert lines[-1] == "Fleet report: reports/weekly-health-2026-11-30.md (and .json)"
+    assert len(lines) <= 24 and max(len(line) for line in lines) <= 160
+
+
+def test_audit_markdown_shows_missing_limits_and_env_names_only():
+    pm2 = pm2_result([proc("cls-worker-s0", max_memory_restart=None, env_names=("API_TOKEN",))])
+    pm2["processes"][0]["pm2_env"] = {"API_TOKEN": CANARY}
+    doc = {
+        "date": "2026-11-30",
+        "generated": "2026-11-30T00:00:00Z",
+        "hosts": [
+            {"host": "web1", "result": {"state": "checked", "audit": audit.audit_host(audit_data(pm2=pm2), today="2026-11-30")}},
+            {"host": "web2", "result": {"state": "failed", "error": "Missing sudo password"}},
+        ],
+    }
+    text = _render("audit.md.j2", __twzrd_ops_audit_report=doc)
+    assert "| web1 | WARNING | max_memory_restart |" in text
+    assert "| web2 | NOT AUDITED | Missing sudo password |" in text
+    assert "| cls-worker-s0 | online | 0 | 0 | MISSING | API_TOKEN |" in text
+    assert CANARY not in text
