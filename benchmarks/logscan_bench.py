@@ -231,5 +231,6 @@ def main():
     print("load average at the end: %s" % " ".join("%.2f" % v for v in os.getloadavg()))
     print("target: log_scan throughput >= 0.5 x grep, peak RSS < 64 MiB")
 
+
 if __name__ == "__main__":
     main()
