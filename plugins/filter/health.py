@@ -108,6 +108,11 @@ def health_snapshot(results, host=None, kind="health", now=None):
     }
     for part in ("pm2", "system", "health", "logs"):
         snapshot[part] = result_part(results.get(part))
+    logs = snapshot["logs"]
+    if isinstance(logs, dict) and "skipped_files" in logs:
+        # The log_scan module returns logscan.scan()'s "skipped" as "skipped_files" (Ansible
+        # reads a result's "skipped" as "the task was skipped"); the snapshot keeps DESIGN's name.
+        logs["skipped"] = logs.pop("skipped_files")
     disk = results.get("disk")
     if isinstance(disk, dict):
         part = result_part(disk)

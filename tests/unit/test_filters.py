@@ -149,6 +149,13 @@ def test_health_snapshot_has_the_design_shape():
     assert snap["crashes_report_window"] == {"window": 604800, "crashes": {"milo-aggregator": 2}}
 
 
+def test_health_snapshot_names_log_scans_skipped_files_as_the_design_does():
+    logs = {"changed": False, "total": 0, "files": [], "lines": [], "skipped_files": [{"path": "/x.log", "reason": "missing"}]}
+    snap = health.health_snapshot({"logs": logs}, now=NOW)
+    assert snap["logs"]["skipped"] == [{"path": "/x.log", "reason": "missing"}] and "skipped_files" not in snap["logs"]
+    assert "skipped /x.log: missing" in report.render_text(snap, [], "ok")
+
+
 def test_health_snapshot_refuses_an_unknown_kind():
     with pytest.raises(AnsibleFilterError, match="kind"):
         health.health_snapshot({}, kind="weekly")
