@@ -51,14 +51,10 @@ def run_module():
     """
 
     def run(module, args=None, check=False, env=None):
-        cmd = [
-            os.path.join(VENV_BIN, "ansible"),
-            "localhost",
-            "-m",
-            module,
-            "-a",
-            json.dumps(args or {}),
-        ]
+        cmd = [os.path.join(VENV_BIN, "ansible"), "localhost", "-m", module]
+        if args:
+            # An empty "{}" would be taken as raw parameters, which modules refuse.
+            cmd += ["-a", json.dumps(args)]
         if check:
             cmd.append("--check")
         proc = subprocess.run(

@@ -36,8 +36,9 @@ DEFAULTS = {
     "swap_warning": 20,
     "swap_critical": 50,
     "load_mode": "per_core",
-    "load_warning": 1.0,
-    "load_critical": 1.5,
+    # None: 1.0 / 1.5 per core, or the runbook's 8 / 12 when load_mode is absolute.
+    "load_warning": None,
+    "load_critical": None,
     "disk_paths": ["/", "/var/log"],
     "disk_warning": 80,
     "disk_critical": 90,
@@ -90,6 +91,11 @@ def normalize_config(cfg=None):
         )
     merged = dict(DEFAULTS)
     merged.update({k: v for k, v in cfg.items() if v is not None})
+    absolute = merged["load_mode"] == "absolute"
+    if merged["load_warning"] is None:
+        merged["load_warning"] = 8.0 if absolute else 1.0
+    if merged["load_critical"] is None:
+        merged["load_critical"] = 12.0 if absolute else 1.5
 
     for key in ("pm2_user", "pm2_home", "pm2_path", "health_url"):
         if not isinstance(merged[key], str):
