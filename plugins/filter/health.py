@@ -129,50 +129,6 @@ def health_snapshot(results, host=None, kind="health", now=None):
     return snapshot
 
 
-def disk_usage(df_result, paths):
-    """Disk use of paths from `df -B1 --output=size,used,avail,file PATH...` run on the host.
-
-    Same figures as system.disk() (the on-host command's): used = blocks not free, free =
-    what non-root users may still write, percent = used / (used + free), as df's Use%. A path
-    df could not examine gets None figures and an "error" sentence.
-    """
-    if isinstance(df_result, dict):
-        if df_result.get("skipped") is True:
-            return None
-        stdout, stderr = df_result.get("stdout") or "", df_result.get("stderr") or ""
-    elif isinstance(df_result, str):
-        stdout, stderr = df_result, ""
-    else:
-        raise AnsibleFilterError("disk_usage expects the registered df result or its output, got %s." % type(df_result).__name__)
-    if isinstance(paths, str):
-        paths = [paths]
-    figures = {}
-    for line in stdout.splitlines()[1:]:
-        fields = line.split(None, 3)
-        if len(fields) < 4:
-            continue
-        try:
-            total, used, free = (int(v) for v in fields[:3])
-        except ValueError:
-            continue
-        figures[fields[3]] = (total, used, free)
-    disks = []
-    for path in paths or []:
-        if path not in figures:
-            reason = [ln.split(": ", 2)[-1] for ln in stderr.splitlines() if path in ln]
-            disks.append(
-                {"path": path, "total": None, "used": None, "free": None, "percent": None,
-                 "error": (reason[0].strip() if reason else "not reported by df")}
-            )
-            continue
-        total, used, free = figures[path]
-        disks.append(
-            {"path": path, "total": total, "used": used, "free": free,
-             "percent": round(100.0 * used / (used + free), 1) if used + free else 0.0}
-        )
-    return disks
-
-
 def health_findings(snapshot, cfg=None):
     """checks.evaluate(snapshot, cfg): the findings, most severe first."""
     if not isinstance(snapshot, dict):
@@ -230,7 +186,6 @@ class FilterModule(object):
             "health_config": health_config,
             "result_part": result_part,
             "health_snapshot": health_snapshot,
-            "disk_usage": disk_usage,
             "health_findings": health_findings,
             "health_verdict": health_verdict,
             "health_report_text": health_report_text,

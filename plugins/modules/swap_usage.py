@@ -29,6 +29,14 @@ options:
       - CPU percentages come from one sample of half a second taken for all processes at once.
     type: int
     default: 0
+  disk_paths:
+    description:
+      - Paths whose filesystems are measured into RV(disks), like C(df) (free is what
+        unprivileged users may still write; percent is used / (used + free)).
+      - The weekly report's free-space figures for C(/) and the log directory come from here.
+    type: list
+    elements: path
+    default: []
   swap_warning:
     description:
       - Percentage of swap in use above which swap is a warning.
@@ -125,6 +133,17 @@ swap:
       type: bool
       sample: true
   sample: {"total": 2147483648, "used": 751619276, "free": 1395864372, "percent": 35.0, "configured": true}
+disks:
+  description: Filesystem use of each of O(disk_paths), in the order given.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - path: /
+      total: 52521566208
+      used: 12869369856
+      free: 37494067200
+      percent: 25.5
 swap_configured:
   description: Whether the host has any swap (same as RV(swap.configured)).
   returned: always
@@ -225,6 +244,7 @@ from ansible_collections.twzrd.ops.plugins.module_utils.system import (
     PSUTIL_IMPORT_ERROR,
     breaches,
     collect,
+    disk,
     validate_thresholds,
 )
 
@@ -233,6 +253,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             top=dict(type="int", default=0),
+            disk_paths=dict(type="list", elements="path", default=[]),
             swap_warning=dict(type="float", default=20),
             swap_critical=dict(type="float", default=50),
             load_mode=dict(type="str", choices=["per_core", "absolute"], default="per_core"),
@@ -253,6 +274,7 @@ def main():
             params["swap_warning"], params["swap_critical"], params["load_mode"], params["load_warning"], params["load_critical"]
         )
         snapshot = collect(top=params["top"])
+        snapshot["disks"] = disk(params["disk_paths"])
     except OpsError as error:
         module.fail_json(msg=str(error))
     found = breaches(snapshot, thresholds)

@@ -96,3 +96,15 @@ def test_missing_psutil_names_the_debian_package(run_module, tmp_path):
     assert result.get("failed") is True
     assert "psutil" in result["msg"]
     assert "python3-psutil" in result["msg"]
+
+
+def test_disk_paths_measure_like_df(run_module, tmp_path):
+    result = run_module("twzrd.ops.swap_usage", {"disk_paths": ["/", str(tmp_path / "missing")]})
+    assert result["_rc"] == 0, result.get("msg")
+    root, missing = result["disks"]
+    out = subprocess.run(["df", "-B1", "--output=used,avail", "/"], capture_output=True, text=True, check=True).stdout
+    used, avail = (int(v) for v in out.splitlines()[1].split())
+    # Figures move a little between the two reads on a busy disk; 1 % of the disk is plenty.
+    assert abs(root["used"] - used) < root["total"] * 0.01
+    assert abs(root["free"] - avail) < root["total"] * 0.01
+    assert missing["percent"] is None and "No such file" in missing["error"]

@@ -161,38 +161,6 @@ def test_health_snapshot_refuses_an_unknown_kind():
         health.health_snapshot({}, kind="weekly")
 
 
-# ---------------------------------------------------------------- disk_usage
-
-
-DF_OUTPUT = """1B-blocks        Used       Avail File
-270553174016 26729193472 82215100416 /
-270553174016 26729193472 82215100416 /srv/my data
-"""
-
-
-def test_disk_usage_reads_df_like_system_disk():
-    disks = health.disk_usage({"stdout": DF_OUTPUT, "stderr": "df: /nonexist: No such file or directory\n", "rc": 1},
-                              ["/", "/srv/my data", "/nonexist"])
-    assert disks[0] == {"path": "/", "total": 270553174016, "used": 26729193472, "free": 82215100416, "percent": 24.5}
-    assert disks[1]["path"] == "/srv/my data" and disks[1]["percent"] == 24.5
-    assert disks[2]["percent"] is None and disks[2]["error"] == "No such file or directory"
-
-
-def test_disk_usage_of_this_host_matches_the_on_host_check():
-    import subprocess
-
-    from ansible_collections.twzrd.ops.plugins.module_utils import system
-
-    out = subprocess.run(["df", "-B1", "--output=size,used,avail,file", "/"], capture_output=True, text=True, check=True).stdout
-    mine, theirs = health.disk_usage(out, ["/"])[0], system.disk(["/"])[0]
-    assert mine["total"] == theirs["total"]
-    assert abs(mine["percent"] - theirs["percent"]) < 1.0  # the disk may move a little between the two reads
-
-
-def test_disk_usage_skipped_df_is_none():
-    assert health.disk_usage({"skipped": True, "skip_reason": "x"}, ["/"]) is None
-
-
 # ---------------------------------------------------------------- findings / verdict / report
 
 
