@@ -12,6 +12,7 @@ in the result; credentials in the URL are masked wherever the URL is shown.
 
 from __future__ import annotations
 
+import errno
 import http.client
 import json
 import socket
@@ -111,6 +112,11 @@ def _classify(err, url, timeout):
     cause = getattr(err, "reason", err)
     if isinstance(cause, ConnectionRefusedError) or isinstance(err, ConnectionRefusedError):
         return _Failure("refused", "Nothing accepted the connection to %s (connection refused)." % shown)
+    if getattr(cause, "errno", None) == errno.EADDRNOTAVAIL:
+        # socket.create_connection raises the error of the LAST address it tried: for
+        # "localhost" on a host without IPv6 that is ::1's "Cannot assign requested address",
+        # after 127.0.0.1 already refused. Either way nothing on this host accepted.
+        return _Failure("refused", "Nothing accepted the connection to %s (%s)." % (shown, _short(cause)))
     if _is_timeout(cause) or _is_timeout(err):
         return _Failure("timeout", "%s did not answer within %s seconds." % (shown, _seconds(timeout)))
     if isinstance(cause, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in str(err):

@@ -4,9 +4,12 @@ module) and plain urllib (as in the on-host command, where Ansible is absent).""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import socket
 import sys
+import urllib.error
 
 import pytest
 
@@ -70,6 +73,22 @@ def test_closed_port_is_refused(fetcher):
     result = probe.probe(url, sleep=no_sleep)
     assert (result["healthy"], result["reason"], result["status"]) == (False, "refused", None)
     assert result["message"] == "Nothing accepted the connection to %s (connection refused)." % url
+
+
+def test_address_not_available_counts_as_refused():
+    # A real EADDRNOTAVAIL (binding to an address this host does not have), the error
+    # create_connection raises last for "localhost" when ::1 is unusable after 127.0.0.1
+    # refused, as in containers without IPv6.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        with pytest.raises(OSError) as caught:
+            sock.bind(("192.0.2.1", 0))
+    finally:
+        sock.close()
+    assert caught.value.errno == errno.EADDRNOTAVAIL
+    failure = probe._classify(urllib.error.URLError(caught.value), "http://localhost:8080/health", 5)
+    assert failure.reason == "refused"
+    assert failure.message.startswith("Nothing accepted the connection to http://localhost:8080/health")
 
 
 def test_unknown_host_is_unreachable(fetcher):
