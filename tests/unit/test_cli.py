@@ -200,7 +200,7 @@ def test_restart_that_does_not_come_back_healthy_exits_2(tmp_path, pm2_bin, pm2_
     code, out, _err = run("--json", "--config", config, "restart")
     data = json.loads(out)
     assert code == 2 and data["verified"] is False and data["checks"] == 2
-    assert data["problems"] == ["Key status is 'degraded', expected 'ok'."]
+    assert len(data["problems"]) == 1 and "degraded" in data["problems"][0]
 
 
 def test_restart_of_an_unknown_app_exits_3_before_doing_anything(tmp_path, pm2_bin, pm2_home, pm2, web):
