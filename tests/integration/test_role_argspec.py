@@ -96,3 +96,56 @@ def test_webhook_url_is_never_echoed(play):
     assert proc.returncode != 0
     assert "twzrd_ops_alerts_webhook_url must be empty or an http(s) URL (value hidden)." in proc.stdout
     assert "secret-token-91ab" not in proc.stdout + proc.stderr
+
+
+# --- UTC schedules on a cron that ignores CRON_TZ (Debian's) ------------------------------
+# tasks/cron_schedule.yml only computes; the host's offset and the daemon's CRON_TZ support
+# are given as extra vars, as the role would find them on a host in that time zone.
+
+SCHEDULE_PLAY = """
+- name: Work out the cron schedules
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Compute
+      ansible.builtin.import_role:
+        name: twzrd.ops.twzrd_ops
+        tasks_from: cron_schedule
+    - name: Show
+      ansible.builtin.debug:
+        msg: "SCHEDULES={{ __twzrd_ops_cron_jobs | map(attribute='fields') | map('join', ' ') | list | to_json }}"
+"""
+
+
+def schedules(proc):
+    assert proc.returncode == 0, proc.stdout
+    line = [part for part in proc.stdout.split("SCHEDULES=")[1:]][-1].splitlines()[0].strip().strip("'\"")
+    return json.loads(line.replace("\\\"", "\""))
+
+
+@pytest.mark.parametrize(
+    "offset, cron_tz, expected",
+    [
+        ("+0000", False, ["0 0 * * 1", "0 * * * *", "0 1 * * 5"]),
+        ("-0500", True, ["0 0 * * 1", "0 * * * *", "0 1 * * 5"]),
+        ("-0500", False, ["0 19 * * 0", "0 * * * *", "0 20 * * 4"]),
+        ("+0530", False, ["30 5 * * 1", "30 * * * *", "30 6 * * 5"]),
+        ("+1400", False, ["0 14 * * 1", "0 * * * *", "0 15 * * 5"]),
+    ],
+)
+def test_utc_schedules_become_local_when_cron_ignores_cron_tz(play, offset, cron_tz, expected):
+    proc = play(SCHEDULE_PLAY, {"__twzrd_ops_tz_offset": offset, "__twzrd_ops_cron_tz_supported": cron_tz})
+    assert schedules(proc) == expected
+
+
+def test_weekday_lists_move_with_the_day(play):
+    proc = play(SCHEDULE_PLAY, {"__twzrd_ops_tz_offset": "-0300", "__twzrd_ops_cron_tz_supported": False,
+                                "twzrd_ops_cron_restart_schedule": "30 2 * * 1,5,0"})
+    assert schedules(proc)[2] == "30 23 * * 0,4,6"
+
+
+def test_a_schedule_that_cannot_be_converted_is_refused(play):
+    proc = play(SCHEDULE_PLAY, {"__twzrd_ops_tz_offset": "+0100", "__twzrd_ops_cron_tz_supported": False,
+                                "twzrd_ops_cron_health_schedule": "*/15 2 * * *"})
+    assert proc.returncode != 0
+    assert "its cron ignores CRON_TZ, so the UTC schedule(s) */15 2 * * * cannot be converted" in " ".join(proc.stdout.split())
