@@ -119,7 +119,7 @@ SCHEDULE_PLAY = """
 
 def schedules(proc):
     assert proc.returncode == 0, proc.stdout
-    line = [part for part in proc.stdout.split("SCHEDULES=")[1:]][-1].splitlines()[0].strip().strip("'\"")
+    line = proc.stdout.split("SCHEDULES=")[-1].splitlines()[0].strip().strip("'\"")
     return json.loads(line.replace("\\\"", "\""))
 
 

@@ -7,7 +7,6 @@ prints it and exits 3), never a traceback and never a silent default.
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
