@@ -305,6 +305,12 @@ def render_text(snapshot, findings, verdict):
     return "\n".join(lines) + "\n"
 
 
+def render_json(snapshot, findings, verdict):
+    """The JSON twin of the text report: {verdict, findings, snapshot} as indented JSON."""
+    twin = {"verdict": verdict, "findings": list(findings or []), "snapshot": snapshot}
+    return json.dumps(twin, indent=2, sort_keys=True, default=str) + "\n"
+
+
 def report_name(epoch, ext):
     """weekly-health-report-YYYY-MM-DD.EXT for the UTC date of epoch."""
     return "%s%s.%s" % (REPORT_PREFIX, time.strftime("%Y-%m-%d", time.gmtime(epoch)), ext)
@@ -317,11 +323,10 @@ def write_report(directory, snapshot, findings, verdict, text=None, now=None):
     if text is None:
         text = render_text(snapshot, findings, verdict)
     paths = {"text": os.path.join(directory, report_name(now, "txt")), "json": os.path.join(directory, report_name(now, "json"))}
-    twin = {"verdict": verdict, "findings": list(findings or []), "snapshot": snapshot}
     try:
         if not os.path.isdir(directory):
             os.makedirs(directory, 0o750)
-        atomic_write(paths["json"], json.dumps(twin, indent=2, sort_keys=True, default=str) + "\n", mode=0o640)
+        atomic_write(paths["json"], render_json(snapshot, findings, verdict), mode=0o640)
         atomic_write(paths["text"], text, mode=0o640)
     except OSError as exc:
         raise OpsError("Cannot write the report into %s (%s)." % (directory, exc.strerror or exc))

@@ -168,7 +168,9 @@ def test_write_report_writes_the_pair_atomically_readable_by_root_only(tmp_path)
     with open(paths["text"]) as handle:
         assert handle.read() == report.render_text(snapshot(), FINDINGS, "critical")
     with open(paths["json"]) as handle:
-        twin = json.load(handle)
+        text = handle.read()
+    assert text == report.render_json(snapshot(), FINDINGS, "critical")
+    twin = json.loads(text)
     assert twin["verdict"] == "critical" and twin["findings"] == FINDINGS and twin["snapshot"]["host"] == "web-1"
     for path in paths.values():
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
