@@ -93,10 +93,15 @@ def cmd_health(cfg, args, runner, out, err, now=None):
     return checks.exit_code(level)
 
 
+def _alert_log_line(message, now=None):
+    """A problem in the alert log's own line format (docs/ALERTS.md), for stderr."""
+    return "%s ERROR unknown twzrd-ops: %s" % (_stamp(now), " ".join(str(message).split()))
+
+
 def cmd_alerts(cfg, args, runner, out, err, now=None):
     """stdout carries exactly the lines the engine appended to its log file, stderr only
-    what did not reach that log, so cron can run `twzrd-ops alerts >/dev/null 2>>LOG`
-    without writing any line twice."""
+    what did not reach that log (in the same line format), so cron can run
+    `twzrd-ops alerts >/dev/null 2>>LOG` without writing any line twice."""
     from . import alerts, checks
 
     try:
@@ -110,7 +115,7 @@ def cmd_alerts(cfg, args, runner, out, err, now=None):
             for line in logged:
                 out.write(line + "\n")
         if not logged or not cfg["alerts"].get("log_file"):
-            err.write(str(exc) + "\n")
+            err.write(_alert_log_line(exc, now) + "\n")
         return EXIT_UNKNOWN
     result = alerts.process(cfg["alerts"], snapshot, findings, cfg["checks"], now=now)
     lines = result.get("lines") or []
@@ -123,7 +128,7 @@ def cmd_alerts(cfg, args, runner, out, err, now=None):
     logged = set(line for line in lines) if cfg["alerts"].get("log_file") else set()
     for error in result.get("errors") or []:
         if not any(error in line for line in logged):
-            err.write(error + "\n")
+            err.write(_alert_log_line(error, now) + "\n")
     return result["exit_code"]
 
 
@@ -221,7 +226,8 @@ def main(argv=None, out=None, err=None, runner=None):
         cfg = config.load(args.config or config.DEFAULT_PATH)
         return COMMANDS[args.command](cfg, args, runner or subprocess_runner(RUNNER_TIMEOUT), out, err)
     except OpsError as exc:
-        err.write("%s\n" % exc)
+        # The alert job's stderr goes to the alert log: keep that log in one line format.
+        err.write("%s\n" % (_alert_log_line(exc) if args.command == "alerts" else exc))
         return EXIT_UNKNOWN
     except KeyboardInterrupt:
         err.write("twzrd-ops: interrupted.\n")

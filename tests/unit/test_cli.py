@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -225,9 +226,18 @@ def test_missing_config_exits_3_with_one_sentence(tmp_path):
 def test_broken_config_exits_3_with_one_sentence(tmp_path):
     path = tmp_path / "config.json"
     path.write_text('{"checks": {')
-    code, out, err = run("--config", str(path), "alerts")
+    code, out, err = run("--config", str(path), "health")
     assert (code, out) == (3, "")
     assert err.startswith("Configuration file %s is not valid JSON at line 1" % path) and err.count("\n") == 1
+
+
+def test_alerts_reports_a_broken_config_in_the_alert_log_format(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text('{"alerts": {"repeat_hours": "often"}}')
+    code, out, err = run("--config", str(path), "alerts")
+    assert (code, out) == (3, "")
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ERROR unknown twzrd-ops: Configuration file %s: .*repeat_hours.*\n$"
+                    % re.escape(str(path)), err), err
 
 
 def test_invalid_value_exits_3_and_names_the_setting(tmp_path):
