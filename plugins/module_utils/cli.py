@@ -125,7 +125,7 @@ def cmd_alerts(cfg, args, runner, out, err, now=None):
     else:
         for line in lines:
             out.write(line + "\n")
-    logged = set(line for line in lines) if cfg["alerts"].get("log_file") else set()
+    logged = lines if cfg["alerts"].get("log_file") else []
     for error in result.get("errors") or []:
         if not any(error in line for line in logged):
             err.write(_alert_log_line(error, now) + "\n")
