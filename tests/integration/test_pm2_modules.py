@@ -46,7 +46,10 @@ def start_app(pm2_bin, pm2_home):
     """start_app("web", "healthy.js", PORT="1234") starts a demo app under the private PM2."""
 
     def start(name, script, *extra, **env):
-        full = dict(os.environ, PM2_HOME=pm2_home, **env)
+        # The app starts from a clean slate of ANSIBLE_* variables (make exports ANSIBLE_CONFIG),
+        # so that any ANSIBLE_* name found later was carried in by a module's pm2 call.
+        full = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+        full.update(PM2_HOME=pm2_home, **env)
         subprocess.run([pm2_bin, "start", os.path.join(APPS, script), "--name", name, "-s"] + list(extra), env=full, check=True, timeout=60)
 
     return start
