@@ -46,14 +46,8 @@ options:
         the delivery settings are accepted but unused because nothing is delivered.
     type: dict
     default: {}
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details: The module never changes the host, so check mode returns the same answer.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
+extends_documentation_fragment:
+  - twzrd.ops.attributes.read_only
 notes:
   - Reading the state file and asking PM2 of another user usually need root; use O(ignore:become=true).
   - PM2 app environment values are never read into the result.

@@ -63,13 +63,8 @@ options:
       - Longest line returned in RV(lines), in characters; longer ones are cut and end with an ellipsis.
     type: int
     default: 500
-attributes:
-  check_mode:
-    description: The module only reads, so it runs fully in check mode.
-    support: full
-  diff_mode:
-    description: Nothing is changed, so there is no diff.
-    support: none
+extends_documentation_fragment:
+  - twzrd.ops.attributes.read_only
 notes:
   - Returned lines are log content; if applications log secrets, those lines carry them.
   - A line longer than 1 MiB is judged on its first MiB.

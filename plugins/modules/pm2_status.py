@@ -80,13 +80,8 @@ options:
         brings saved apps back). Not done in check mode.
     type: bool
     default: false
-attributes:
-  check_mode:
-    description: The module only reads, so it runs fully in check mode.
-    support: full
-  diff_mode:
-    description: Nothing is changed, so there is no diff.
-    support: none
+extends_documentation_fragment:
+  - twzrd.ops.attributes.read_only
 requirements:
   - PM2 (any version with C(pm2 jlist); tested with 7.x) and Node.js on the target.
 notes:

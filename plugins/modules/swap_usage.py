@@ -70,13 +70,8 @@ options:
     type: str
     choices: [none, warning, critical]
     default: none
-attributes:
-  check_mode:
-    description: The module only reads, so it runs fully in check mode.
-    support: full
-  diff_mode:
-    description: Nothing is changed, so there is no diff.
-    support: none
+extends_documentation_fragment:
+  - twzrd.ops.attributes.read_only
 requirements:
   - psutil on the target (Debian/Ubuntu package C(python3-psutil)).
 notes:
