@@ -32,7 +32,7 @@ import os
 import socket
 import time
 
-from .common import OpsError, atomic_write, now_epoch, worst
+from .common import OpsError, atomic_write, now_epoch, refuse_unknown, worst
 
 DEFAULTS = {
     "state_file": "/var/lib/twzrd-ops/alerts-state.json",
@@ -100,12 +100,7 @@ def validate(alerts_cfg=None):
         alerts_cfg = {}
     if not isinstance(alerts_cfg, dict):
         raise OpsError("The alerts settings must be a mapping, got %r." % (alerts_cfg,))
-    unknown = sorted(set(alerts_cfg) - set(DEFAULTS))
-    if unknown:
-        raise OpsError(
-            "Unknown alert setting%s: %s (known: %s)."
-            % ("s" if len(unknown) > 1 else "", ", ".join(unknown), ", ".join(sorted(DEFAULTS)))
-        )
+    refuse_unknown(alerts_cfg, DEFAULTS, "alert setting%s")
     conf = dict(DEFAULTS)
     conf.update({k: v for k, v in alerts_cfg.items() if v is not None})
     conf["state_file"] = _absolute_path(conf, "state_file", allow_empty=False)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import socket
 import time
 
-from .common import OpsError, now_epoch, worst
+from .common import OpsError, now_epoch, refuse_unknown, worst
 
 DEFAULTS = {
     "pm2_user": "",
@@ -83,12 +83,7 @@ def normalize_config(cfg=None):
     silently fall back to a default. Bad values raise OpsError with one sentence.
     """
     cfg = dict(cfg or {})
-    unknown = sorted(set(cfg) - set(DEFAULTS))
-    if unknown:
-        raise OpsError(
-            "Unknown check setting%s: %s (known: %s)."
-            % ("s" if len(unknown) > 1 else "", ", ".join(unknown), ", ".join(sorted(DEFAULTS)))
-        )
+    refuse_unknown(cfg, DEFAULTS, "check setting%s")
     merged = dict(DEFAULTS)
     merged.update({k: v for k, v in cfg.items() if v is not None})
     absolute = merged["load_mode"] == "absolute"

@@ -24,6 +24,19 @@ class OpsError(Exception):
     """A failure an operator can act on; str(error) is one plain sentence."""
 
 
+def refuse_unknown(given, known, what):
+    """Raise OpsError naming the keys of given that are not in known.
+
+    what is the noun with a %s where the plural "s" goes, e.g. "check setting%s" gives
+    "Unknown check settings: a, b (known: ...)." A typo in an inventory or config file must
+    not silently fall back to a default.
+    """
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        noun = what % ("s" if len(unknown) > 1 else "")
+        raise OpsError("Unknown %s: %s (known: %s)." % (noun, ", ".join(unknown), ", ".join(sorted(known))))
+
+
 def worst(levels):
     """Return the most severe of an iterable of levels ("ok" when empty)."""
     rank = 0

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 
-from .common import OpsError
+from .common import OpsError, refuse_unknown
 
 DEFAULT_PATH = "/etc/twzrd-ops/config.json"
 
@@ -47,12 +47,7 @@ def _merge(section, given, defaults):
         given = {}
     if not isinstance(given, dict):
         raise OpsError("Section %s must be a JSON object, got %s." % (section, type(given).__name__))
-    unknown = sorted(set(given) - set(defaults))
-    if unknown:
-        raise OpsError(
-            "Unknown setting%s in section %s: %s (known: %s)."
-            % ("s" if len(unknown) > 1 else "", section, ", ".join(unknown), ", ".join(sorted(defaults)))
-        )
+    refuse_unknown(given, defaults, "setting%%s in section %s" % section)
     merged = dict(defaults)
     merged.update(given)
     return merged
@@ -85,11 +80,7 @@ def validate(data):
 
     if not isinstance(data, dict):
         raise OpsError("The configuration must be a JSON object, got %s." % type(data).__name__)
-    unknown = sorted(set(data) - set(SECTIONS))
-    if unknown:
-        raise OpsError(
-            "Unknown section%s %s (known: %s)." % ("s" if len(unknown) > 1 else "", ", ".join(unknown), ", ".join(SECTIONS))
-        )
+    refuse_unknown(data, SECTIONS, "section%s")
     check_section = data.get("checks")
     if check_section is not None and not isinstance(check_section, dict):
         raise OpsError("Section checks must be a JSON object, got %s." % type(check_section).__name__)

@@ -99,6 +99,21 @@ def _error_part(part):
     return isinstance(part, dict) and part.get("error")
 
 
+def _opening(title, part):
+    """A section's heading, plus its only line when the part is missing or failed.
+
+    Returns (lines, done): done is True when the section needs nothing more.
+    """
+    lines = _section(title)
+    if part is None:
+        lines.append("  not collected")
+        return lines, True
+    if _error_part(part):
+        lines.append("  unavailable: %s" % part["error"])
+        return lines, True
+    return lines, False
+
+
 def _findings_part(findings):
     lines = _section("Findings")
     if not findings:
@@ -110,12 +125,8 @@ def _findings_part(findings):
 
 
 def _memory_part(system):
-    lines = _section("Memory and swap")
-    if system is None:
-        lines.append("  not collected")
-        return lines
-    if _error_part(system):
-        lines.append("  unavailable: %s" % system["error"])
+    lines, done = _opening("Memory and swap", system)
+    if done:
         return lines
     memory = system.get("memory") or {}
     swap = system.get("swap") or {}
@@ -154,24 +165,16 @@ def _disk_rows(disks):
 
 
 def _disk_part(disks):
-    lines = _section("Disk")
-    if disks is None:
-        lines.append("  not collected")
-    elif _error_part(disks):
-        lines.append("  unavailable: %s" % disks["error"])
-    else:
+    lines, done = _opening("Disk", disks)
+    if not done:
         rows = _disk_rows(disks)
         lines.extend(_table(rows, ["PATH", "USED%", "USED", "SIZE"]) if rows else ["  no paths checked"])
     return lines
 
 
 def _pm2_part(pm2):
-    lines = _section("PM2 processes")
-    if pm2 is None:
-        lines.append("  not collected")
-        return lines
-    if _error_part(pm2):
-        lines.append("  unavailable: %s" % pm2["error"])
+    lines, done = _opening("PM2 processes", pm2)
+    if done:
         return lines
     if not pm2.get("installed", True):
         lines.append("  PM2 is not installed")
