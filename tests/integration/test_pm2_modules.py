@@ -172,9 +172,18 @@ def _daemons_for(home):
     return found
 
 
-def test_dead_daemon_gives_the_clear_message_and_starts_nothing(run_module, pm2_home, web, pm2, pm2_bin):
+def _kill_and_wait(pm2, home):
+    """`pm2 kill` returns while the old daemon may still be exiting: wait (bounded) for it to
+    be gone, so that a daemon found afterwards can only have been started by the module."""
     pm2("kill")
-    assert _daemons_for(pm2_home) == []
+    deadline = time.time() + 15
+    while _daemons_for(home) and time.time() < deadline:
+        time.sleep(0.2)
+    assert _daemons_for(home) == [], "the PM2 daemon outlived `pm2 kill` by 15 s"
+
+
+def test_dead_daemon_gives_the_clear_message_and_starts_nothing(run_module, pm2_home, web, pm2, pm2_bin):
+    _kill_and_wait(pm2, pm2_home)
     result = run_module("twzrd.ops.pm2_status", {"pm2_home": pm2_home, "executable": pm2_bin, "expected": ["web"]})
     assert result["failed"] is True
     assert result["msg"] == (
@@ -326,7 +335,7 @@ def test_app_that_does_not_come_up_fails_the_task(run_module, pm2_home, start_ap
 
 
 def test_dead_daemon_is_not_started_by_an_action(run_module, pm2_home, web, pm2, pm2_bin):
-    pm2("kill")
+    _kill_and_wait(pm2, pm2_home)
     result = _process(run_module, pm2_home, pm2_bin, name="all", state="started")
     assert result["failed"] is True and "PM2 daemon is not running" in result["msg"]
     assert _daemons_for(pm2_home) == []
