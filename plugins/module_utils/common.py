@@ -12,12 +12,16 @@ therefore import nothing from ansible.
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import tempfile
 import time
 
+# The one table of levels and exit codes for the whole collection (Nagios style).
 LEVELS = ("ok", "warning", "critical")
+EXIT_CODES = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
+UNKNOWN = "unknown"
 
 
 class OpsError(Exception):
@@ -37,12 +41,80 @@ def refuse_unknown(given, known, what):
         raise OpsError("Unknown %s: %s (known: %s)." % (noun, ", ".join(unknown), ", ".join(sorted(known))))
 
 
+def rank(level):
+    """Severity rank of a level: ok 0, warning 1, critical 2 (unknown levels rank as ok)."""
+    return LEVELS.index(level) if level in LEVELS else 0
+
+
+def exit_code(level):
+    """Nagios-style exit code for a level or verdict; anything else is 3 (unknown)."""
+    return EXIT_CODES.get(level, EXIT_CODES[UNKNOWN])
+
+
+def number(name, value, minimum=None, maximum=None, integer=False, what="Setting"):
+    """The one number validator: return value as int/float or raise OpsError.
+
+    Refuses booleans, non-numbers, NaN and infinities, values below minimum or above
+    maximum, and (integer=True) non-integral values. Numeric strings ("5", "0.5") are
+    accepted, since inventories and -e pass strings. The message names the setting and
+    never echoes more than a short excerpt of the value.
+    """
+    original = value
+    if isinstance(value, bool) or value is None:
+        raise OpsError("%s %s must be a number, got %s." % (what, name, _excerpt(original)))
+    if not isinstance(value, (int, float)):
+        try:
+            value = float(str(value).strip())
+        except (TypeError, ValueError):
+            raise OpsError("%s %s must be a number, got %s." % (what, name, _excerpt(original)))
+    if isinstance(value, float) and not math.isfinite(value):
+        raise OpsError("%s %s must be a finite number, got %s." % (what, name, _excerpt(original)))
+    if integer:
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise OpsError("%s %s must be a whole number, got %s." % (what, name, _excerpt(original)))
+            value = int(value)
+    if minimum is not None and value < minimum:
+        raise OpsError("%s %s must be at least %s, got %s." % (what, name, minimum, value))
+    if maximum is not None and value > maximum:
+        raise OpsError("%s %s must be at most %s, got %s." % (what, name, maximum, value))
+    return value
+
+
+def _excerpt(value, limit=40):
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def duration(seconds):
+    """The one duration formatter: 45s, 12m, 3h05m, 2d04h; "?" when unknown or negative."""
+    if seconds is None:
+        return "?"
+    try:
+        seconds = float(seconds)
+    except (TypeError, ValueError):
+        return "?"
+    if not math.isfinite(seconds) or seconds < 0:
+        return "?"
+    seconds = int(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return "%dd%02dh" % (days, hours)
+    if hours:
+        return "%dh%02dm" % (hours, minutes)
+    if minutes:
+        return "%dm" % minutes
+    return "%ds" % seconds
+
+
 def worst(levels):
     """Return the most severe of an iterable of levels ("ok" when empty)."""
-    rank = 0
+    highest = 0
     for level in levels:
-        rank = max(rank, LEVELS.index(level))
-    return LEVELS[rank]
+        highest = max(highest, rank(level))
+    return LEVELS[highest]
 
 
 def subprocess_runner(timeout=60):
