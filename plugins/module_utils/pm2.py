@@ -464,11 +464,14 @@ def pm2_status(
     crash_threshold=5,
     start_daemon=False,
     now=None,
+    report_window=0,
 ):
     """What PM2 runs, in the DESIGN.md shape. See the module docstring for the rules.
 
     names filters the processes (and crash counts); expected lists apps that must exist.
-    crash_window=0 skips reading pm2.log.
+    crash_window=0 skips reading pm2.log. report_window (seconds, 0 = none) also counts the
+    crashes of a longer window (the weekly report's) from the same single read of pm2.log,
+    returned as result["report_window"] = {"window": seconds, "crashes": {name: n}}.
     """
     _validate_numbers(crash_window, crash_threshold)
     now = now_epoch(now)
@@ -506,9 +509,16 @@ def pm2_status(
         processes = [proc for proc in processes if proc["name"] in names]
     result["processes"] = processes
     crashes = []
-    if crash_window:
-        crashes = crash_events(os.path.join(pm2_home, "pm2.log"), now - crash_window, now)
-    result["summary"] = summarize(processes, crashes, expected, crash_window, crash_threshold, names)
+    longest = max(crash_window or 0, report_window or 0)
+    if longest:
+        crashes = crash_events(os.path.join(pm2_home, "pm2.log"), now - longest, now)
+    in_window = [event for event in crashes if crash_window and event["time"] >= now - crash_window]
+    result["summary"] = summarize(processes, in_window, expected, crash_window, crash_threshold, names)
+    if report_window:
+        weekly = summarize(processes, crashes if report_window >= longest else
+                           [event for event in crashes if event["time"] >= now - report_window],
+                           expected, report_window, crash_threshold, names)
+        result["report_window"] = {"window": report_window, "crashes": weekly["crashes"]}
     return result
 
 
