@@ -165,9 +165,16 @@ def collect(cfg, runner=None, kind="health", now=None):
             crash_window=0 if kind == "status" else cfg["crash_window"],
             crash_threshold=cfg["crash_threshold"],
             now=now,
+            # The weekly report also counts the crashes of its whole window: same read of pm2.log.
+            report_window=int(cfg["log_window_days"] * 86400) if kind == "health" else 0,
         )
+        window = snapshot["pm2"].pop("report_window", None)
+        if window is not None:
+            snapshot["crashes_report_window"] = window
     except OpsError as exc:
         snapshot["pm2"] = {"error": str(exc)}
+        if kind == "health":
+            snapshot["crashes_report_window"] = {"error": str(exc)}
 
     from . import system
 
