@@ -173,8 +173,6 @@ def collect(cfg, runner=None, kind="health", now=None):
             snapshot["crashes_report_window"] = window
     except OpsError as exc:
         snapshot["pm2"] = {"error": str(exc)}
-        if kind == "health":
-            snapshot["crashes_report_window"] = {"error": str(exc)}
 
     from . import system
 
