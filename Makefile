@@ -23,11 +23,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.runtime-stamp: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+$(VENV)/.runtime-stamp: requirements-tools.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-tools.txt
 	touch $@
 
-$(VENV)/.dev-stamp: requirements.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.dev-stamp: requirements-tools.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime-stamp
 
