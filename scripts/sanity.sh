@@ -6,7 +6,7 @@
 #
 # ansible-test first downloads a pip bootstrap script from a host this kind of machine cannot
 # reach; it reads a cached copy when present, and a stand-in that bootstraps pip from the
-# stdlib's ensurepip is enough (see ENVIRONMENT.md).
+# stdlib's ensurepip is enough.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)

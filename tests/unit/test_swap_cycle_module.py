@@ -1,6 +1,6 @@
 """swap_cycle through Ansible on this machine's real /proc/meminfo.
 
-This machine has no swap (ENVIRONMENT.md), so the real paths reachable here are "nothing to
+The test machine has no swap configured, so the real paths reachable here are "nothing to
 do" and the refusal driven by a safety margin larger than the RAM; neither runs swapoff.
 """
 
