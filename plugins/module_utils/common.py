@@ -74,6 +74,8 @@ def number(name, value, minimum=None, maximum=None, integer=False, what="Setting
             if not value.is_integer():
                 raise OpsError("%s %s must be a whole number, got %s." % (what, name, _excerpt(original)))
             value = int(value)
+    if minimum is not None and maximum is not None and not minimum <= value <= maximum:
+        raise OpsError("%s %s must be between %s and %s, got %s." % (what, name, minimum, maximum, value))
     if minimum is not None and value < minimum:
         raise OpsError("%s %s must be at least %s, got %s." % (what, name, minimum, value))
     if maximum is not None and value > maximum:
@@ -173,6 +175,11 @@ def atomic_write(path, data, mode=0o644):
         except OSError:
             pass
         raise
+
+
+def iso_time(epoch):
+    """UTC time as ISO 8601 with a Z, e.g. 2026-11-27T22:00:00Z (logs, reports, alerts)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
 def now_epoch(now=None):

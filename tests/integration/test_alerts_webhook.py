@@ -111,7 +111,7 @@ def test_fired_reminded_resolved_and_silent_when_nothing_changes(conf, receiver)
     assert receiver.texts()[1] == "web-1 REMINDER critical swap: Swap use is 55.0% (critical above 50%)."
 
     results.append(alerts.process(conf, snapshot(2), [], CFG, now=T0 + 5 * HOUR))
-    assert receiver.texts()[2].startswith("web-1 RESOLVED ok swap: Resolved after 5h 0m;")
+    assert receiver.texts()[2].startswith("web-1 RESOLVED ok swap: Resolved after 5h00m;")
     results.append(alerts.process(conf, snapshot(2), [], CFG, now=T0 + 6 * HOUR))
     assert len(receiver.posts) == 3
     assert all(r["errors"] == [] for r in results)

@@ -116,7 +116,7 @@ def test_alert_fires_once_reminds_after_interval_and_resolves_once(conf):
     resolved = run(conf, [], T0 + 6 * HOUR, snap(swap=1))
     assert types(resolved) == [("resolved", "swap")]
     assert resolved["events"][0]["level"] == "ok"
-    assert "Resolved after 6h 0m" in resolved["events"][0]["message"]
+    assert "Resolved after 6h00m" in resolved["events"][0]["message"]
     assert resolved["exit_code"] == 0 and resolved["active"] == []
     assert run(conf, [], T0 + 7 * HOUR, snap(swap=1))["events"] == []
 
@@ -256,7 +256,7 @@ def test_every_log_line_is_parseable_and_each_run_leaves_a_run_line(conf):
     assert lines == [
         "2026-11-27T00:00:00Z FIRING critical swap: Swap use is 55.0% of 1 GiB.",
         "2026-11-27T00:00:00Z RUN critical run: 1 active alert: swap (critical)",
-        "2026-11-27T01:00:00Z RESOLVED ok swap: Resolved after 1h 0m; was: Swap use is 55.0%\nof 1 GiB.".replace("\n", " "),
+        "2026-11-27T01:00:00Z RESOLVED ok swap: Resolved after 1h00m; was: Swap use is 55.0%\nof 1 GiB.".replace("\n", " "),
         "2026-11-27T01:00:00Z RUN ok run: no active alerts",
     ]
     assert all(LINE.match(line) for line in lines)

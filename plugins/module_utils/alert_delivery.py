@@ -1,0 +1,170 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, twzrd.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The alert engine's delivery: log lines, the webhook and the Prometheus textfile.
+
+One line per event (and one per run) appended to the log file, an optional
+Slack-compatible webhook, and an optional Prometheus textfile for node_exporter's textfile
+collector. Nothing here decides whether an alert fires (alert_rules.py does). Like every
+module_utils file this imports nothing from ansible.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+
+from .common import OpsError, atomic_write, iso_time
+
+EVENT_WORD = {"firing": "FIRING", "reminder": "REMINDER", "resolved": "RESOLVED"}
+
+
+def one_line(text):
+    return " ".join(str(text).split())
+
+
+def log_line(epoch, word, level, key, message):
+    """`2026-11-27T22:00:00Z FIRING critical swap: Swap use is 55.0% ...` (see docs/ALERTS.md)."""
+    return "%s %s %s %s: %s" % (iso_time(epoch), word, level, key, one_line(message))
+
+
+def read_webhook_url(path):
+    try:
+        info = os.stat(path)
+        with open(path, "r") as handle:
+            url = handle.read().strip()
+    except OSError as exc:
+        raise OpsError("Cannot read the webhook URL file %s (%s)." % (path, exc.strerror or exc))
+    if not (url.startswith("https://") or url.startswith("http://")) or any(c.isspace() for c in url):
+        raise OpsError("The webhook URL file %s does not hold one http(s) URL." % path)
+    warning = None
+    if info.st_mode & 0o077:
+        warning = "The webhook URL file %s is readable by other users; make it mode 0600." % path
+    return url, warning
+
+
+def _post_once(url, body, timeout):
+    """POST body; returns None on a 2xx answer or a short reason that never names the URL."""
+    import urllib.error
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "application/json", "User-Agent": "twzrd-ops-alerts/1"}
+    )
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            response.read(65536)
+            return None
+    except urllib.error.HTTPError as exc:
+        return "HTTP %s" % exc.code
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, socket.timeout) or "timed out" in str(reason):
+            return "timeout"
+        if isinstance(reason, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(reason, socket.gaierror):
+            return "name resolution failed"
+        return "network error"
+    except socket.timeout:
+        return "timeout"
+    except (OSError, ValueError):
+        return "network error"
+
+
+def deliver_webhook(url, texts, timeout, retries, retry_delay=1.0):
+    """Post the texts as one Slack-compatible message; returns None or "HTTP 500"-like reason."""
+    body = json.dumps({"text": "\n".join(texts)}).encode("utf-8")
+    reason = None
+    for attempt in range(int(retries) + 1):
+        if attempt:
+            time.sleep(retry_delay * attempt)
+        reason = _post_once(url, body, timeout)
+        if reason is None:
+            return None
+        if reason.startswith("HTTP 4") and reason != "HTTP 429":
+            return reason  # the receiver refuses the message: trying again will not help
+    return reason
+
+
+def append_log(path, lines):
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+        handle.write("".join(line + "\n" for line in lines))
+
+
+def _escape_label(value):
+    return str(value).replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def _labels(**labels):
+    return "{%s}" % ",".join('%s="%s"' % (k, _escape_label(v)) for k, v in sorted(labels.items()))
+
+
+def _number_text(value):
+    if isinstance(value, bool):
+        value = int(value)
+    if isinstance(value, int) or float(value).is_integer():
+        return "%d" % value
+    return repr(float(value))
+
+
+def render_textfile(snapshot, alerts, crash_totals, now, success, outbox=0):
+    """The Prometheus text exposition of one run (for node_exporter's textfile collector)."""
+    metrics = []
+
+    def metric(name, kind, helptext, samples):
+        metrics.append("# HELP %s %s" % (name, helptext))
+        metrics.append("# TYPE %s %s" % (name, kind))
+        for labels, value in samples:
+            metrics.append("%s%s %s" % (name, labels, _number_text(value)))
+
+    system = (snapshot or {}).get("system") or {}
+    swap = system.get("swap") or {}
+    if swap.get("percent") is not None:
+        metric("twzrd_ops_swap_used_ratio", "gauge", "Fraction of swap space in use (0 when no swap is configured).",
+               [("", float(swap["percent"]) / 100.0)])
+    per_core = ((system.get("load") or {}).get("per_core") or {})
+    if per_core.get("load1") is not None:
+        metric("twzrd_ops_load_per_core", "gauge", "Load average divided by the number of CPUs.",
+               [(_labels(period=p), per_core[p]) for p in ("load1", "load5", "load15") if per_core.get(p) is not None])
+    memory = system.get("memory") or {}
+    if memory.get("available") is not None:
+        metric("twzrd_ops_memory_available_bytes", "gauge", "Memory available to new processes without swapping.",
+               [("", memory["available"])])
+    status = (snapshot or {}).get("pm2") or {}
+    if not status.get("error") and (status.get("processes") is not None or status.get("summary")):
+        apps = {}
+        for proc in status.get("processes") or []:
+            apps[proc["name"]] = apps.get(proc["name"], True) and proc.get("status") == "online"
+        for name in ((status.get("summary") or {}).get("missing") or []):
+            apps.setdefault(name, False)
+        metric("twzrd_ops_pm2_app_up", "gauge", "1 when every PM2 process of the app is online, else 0.",
+               [(_labels(app=name), 1 if apps[name] else 0) for name in sorted(apps)])
+    metric("twzrd_ops_pm2_crashes_total", "counter",
+           "PM2 app crashes counted from the PM2 daemon log (planned restarts excluded).",
+           [(_labels(app=name), crash_totals[name]) for name in sorted(crash_totals)])
+    metric("twzrd_ops_alert_active", "gauge", "1 for each alert that is active, labelled by rule, key and level.",
+           [(_labels(rule=a["rule"], key=key, level=a["level"]), 1) for key, a in sorted(alerts.items())])
+    metric("twzrd_ops_alerts_undelivered", "gauge", "Webhook messages waiting for the next run.", [("", outbox)])
+    metric("twzrd_ops_last_run_timestamp_seconds", "gauge", "Time of the last alert run (Unix epoch).", [("", now)])
+    metric("twzrd_ops_last_run_success", "gauge",
+           "1 when the last alert run checked the host and delivered everything, else 0.", [("", 1 if success else 0)])
+    return "\n".join(metrics) + "\n"
+
+
+def write_textfile(path, text):
+    if not os.path.isdir(os.path.dirname(path)):
+        raise OpsError("The Prometheus textfile directory %s does not exist." % os.path.dirname(path))
+    try:
+        atomic_write(path, text, mode=0o644)
+    except OSError as exc:
+        raise OpsError("Cannot write the Prometheus textfile %s (%s)." % (path, exc.strerror or exc))

@@ -1,0 +1,128 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, twzrd.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The alert engine's state: one JSON file, written atomically, guarded by a lock.
+
+A missing state is a first run; a corrupt one is moved aside with a warning and treated
+like a missing one. The rules (alert_rules.py) read and return plain dicts; only this file
+touches the disk for state. Like every module_utils file this imports nothing from ansible.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import time
+
+from .common import OpsError, atomic_write, now_epoch
+
+STATE_VERSION = 1
+# Seconds to wait for another run holding the state lock.
+LOCK_WAIT = 60
+
+
+def empty_state():
+    return {"version": STATE_VERSION, "last_run": None, "crash_until": None, "alerts": {}, "crash_counts": {}, "outbox": []}
+
+
+def _check_state(data):
+    """Return data as a state dict, or None when it is not one we wrote."""
+    if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+        return None
+    state = empty_state()
+    for key in ("last_run", "crash_until"):
+        value = data.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            return None
+        state[key] = value
+    alerts = data.get("alerts", {})
+    if not isinstance(alerts, dict):
+        return None
+    for key, alert in alerts.items():
+        if not isinstance(alert, dict) or alert.get("level") not in ("warning", "critical"):
+            return None
+        if not all(isinstance(alert.get(f), (int, float)) for f in ("since", "notified")):
+            return None
+        if not isinstance(alert.get("rule"), str) or not isinstance(alert.get("message"), str):
+            return None
+    state["alerts"] = alerts
+    counts = data.get("crash_counts", {})
+    if not isinstance(counts, dict) or not all(isinstance(v, int) and not isinstance(v, bool) for v in counts.values()):
+        return None
+    state["crash_counts"] = counts
+    outbox = data.get("outbox", [])
+    if not isinstance(outbox, list) or not all(isinstance(m, str) for m in outbox):
+        return None
+    state["outbox"] = outbox
+    return state
+
+
+def read_state(path, now=None, move_aside=True):
+    """Return (state, warning sentence or None).
+
+    A missing file is a first run. A file that is not valid state is renamed to
+    PATH.corrupt-YYYYmmddTHHMMSSZ (when move_aside) and also treated as a first run.
+    """
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except FileNotFoundError:
+        return empty_state(), None
+    except OSError as exc:
+        raise OpsError("Cannot read the alert state file %s (%s)." % (path, exc.strerror or exc))
+    try:
+        state = _check_state(json.loads(raw.decode("utf-8")))
+    except ValueError:
+        state = None
+    if state is not None:
+        return state, None
+    if not move_aside:
+        return empty_state(), "The alert state file %s is corrupt; it is treated as missing." % path
+    aside = "%s.corrupt-%s" % (path, time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now_epoch(now))))
+    try:
+        os.replace(path, aside)
+    except OSError as exc:
+        raise OpsError("The alert state file %s is corrupt and cannot be moved aside (%s)." % (path, exc.strerror or exc))
+    return empty_state(), "The alert state file %s was corrupt; it was moved to %s and the alerts start afresh." % (path, aside)
+
+
+class StateLock(object):
+    """An exclusive flock on STATE.lock so that a manual run and the cron run never
+    interleave (which could send the same alert twice)."""
+
+    def __init__(self, state_file, wait=None):
+        self.path = state_file + ".lock"
+        self.wait = LOCK_WAIT if wait is None else wait
+        self.handle = None
+
+    def __enter__(self):
+        directory = os.path.dirname(self.path)
+        try:
+            os.makedirs(directory, mode=0o750, exist_ok=True)
+            self.handle = open(self.path, "a")
+        except OSError as exc:
+            raise OpsError("Cannot use the alert state directory %s (%s)." % (directory, exc.strerror or exc))
+        deadline = time.monotonic() + self.wait
+        while True:
+            try:
+                fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() >= deadline:
+                    self.handle.close()
+                    raise OpsError("Another alert run holds %s; try again later." % self.path)
+                time.sleep(0.2)
+
+    def __exit__(self, *exc_info):
+        self.handle.close()
+        return False
+
+
+def write_state(path, state):
+    try:
+        atomic_write(path, json.dumps(state, sort_keys=True, indent=1), mode=0o600)
+    except OSError as exc:
+        raise OpsError("Cannot write the alert state file %s (%s)." % (path, exc.strerror or exc))
