@@ -25,6 +25,7 @@ import calendar
 import errno
 import glob
 import json
+import math
 import os
 import pwd
 import re
@@ -158,7 +159,8 @@ def parse_jlist(text):
         start = match.end() - 1
         try:
             value, end = decoder.raw_decode(clean, start)
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: absurdly deep nesting is garbage too, not a traceback.
             continue
         if isinstance(value, list) and all(isinstance(item, dict) for item in value):
             found = (value, start, end)
@@ -193,56 +195,108 @@ def _env_names(pm2_env):
 
 
 def _int(value, default=0):
+    """value as an int when it is a finite number (or numeric text), else default."""
+    if isinstance(value, bool):
+        return default
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return default
+
+
+def _float(value, default=0.0):
+    if isinstance(value, bool):
+        return default
+    try:
+        value = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return default
+    return value if math.isfinite(value) else default
+
+
+def _mapping(value):
+    return value if isinstance(value, dict) else {}
+
+
+def _text_or_none(value):
+    return value if isinstance(value, str) else None
+
+
+def _scalar_text(value, default):
+    """A name or status as text: strings as they are, numbers as text, anything else default."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return default
+
+
+def _pm_id(value):
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        return int(value) if value.isascii() and value.isdigit() and len(value) < 20 else value
+    return None
 
 
 def normalize(raw, now=None):
     """One raw `pm2 jlist` entry -> the process dict of DESIGN.md (env names, never values)."""
+    # Every field is type-checked: a PM2 (or a corrupt dump) giving a list where a number
+    # belongs, absurd nesting or huge values yields "unknown"/0, never a traceback.
     now = now_epoch(now)
-    env = raw.get("pm2_env") or {}
-    monit = raw.get("monit") or {}
-    status = env.get("status", "unknown")
+    raw = _mapping(raw)
+    env = _mapping(raw.get("pm2_env"))
+    monit = _mapping(raw.get("monit"))
+    status = _scalar_text(env.get("status"), "unknown")
     uptime = 0
-    if status == "online" and env.get("pm_uptime"):
-        uptime = max(0, int(now - float(env["pm_uptime"]) / 1000.0))
-    mmr = env.get("max_memory_restart")
-    exec_mode = str(env.get("exec_mode") or "fork_mode")
+    started = _float(env.get("pm_uptime"))
+    if status == "online" and started > 0:
+        uptime = _int(max(0.0, now - started / 1000.0))
+    mmr = _int(env.get("max_memory_restart"), None)
+    exec_mode = _scalar_text(env.get("exec_mode"), "") or "fork_mode"
     if exec_mode.endswith("_mode"):
         exec_mode = exec_mode[: -len("_mode")]
+    name = raw.get("name") if "name" in raw else env.get("name")
     return {
-        "name": str(raw.get("name", env.get("name", ""))),
-        "pm_id": raw.get("pm_id", env.get("pm_id")),
+        "name": _scalar_text(name, ""),
+        "pm_id": _pm_id(raw.get("pm_id", env.get("pm_id"))),
         "pid": _int(raw.get("pid")),
         "status": status,
         "restarts": _int(env.get("restart_time")),
         "unstable_restarts": _int(env.get("unstable_restarts")),
         "uptime": uptime,
         "memory": _int(monit.get("memory")),
-        "cpu": float(monit.get("cpu") or 0),
-        "max_memory_restart": _int(mmr, None) if mmr not in (None, "", 0) else None,
+        "cpu": _float(monit.get("cpu")),
+        "max_memory_restart": mmr if mmr else None,
         "exec_mode": exec_mode,
-        "instances": env.get("instances", 1),
-        "out_log": env.get("pm_out_log_path"),
-        "error_log": env.get("pm_err_log_path"),
+        "instances": _int(env.get("instances", 1), 1),
+        "out_log": _text_or_none(env.get("pm_out_log_path")),
+        "error_log": _text_or_none(env.get("pm_err_log_path")),
         "env_names": _env_names(env),
     }
 
 
 def _line_time(match):
-    """Epoch seconds of a pm2.log timestamp (local time unless it carries an offset)."""
-    stamp = time.strptime(match.group("date") + " " + match.group("time"), "%Y-%m-%d %H:%M:%S")
-    frac = float(match.group("frac") or 0)
-    tz = match.group("tz")
-    if not tz:
-        return time.mktime(stamp) + frac
-    seconds = calendar.timegm(stamp) + frac
+    """Epoch seconds of a pm2.log timestamp (local time unless it carries an offset), or
+    None when the timestamp does not name a real time (month 13, hour 25, year 0...)."""
+    try:
+        stamp = time.strptime(match.group("date") + " " + match.group("time"), "%Y-%m-%d %H:%M:%S")
+        frac = float(match.group("frac") or 0)
+        tz = match.group("tz")
+        if not tz:
+            return time.mktime(stamp) + frac
+        seconds = calendar.timegm(stamp) + frac
+    except (ValueError, OverflowError):
+        return None
     if tz != "Z":
         sign = 1 if tz[0] == "+" else -1
         digits = tz[1:].replace(":", "")
-        seconds -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
+        hours, minutes = int(digits[:2]), int(digits[2:])
+        if hours > 14 or minutes > 59:
+            return None
+        seconds -= sign * (hours * 3600 + minutes * 60)
     return seconds
 
 
@@ -256,8 +310,9 @@ def _first_time_after(handle, offset, size):
         if not line:
             break
         match = _LOG_LINE.match(line.decode("utf-8", "replace").rstrip("\r\n"))
-        if match:
-            return _line_time(match)
+        stamp = _line_time(match) if match else None
+        if stamp is not None:
+            return stamp
     return None
 
 
@@ -277,12 +332,15 @@ def _seek_before(handle, size, target):
     return low
 
 
-def crash_events(pm2_log_path, since_epoch, until=None):
+def crash_events(pm2_log_path, since_epoch, until=None, stats=None):
     """Crashes recorded in PM2's daemon log between since_epoch and until (epoch seconds).
 
     A crash is an "App [NAME:ID] exited ..." line NOT preceded by "Stopping app:NAME id:ID"
     (what PM2 logs for `pm2 restart`, `reload`, `stop`). Returns a list of
     {name, pm_id, time, code, signal}. OpsError when the log cannot be read.
+
+    A line whose timestamp does not parse (hour 25, month 13, a corrupt write) is skipped,
+    never fatal; when stats (a dict) is given, stats["unparsed"] counts those lines.
     """
     try:
         handle = open(pm2_log_path, "rb")
@@ -302,6 +360,10 @@ def crash_events(pm2_log_path, since_epoch, until=None):
             if not match:
                 continue
             stamp = _line_time(match)
+            if stamp is None:
+                if stats is not None:
+                    stats["unparsed"] = stats.get("unparsed", 0) + 1
+                continue
             if until is not None and stamp > until:
                 break
             message = match.group("msg")
@@ -326,13 +388,19 @@ def crash_events(pm2_log_path, since_epoch, until=None):
             events.append(
                 {
                     "name": key[0],
-                    "pm_id": int(pm_id) if pm_id.isdigit() else pm_id,
+                    "pm_id": _pm_id(pm_id),
                     "time": stamp,
                     "code": _int(exited.group("code"), exited.group("code")),
                     "signal": exited.group("signal") or None,
                 }
             )
     return events
+
+
+def unparsed_warning(log_path, count):
+    """The one sentence saying pm2.log lines were skipped (said once in results and reports)."""
+    return "%d line%s of %s had a timestamp that does not parse and %s skipped when counting crashes." % (
+        count, "" if count == 1 else "s", log_path, "was" if count == 1 else "were")
 
 
 def daemon_running(pm2_home):
@@ -511,7 +579,11 @@ def pm2_status(
     crashes = []
     longest = max(crash_window or 0, report_window or 0)
     if longest:
-        crashes = crash_events(os.path.join(pm2_home, "pm2.log"), now - longest, now)
+        log_path = os.path.join(pm2_home, "pm2.log")
+        stats = {}
+        crashes = crash_events(log_path, now - longest, now, stats=stats)
+        if stats.get("unparsed"):
+            result["warnings"].append(unparsed_warning(log_path, stats["unparsed"]))
     in_window = [event for event in crashes if crash_window and event["time"] >= now - crash_window]
     result["summary"] = summarize(processes, in_window, expected, crash_window, crash_threshold, names)
     if report_window:

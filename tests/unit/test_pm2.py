@@ -255,6 +255,64 @@ def test_lines_without_timestamp_are_skipped(tmp_path, tz):
     assert len(pm2.crash_events(str(log), 0)) == 1
 
 
+@pytest.mark.parametrize(
+    "stamp",
+    ["2026-13-45T99:99:99", "0000-00-00T00:00:00", "2026-02-30T25:61:61", "9999-12-31T23:59:60+99:99"],
+)
+def test_unparseable_timestamp_is_skipped_and_counted_not_fatal(tmp_path, tz, stamp):
+    (exit_,) = _log_lines("App [web:0] exited with code [0] via signal [SIGKILL]")
+    message = exit_.split(": ", 1)[1]
+    log = tmp_path / "pm2.log"
+    log.write_text("%s: %s\n%s\n%s: %s\n" % (stamp, message, exit_, stamp, message))
+    stats = {}
+    events = pm2.crash_events(str(log), 0, stats=stats)
+    assert len(events) == 1 and events[0]["time"] == utc(exit_.split(": ", 1)[0])
+    assert stats == {"unparsed": 2}
+    assert len(pm2.crash_events(str(log), 0)) == 1  # stats are optional
+
+
+def test_unparseable_timestamps_are_said_once_in_the_status(daemon, pm2_exe, tz):
+    (exit_,) = _log_lines("App [web:0] exited with code [0] via signal [SIGKILL]")
+    now = utc(exit_.split(": ", 1)[0]) + 10
+    with open(os.path.join(daemon, "pm2.log"), "w") as handle:
+        handle.write("2026-11-27T22:32:99: PM2 log: x\n2026-11-27T22:32:98: PM2 log: y\n" + exit_ + "\n")
+    result = pm2.pm2_status(Replay(), pm2_path=pm2_exe, pm2_home=daemon, now=now)
+    assert result["summary"]["crashes"]["web"] == 1
+    said = [w for w in result["warnings"] if "does not parse" in w]
+    assert said == ["2 lines of %s/pm2.log had a timestamp that does not parse and were skipped when counting crashes." % daemon]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"name": ["x"], "pm_id": {"a": 1}, "pid": "NaN", "pm2_env": [1, 2], "monit": "busy"},
+        {"name": "x", "pm2_env": {"status": {"deep": [[[]]]}, "pm_uptime": "soon", "restart_time": 1e400,
+                                  "instances": None, "exec_mode": 7, "max_memory_restart": [], "env": "A=1"},
+         "monit": {"memory": float("inf"), "cpu": float("nan")}},
+        {"name": "x", "pm2_env": {"status": "online", "pm_uptime": 1e308, "restart_time": 10 ** 400,
+                                  "pm_out_log_path": {"p": 1}}},
+        {"name": "x", "pm_id": "\u00b2", "pm2_env": {"status": "online", "pm_uptime": -1e308}},
+        "not a dict",
+    ],
+)
+def test_wrong_field_types_and_huge_values_never_raise(raw):
+    proc = pm2.normalize(raw, now=1795818760)
+    assert isinstance(proc["name"], str) and isinstance(proc["status"], str)
+    assert all(isinstance(proc[key], int) for key in ("pid", "restarts", "unstable_restarts", "uptime", "memory", "instances"))
+    assert isinstance(proc["cpu"], float)
+    json.dumps(proc, allow_nan=False)
+    pm2.summarize([proc], [], ["x"], 300, 5)
+
+
+def test_deeply_nested_jlist_is_garbage_not_a_traceback():
+    deep = "[" * 100000 + "]" * 100000
+    with pytest.raises(OpsError, match="printed no JSON process list"):
+        pm2.parse_jlist(deep)
+    nested = '[{"name": "web", "pm2_env": ' + "[" * 5000 + "]" * 5000 + "}]"
+    with pytest.raises(OpsError):
+        pm2.parse_jlist(nested)
+
+
 def test_missing_log_means_no_crashes(tmp_path):
     assert pm2.crash_events(str(tmp_path / "pm2.log"), 0) == []
 
