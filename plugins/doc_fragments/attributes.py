@@ -19,3 +19,21 @@ attributes:
     description: Nothing is changed, so there is no diff.
     support: none
 """
+
+    # Modules that read Linux interfaces (/proc, psutil's Linux figures, swapon/swapoff, runuser).
+    PLATFORM_LINUX = r"""
+attributes:
+  platform:
+    description: Runs on Linux hosts only; tested on Debian 12 and 13.
+    support: full
+    platforms: linux
+"""
+
+    # Modules that need nothing beyond a POSIX host with Python (files, HTTP).
+    PLATFORM_POSIX = r"""
+attributes:
+  platform:
+    description: Runs on any POSIX host with Python; tested on Debian 12 and 13.
+    support: full
+    platforms: posix
+"""

@@ -48,6 +48,9 @@ options:
     default: {}
 extends_documentation_fragment:
   - twzrd.ops.attributes.read_only
+  - twzrd.ops.attributes.platform_linux
+requirements:
+  - psutil on the target (Debian/Ubuntu package C(python3-psutil)).
 notes:
   - Reading the state file and asking PM2 of another user usually need root; use O(ignore:become=true).
   - PM2 app environment values are never read into the result.

@@ -96,6 +96,8 @@ attributes:
   diff_mode:
     description: Nothing is changed, so there is no diff.
     support: none
+extends_documentation_fragment:
+  - twzrd.ops.attributes.platform_posix
 notes:
   - Proxy environment variables (C(http_proxy), C(no_proxy)) apply as for any Ansible URL request.
 seealso:

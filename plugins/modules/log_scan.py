@@ -65,6 +65,7 @@ options:
     default: 500
 extends_documentation_fragment:
   - twzrd.ops.attributes.read_only
+  - twzrd.ops.attributes.platform_posix
 notes:
   - Returned lines are log content; if applications log secrets, those lines carry them.
   - A line longer than 1 MiB is judged on its first MiB.

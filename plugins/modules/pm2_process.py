@@ -69,6 +69,8 @@ attributes:
   diff_mode:
     description: No diff is returned.
     support: none
+extends_documentation_fragment:
+  - twzrd.ops.attributes.platform_linux
 requirements:
   - PM2 and Node.js on the target.
 seealso:

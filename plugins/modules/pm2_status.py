@@ -82,6 +82,7 @@ options:
     default: false
 extends_documentation_fragment:
   - twzrd.ops.attributes.read_only
+  - twzrd.ops.attributes.platform_linux
 requirements:
   - PM2 (any version with C(pm2 jlist); tested with 7.x) and Node.js on the target.
 notes:

@@ -52,6 +52,8 @@ attributes:
   diff_mode:
     description: No diff is returned; RV(before) and RV(after) hold the figures.
     support: none
+extends_documentation_fragment:
+  - twzrd.ops.attributes.platform_linux
 notes:
   - Needs root (C(swapoff) and C(swapon) need CAP_SYS_ADMIN). Use O(ignore:become=true).
   - C(timeout) from coreutils bounds C(swapoff). When it expires C(swapoff) gets SIGTERM and

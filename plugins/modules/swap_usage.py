@@ -72,6 +72,7 @@ options:
     default: none
 extends_documentation_fragment:
   - twzrd.ops.attributes.read_only
+  - twzrd.ops.attributes.platform_linux
 requirements:
   - psutil on the target (Debian/Ubuntu package C(python3-psutil)).
 notes:
