@@ -1,0 +1,80 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, twzrd.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Action plugin of twzrd.ops.fleet_report: writes a fleet report on the controller, in process.
+
+The fleet, audit and incident reports live on the controller. Writing them with file +
+template + copy costs three module runs (each a Python start) per report; this writes the
+Markdown and the JSON twin directly, atomically, in the controller's own process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.twzrd.ops.plugins.module_utils.common import atomic_write
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+def _same(path, data):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read() == data
+    except OSError:
+        return False
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(("path", "markdown", "document", "mode"))
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        args = self._task.args
+        base = args.get("path")
+        if not base or not isinstance(base, str):
+            raise AnsibleActionFail("fleet_report needs path, the report's path without extension.")
+        base = os.path.abspath(os.path.expanduser(base))
+        files = []
+        if args.get("markdown") is not None:
+            text = str(args["markdown"])
+            files.append((base + ".md", (text if text.endswith("\n") else text + "\n").encode("utf-8")))
+        if args.get("document") is not None:
+            document = json.dumps(_plain(args["document"]), indent=2, sort_keys=False, default=str) + "\n"
+            files.append((base + ".json", document.encode("utf-8")))
+        if not files:
+            raise AnsibleActionFail("fleet_report needs markdown, document or both.")
+        mode = args.get("mode", "0640")
+        try:
+            mode = int(str(mode), 8)
+        except ValueError:
+            raise AnsibleActionFail("fleet_report mode must be an octal string such as 0640, got %r." % (mode,))
+        changed = [path for path, data in files if not _same(path, data)]
+        result.update(changed=bool(changed), paths=[path for path, _ in files], written=not self._task.check_mode)
+        if self._task.check_mode or not changed:
+            return result
+        directory = os.path.dirname(base)
+        try:
+            if not os.path.isdir(directory):
+                os.makedirs(directory, 0o750)
+            for path, data in files:
+                if path in changed:
+                    atomic_write(path, data, mode=mode)
+        except OSError as exc:
+            raise AnsibleActionFail("Cannot write the report %s (%s)." % (base, exc.strerror or exc))
+        return result

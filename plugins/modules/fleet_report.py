@@ -1,0 +1,70 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, twzrd.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: fleet_report
+short_description: Write a fleet report (Markdown and JSON) on the controller
+version_added: 1.1.0
+description:
+  - Writes C(PATH.md) and its JSON twin C(PATH.json) on the Ansible controller, atomically, creating the
+    directory (mode 0750) when needed. Files whose content would not change are left alone.
+  - An action plugin: it runs in the controller's own process (no module is sent anywhere), so the
+    fleet, audit and incident reports cost one task instead of three.
+author:
+  - twzrd.ops contributors (@twzrd)
+options:
+  path:
+    description: The report's path without extension (relative paths are taken from the current directory).
+    type: path
+    required: true
+  markdown:
+    description: The Markdown text (usually C(lookup('ansible.builtin.template', ...))); written to C(PATH.md).
+    type: str
+  document:
+    description: The machine-readable report; written as indented JSON to C(PATH.json).
+    type: raw
+  mode:
+    description: File mode of the reports.
+    type: str
+    default: "0640"
+attributes:
+  check_mode:
+    description: In check mode nothing is written; RV(changed) tells whether a file would change.
+    support: full
+  diff_mode:
+    description: No diff is shown.
+    support: none
+  action:
+    description: Runs on the controller as an action plugin.
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Write the fleet report
+  twzrd.ops.fleet_report:
+    path: reports/weekly-health-2026-11-30
+    markdown: "{{ lookup('ansible.builtin.template', 'weekly-health.md.j2') }}"
+    document: "{{ fleet }}"
+  run_once: true
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+paths:
+  description: The files of the report.
+  returned: always
+  type: list
+  elements: str
+  sample: [/home/op/reports/weekly-health-2026-11-30.md, /home/op/reports/weekly-health-2026-11-30.json]
+written:
+  description: False in check mode.
+  returned: always
+  type: bool
+  sample: true
+"""
