@@ -13,12 +13,48 @@ if [ "${TWZRD_REBUILD_IMAGE:-0}" != 1 ] && docker image inspect "$IMAGE" >/dev/n
   echo "[build-test-image] $IMAGE exists"
   exit 0
 fi
-MIRROR=${TWZRD_DEBIAN_MIRROR:-}
+# The Debian mirror: TWZRD_DEBIAN_MIRROR, else the one this machine's apt uses for its own
+# release, read from apt's sources as apt reads them (deb822 *.sources stanzas with Types: deb
+# and URIs:, one-line `deb` entries in *.list; disabled stanzas and other file names ignored).
+# No address is built in: a machine whose apt points at no Debian archive must say which.
+apt_release_mirror() {
+  local codename files=()
+  # shellcheck source=/dev/null
+  codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+  [ -n "$codename" ] || return 0
+  [ -f /etc/apt/sources.list ] && files+=(/etc/apt/sources.list)
+  for f in /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] && files+=("$f")
+  done
+  [ ${#files[@]} -gt 0 ] || return 0
+  awk -v want="$codename" '
+    function flush() {
+      if (types ~ /(^| )deb( |$)/ && enabled != "no" && (" " suites " ") ~ (" " want " "))
+        { split(uris, u, " "); if (u[1] != "") { print u[1]; found = 1; exit } }
+      types = ""; uris = ""; suites = ""; enabled = ""
+    }
+    FNR == 1 { flush() }
+    FILENAME ~ /\.sources$/ {
+      if ($0 ~ /^[ \t]*$/) { flush(); next }
+      if ($0 ~ /^#/) next
+      key = tolower($1); sub(/^[^:]*:[ \t]*/, "")
+      if (key == "types:") types = $0; else if (key == "uris:") uris = $0
+      else if (key == "suites:") suites = $0; else if (key == "enabled:") enabled = tolower($0)
+      next
+    }
+    $1 == "deb" {
+      i = 2; if ($i ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
+      if ($(i + 1) == want) { print $i; found = 1; exit }
+    }
+    END { if (!found) flush() }
+  ' "${files[@]}"
+}
+MIRROR=${TWZRD_DEBIAN_MIRROR:-$(apt_release_mirror)}
 if [ -z "$MIRROR" ]; then
-  MIRROR=$(grep -hoE '^(URIs:|deb) +https?://[^ ]*debian[^ ]*' /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null \
-           | grep -v security | awk '{print $2}' | head -n1 || true)
+  echo "[build-test-image] no Debian mirror found in this machine's apt sources;" \
+       "set TWZRD_DEBIAN_MIRROR to the Debian archive to bootstrap from" >&2
+  exit 1
 fi
-MIRROR=${MIRROR:-http://deb.debian.org/debian}
 WORK=$(mktemp -d /var/tmp/twzrd-rootfs.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 echo "[build-test-image] debootstrap $SUITE from $MIRROR (about a minute)"
