@@ -18,7 +18,8 @@ from __future__ import annotations
 import socket
 import time
 
-from .common import OpsError, now_epoch, refuse_unknown, worst
+from .common import OpsError, now_epoch, number, refuse_unknown, worst
+from .common import exit_code as common_exit_code
 
 DEFAULTS = {
     "pm2_user": "",
@@ -49,20 +50,6 @@ DEFAULTS = {
 }
 
 KINDS = ("health", "alerts", "status")
-
-
-def _number(cfg, key, minimum=None, maximum=None):
-    value = cfg[key]
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            raise OpsError("Setting %s must be a number, got %r." % (key, cfg[key]))
-    if minimum is not None and value < minimum:
-        raise OpsError("Setting %s must be at least %s, got %s." % (key, minimum, value))
-    if maximum is not None and value > maximum:
-        raise OpsError("Setting %s must be at most %s, got %s." % (key, maximum, value))
-    return value
 
 
 def _list_of_str(cfg, key):
@@ -97,15 +84,15 @@ def normalize_config(cfg=None):
             raise OpsError("Setting %s must be a string, got %r." % (key, merged[key]))
     for key in ("expected_apps", "disk_paths", "log_paths", "log_patterns"):
         merged[key] = _list_of_str(merged, key)
-    merged["crash_window"] = _number(merged, "crash_window", minimum=1)
-    merged["crash_threshold"] = _number(merged, "crash_threshold", minimum=0)
-    merged["health_timeout"] = _number(merged, "health_timeout", minimum=0.1)
-    merged["health_retries"] = int(_number(merged, "health_retries", minimum=0, maximum=100))
-    merged["health_delay"] = _number(merged, "health_delay", minimum=0)
-    merged["log_window_days"] = _number(merged, "log_window_days", minimum=0)
-    merged["log_errors_warning"] = int(_number(merged, "log_errors_warning", minimum=0))
-    merged["disk_warning"] = _number(merged, "disk_warning", minimum=0, maximum=100)
-    merged["disk_critical"] = _number(merged, "disk_critical", minimum=0, maximum=100)
+    merged["crash_window"] = number("crash_window", merged["crash_window"], minimum=1)
+    merged["crash_threshold"] = number("crash_threshold", merged["crash_threshold"], minimum=0)
+    merged["health_timeout"] = number("health_timeout", merged["health_timeout"], minimum=0.1)
+    merged["health_retries"] = int(number("health_retries", merged["health_retries"], minimum=0, maximum=100))
+    merged["health_delay"] = number("health_delay", merged["health_delay"], minimum=0)
+    merged["log_window_days"] = number("log_window_days", merged["log_window_days"], minimum=0)
+    merged["log_errors_warning"] = int(number("log_errors_warning", merged["log_errors_warning"], minimum=0))
+    merged["disk_warning"] = number("disk_warning", merged["disk_warning"], minimum=0, maximum=100)
+    merged["disk_critical"] = number("disk_critical", merged["disk_critical"], minimum=0, maximum=100)
     if merged["disk_warning"] > merged["disk_critical"]:
         raise OpsError(
             "disk_warning (%s) must not be above disk_critical (%s)." % (merged["disk_warning"], merged["disk_critical"])
@@ -344,5 +331,5 @@ def verdict(findings):
 
 
 def exit_code(level):
-    """Nagios-style exit code for a verdict."""
-    return {"ok": 0, "warning": 1, "critical": 2}.get(level, 3)
+    """Nagios-style exit code for a verdict (common.EXIT_CODES)."""
+    return common_exit_code(level)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 
-from .common import OpsError, refuse_unknown
+from .common import OpsError, number, refuse_unknown
 
 DEFAULT_PATH = "/etc/twzrd-ops/config.json"
 
@@ -31,15 +31,11 @@ RESTART_DEFAULTS = {"apps": [], "verify_retries": 6, "verify_delay": 5}
 SECTIONS = ("checks", "reports", "restart", "alerts")
 
 
-def _int(section, key, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        else:
-            raise OpsError("Setting %s.%s must be a whole number, got %r." % (section, key, value))
-    if value < minimum:
-        raise OpsError("Setting %s.%s must be at least %d, got %d." % (section, key, minimum, value))
-    return value
+def _whole(section, key, value, minimum):
+    # A JSON file has real numbers: "4" or true is a mistake here, unlike in an inventory.
+    if isinstance(value, (str, bool)):
+        raise OpsError("Setting %s.%s must be a whole number, got %r." % (section, key, value))
+    return number("%s.%s" % (section, key), value, minimum=minimum, integer=True)
 
 
 def _merge(section, given, defaults):
@@ -59,7 +55,7 @@ def _reports(given):
     if not isinstance(directory, str) or not directory.startswith("/"):
         raise OpsError("Setting reports.dir must be an absolute path, got %r." % (directory,))
     conf["dir"] = os.path.normpath(directory)
-    conf["keep_weeks"] = _int("reports", "keep_weeks", conf["keep_weeks"], 1)
+    conf["keep_weeks"] = _whole("reports", "keep_weeks", conf["keep_weeks"], 1)
     return conf
 
 
@@ -68,8 +64,8 @@ def _restart(given):
     apps = conf["apps"]
     if not isinstance(apps, list) or not all(isinstance(app, str) and app for app in apps):
         raise OpsError("Setting restart.apps must be a list of PM2 app names, got %r." % (apps,))
-    conf["verify_retries"] = _int("restart", "verify_retries", conf["verify_retries"], 1)
-    conf["verify_delay"] = _int("restart", "verify_delay", conf["verify_delay"], 0)
+    conf["verify_retries"] = _whole("restart", "verify_retries", conf["verify_retries"], 1)
+    conf["verify_delay"] = _whole("restart", "verify_delay", conf["verify_delay"], 0)
     return conf
 
 
