@@ -4,39 +4,40 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """HTTP health probe: the runbook's `curl -s http://localhost:8080/health | jq .`.
 
-Inside Ansible the request goes through ansible.module_utils.urls.open_url; on a host
-without Ansible (twzrd_ops_lib) through urllib.request. Both sit behind fetch(), so the
-rest of the probe is one code path. Request headers may carry tokens and are never put
-in the result; credentials in the URL are masked wherever the URL is shown.
+One code path for the module and the on-host command (no Ansible there): fetch() speaks
+HTTP through http.client, so credentials in the URL, redirects and time limits behave the
+same everywhere. Request headers may carry tokens and are never put in the result;
+credentials in the URL are masked wherever the URL is shown.
+
+- timeout bounds the WHOLE request (connect, headers and body): a watchdog shuts the
+  socket at the deadline, so a server that drips one byte a second cannot stretch it.
+- Redirects are followed only within the same scheme, host and port (at most
+  MAX_REDIRECTS); one to another origin is not followed and is the probe's reason, so a
+  token meant for the health endpoint never travels elsewhere.
+- user:password in the URL becomes a Basic Authorization header (unless headers carry one).
 """
 
 from __future__ import annotations
 
+import base64
 import errno
 import http.client
 import json
 import socket
 import ssl
+import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 
-from .common import OpsError
-
-try:
-    from ansible.module_utils.urls import ConnectionError as UrlsConnectionError, open_url
-except ImportError:
-    open_url = None
-
-    class UrlsConnectionError(Exception):
-        """Stand-in for ansible.module_utils.urls.ConnectionError when Ansible is absent."""
+from .common import OpsError, number
 
 BODY_LIMIT = 64 * 1024
 JSON_LIMIT = 16 * 1024
 EXCERPT_LIMIT = 512
 VALUE_SHOWN = 80
-REASONS = ("refused", "timeout", "unexpected status", "body not JSON", "key mismatch", "unreachable")
+MAX_REDIRECTS = 5
+REDIRECTS = (301, 302, 303, 307, 308)
+REASONS = ("refused", "timeout", "unexpected status", "body not JSON", "key mismatch", "unreachable", "redirect")
 _MISSING = object()
 
 
@@ -61,45 +62,110 @@ def safe_url(url):
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
-def _read_bounded(response):
-    """Up to BODY_LIMIT bytes of the body, and whether there was more."""
-    data = response.read(BODY_LIMIT + 1)
-    return data[:BODY_LIMIT], len(data) > BODY_LIMIT
+def _origin(parts):
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or (443 if scheme == "https" else 80)
+
+
+def _without_userinfo(parts):
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2])
+
+
+def _connection(parts, remaining, validate_certs):
+    _scheme, host, port = _origin(parts)  # an explicit port: http.client misreads "::1" without one
+    if parts.scheme.lower() == "https":
+        context = ssl.create_default_context()
+        if not validate_certs:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return http.client.HTTPSConnection(host, port, timeout=remaining, context=context)
+    return http.client.HTTPConnection(host, port, timeout=remaining)
+
+
+def _request_once(parts, method, headers, data, deadline, validate_certs):
+    """One request within the deadline (time.monotonic() value): (status, body, truncated,
+    location header). At the deadline a watchdog shuts the socket and _Deadline is raised."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise _Deadline()
+    conn = _connection(parts, remaining, validate_certs)
+    expired = threading.Event()
+
+    def cut():
+        expired.set()
+        sock = conn.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    watchdog = threading.Timer(remaining, cut)
+    watchdog.daemon = True
+    watchdog.start()
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    try:
+        conn.request(method, path, body=data, headers=headers)
+        response = conn.getresponse()
+        payload = response.read(BODY_LIMIT + 1)
+        location = response.getheader("Location")
+        status = response.status
+    except (OSError, http.client.HTTPException):
+        if expired.is_set():
+            raise _Deadline()
+        raise
+    finally:
+        watchdog.cancel()
+        conn.close()
+    if expired.is_set():
+        raise _Deadline()
+    return status, payload[:BODY_LIMIT], len(payload) > BODY_LIMIT, location
+
+
+class _Deadline(Exception):
+    """The whole request outlived its timeout."""
 
 
 def fetch(url, method="GET", headers=None, body=None, timeout=5, validate_certs=True):
-    """One HTTP request: (status, body bytes (bounded), truncated), whatever the status.
+    """One HTTP exchange: (status, body bytes (bounded), truncated), whatever the status.
 
-    Raises socket/urllib/http.client errors for requests that got no HTTP answer.
+    timeout (seconds) bounds everything, same-origin redirects included. Raises _Failure
+    for a redirect elsewhere, a redirect loop or the deadline; socket / http.client errors
+    for requests that got no HTTP answer.
     """
+    deadline = time.monotonic() + float(timeout)
     data = body.encode("utf-8") if isinstance(body, str) else body
+    parts = urllib.parse.urlsplit(url)
+    headers = dict(headers or {})
+    if parts.username is not None and not any(name.lower() == "authorization" for name in headers):
+        pair = "%s:%s" % (urllib.parse.unquote(parts.username), urllib.parse.unquote(parts.password or ""))
+        headers["Authorization"] = "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
+    shown = safe_url(url)
     try:
-        if open_url is not None:
-            response = open_url(
-                url, data=data, headers=headers or {}, method=method, timeout=timeout, validate_certs=validate_certs
-            )
-        else:
-            # No Ansible on this host (the on-host command): the standard library's opener.
-            request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
-            handlers = []
-            if not validate_certs:
-                context = ssl.create_default_context()
-                context.check_hostname = False
-                context.verify_mode = ssl.CERT_NONE
-                handlers.append(urllib.request.HTTPSHandler(context=context))
-            response = urllib.request.build_opener(*handlers).open(request, timeout=timeout)
-    except urllib.error.HTTPError as err:
-        # Any status urllib considers an error still is an answer: keep code and body.
-        try:
-            payload, truncated = _read_bounded(err)
-        except (OSError, http.client.HTTPException):
-            payload, truncated = b"", False
-        return err.code, payload, truncated
-    try:
-        payload, truncated = _read_bounded(response)
-        return response.status, payload, truncated
-    finally:
-        response.close()
+        for _hop in range(MAX_REDIRECTS + 1):
+            status, payload, truncated, location = _request_once(parts, method, headers, data, deadline, validate_certs)
+            if status not in REDIRECTS or not location:
+                return status, payload, truncated
+            target = urllib.parse.urlsplit(urllib.parse.urljoin(urllib.parse.urlunsplit(_without_userinfo(parts)), location.strip()))
+            if _origin(target) != _origin(parts):
+                raise _Failure(
+                    "redirect",
+                    "%s redirected (HTTP %d) to %s, another scheme, host or port; the redirect was not followed."
+                    % (shown, status, urllib.parse.urlunsplit(_without_userinfo(target))[:200]),
+                )
+            if status == 303 or (status in (301, 302) and method == "POST"):
+                method, data = "GET", None
+            parts = target._replace(netloc=parts.netloc)
+        raise _Failure("redirect", "%s redirected more than %d times (a redirect loop)." % (shown, MAX_REDIRECTS))
+    except _Deadline:
+        raise _Failure("timeout", "%s did not answer within %s seconds." % (shown, _seconds(timeout)))
+    except ValueError as err:
+        if isinstance(err, OSError):  # ssl.SSLCertVerificationError is both: _classify's
+            raise
+        # http.client refuses e.g. a redirect target with a bad port or control characters.
+        raise _Failure("unreachable", "%s is unreachable (%s)." % (shown, _short(err)))
 
 
 def _is_timeout(err):
@@ -109,7 +175,9 @@ def _is_timeout(err):
 def _classify(err, url, timeout):
     """Turn an exception from fetch() into a _Failure with reason and sentence."""
     shown = safe_url(url)
-    cause = getattr(err, "reason", err)
+    cause = getattr(err, "reason", None)  # a wrapper's cause (URLError); ssl's reason is text
+    if not isinstance(cause, BaseException):
+        cause = err
     if isinstance(cause, ConnectionRefusedError) or isinstance(err, ConnectionRefusedError):
         return _Failure("refused", "Nothing accepted the connection to %s (connection refused)." % shown)
     if getattr(cause, "errno", None) == errno.EADDRNOTAVAIL:
@@ -179,7 +247,10 @@ def matches(value, expected):
 
 
 def _shown(value):
-    text = json.dumps(value, sort_keys=True) if not isinstance(value, str) else repr(value)
+    try:
+        text = json.dumps(value, sort_keys=True) if not isinstance(value, str) else repr(value)
+    except (ValueError, TypeError, RecursionError):
+        text = "a %s" % type(value).__name__
     return text if len(text) <= VALUE_SHOWN else text[: VALUE_SHOWN - 3] + "..."
 
 
@@ -206,6 +277,8 @@ def _validate(url, method, timeout, expected_status, retries, delay, expect_keys
         raise OpsError("The health URL %s has no host name." % safe_url(url))
     if not isinstance(method, str) or not method.isalpha():
         raise OpsError("The HTTP method must be a word such as GET or HEAD (got %r)." % (method,))
+    for name, value in (("timeout", timeout), ("retries", retries), ("delay", delay)):
+        number(name, value, what="Probe setting")  # refuses NaN and infinities by name
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
         raise OpsError("timeout must be a number of seconds above 0 (got %r)." % (timeout,))
     for name, value in (("retries", retries), ("delay", delay)):
@@ -226,8 +299,8 @@ def _attempt(url, method, headers, body, timeout, codes, expect_json, expect_key
     started = clock()
     try:
         status, payload, truncated = fetch(url, method, headers, body, timeout, validate_certs)
-    except (OSError, http.client.HTTPException, UrlsConnectionError) as err:
-        failure = _classify(err, url, timeout)
+    except (OSError, http.client.HTTPException, _Failure) as err:
+        failure = err if isinstance(err, _Failure) else _classify(err, url, timeout)
         result["latency_ms"] = int(round((clock() - started) * 1000))
         result.update(reason=failure.reason, message=failure.message)
         return result
@@ -245,12 +318,20 @@ def _attempt(url, method, headers, body, timeout, codes, expect_json, expect_key
     if expect_json or expect_keys:
         try:
             document = json.loads(text)
-        except ValueError:
-            why = "larger than %d KiB" % (BODY_LIMIT // 1024) if truncated else "not JSON"
+        except (ValueError, RecursionError) as err:
+            if truncated:
+                why = "larger than %d KiB" % (BODY_LIMIT // 1024)
+            elif isinstance(err, RecursionError):
+                why = "JSON nested too deeply to read"
+            else:
+                why = "not JSON"
             result.update(reason="body not JSON", message="%s answered HTTP %d but the body is %s." % (shown, status, why))
             return result
-        if len(json.dumps(document)) <= JSON_LIMIT:
-            result["json"] = document
+        try:
+            if len(json.dumps(document, allow_nan=False)) <= JSON_LIMIT:
+                result["json"] = document
+        except (ValueError, RecursionError):
+            pass  # NaN / Infinity or deep nesting: judged below, not returned
         problem = check_keys(document, expect_keys or {})
         if problem:
             result.update(reason="key mismatch", message=problem)

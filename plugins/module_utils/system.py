@@ -15,7 +15,7 @@ import re
 import time
 import traceback
 
-from .common import OpsError
+from .common import OpsError, number
 
 try:
     import psutil
@@ -182,12 +182,8 @@ def collect(top=0, sample_seconds=CPU_SAMPLE_SECONDS, sleep=time.sleep):
 
 
 def _as_number(name, value):
-    if isinstance(value, bool):
-        raise OpsError("%s must be a number (got %r)." % (name, value))
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise OpsError("%s must be a number (got %r)." % (name, value))
+    # NaN would compare false with everything: a threshold that silently never fires.
+    return float(number(name, value))
 
 
 def _check_pair(warn_name, warning, crit_name, critical, percent):

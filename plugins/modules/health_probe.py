@@ -27,6 +27,10 @@ options:
     description:
       - The health endpoint, C(http://) or C(https://).
       - A password in the URL is masked in the result; prefer O(headers) for credentials.
+      - C(user:password@) in the URL is sent as Basic authentication, as by the on-host command.
+      - Redirects are followed only to the same scheme, host and port; a redirect elsewhere
+        is not followed (headers and credentials never leave for another server) and makes
+        the reason C(redirect).
     type: str
     default: http://localhost:8080/health
   method:
@@ -46,7 +50,9 @@ options:
     type: str
   timeout:
     description:
-      - Seconds to wait for the connection and for each read of the answer.
+      - Seconds the whole request may take, per attempt: connection, headers and body
+        (a server sending one byte a second cannot stretch it). Redirects within the same
+        scheme, host and port count against the same limit.
     type: float
     default: 5
   status_code:
@@ -166,7 +172,7 @@ body_excerpt:
 reason:
   description:
     - Why the service is unhealthy, null when healthy.
-    - One of C(refused), C(timeout), C(unexpected status), C(body not JSON), C(key mismatch), C(unreachable).
+    - One of C(refused), C(timeout), C(unexpected status), C(body not JSON), C(key mismatch), C(unreachable), C(redirect).
   returned: always
   type: str
   sample: unexpected status

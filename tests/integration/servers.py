@@ -11,6 +11,16 @@ like the services an operator meets:
   /big           200, a JSON body larger than the probe reads (64 KiB)
   /flaky?fail=N  503 for the first N requests on that URL, then healthy
   /auth          200 only with the header "Authorization: Bearer <HealthServers.TOKEN>", else 401
+  /drip?part=body|headers&seconds=N
+                 a healthy answer sent one byte a second (the body, or the status line and
+                 headers too), N bytes long at most: a per-read timeout never fires
+  /hang          accepts the request and never answers
+  /redirect?to=URL&status=302
+                 a redirect to URL (relative or absolute, another port or host)
+  /loop          redirects to itself, forever
+  /nested?depth=N&kind=list|dict
+                 200, a JSON body nested N levels deep
+  /nan           200, {"status": "ok", "uptime": NaN, "load": Infinity}
 
 HealthServers(tls=True) serves the same paths over HTTPS with a self-signed certificate
 made by the openssl command for the occasion. closed_port() gives a loopback port nothing
@@ -81,6 +91,26 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(503, {"status": "starting"})
             else:
                 self._send(200, HEALTHY)
+        elif path == "/drip":
+            self._drip(query)
+        elif path == "/hang":
+            time.sleep(float(query.get("seconds", ["30"])[0]))
+        elif path == "/redirect":
+            self.send_response(int(query.get("status", ["302"])[0]))
+            self.send_header("Location", query["to"][0])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif path == "/loop":
+            self.send_response(302)
+            self.send_header("Location", self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif path == "/nested":
+            depth = int(query.get("depth", ["100000"])[0])
+            opening, closing = (b"[", b"]") if query.get("kind", ["list"])[0] == "list" else (b'{"a":', b"}")
+            self._send(200, opening * depth + b"1" + closing * depth)
+        elif path == "/nan":
+            self._send(200, b'{"status": "ok", "uptime": NaN, "load": Infinity}')
         elif path == "/auth":
             if self.headers.get("Authorization") == "Bearer " + HealthServers.TOKEN:
                 self._send(200, HEALTHY)
@@ -88,6 +118,22 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(401, {"status": "unauthorized"})
         else:
             self._send(404, {"status": "not found"})
+
+    def _drip(self, query):
+        """One byte a second, flushed, for at most `seconds` bytes."""
+        body = json.dumps(HEALTHY).encode()
+        head = ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)).encode()
+        limit = int(query.get("seconds", ["30"])[0])
+        if query.get("part", ["body"])[0] == "body":
+            self.wfile.write(head)
+            self.wfile.flush()
+            data = body
+        else:
+            data = head + body
+        for index in range(min(limit, len(data))):
+            self.wfile.write(data[index:index + 1])
+            self.wfile.flush()
+            time.sleep(1)
 
     do_GET = do_HEAD = do_POST = _route
 

@@ -1,14 +1,17 @@
 """Unit tests of plugins/module_utils/probe.py against real HTTP servers on 127.0.0.1
-(tests/integration/servers.py), through both fetchers: Ansible's open_url (as in the
-module) and plain urllib (as in the on-host command, where Ansible is absent)."""
+(tests/integration/servers.py). The module and the on-host command share one fetcher
+(http.client), so one run covers both."""
 
 from __future__ import annotations
 
+import base64
 import errno
 import json
 import os
 import socket
 import sys
+import time
+import urllib.parse
 import urllib.error
 
 import pytest
@@ -26,13 +29,11 @@ def srv():
         yield servers
 
 
-@pytest.fixture(params=["open_url", "urllib"])
-def fetcher(request, monkeypatch):
-    """Run the test with Ansible's open_url, then with urllib only (open_url = None)."""
-    assert probe.open_url is not None, "ansible.module_utils.urls should be importable in the test venv"
-    if request.param == "urllib":
-        monkeypatch.setattr(probe, "open_url", None)
-    return request.param
+@pytest.fixture
+def fetcher(monkeypatch):
+    """The probe must not depend on Ansible being importable (the on-host command has none)."""
+    monkeypatch.setitem(sys.modules, "ansible.module_utils.urls", None)
+    return "http.client"
 
 
 def no_sleep(_seconds):
@@ -195,6 +196,8 @@ def test_method_and_body_are_sent(srv, fetcher):
         ({"url": "http://host:port/health"}, "The health URL http://host:port/health has an invalid port."),
         ({"method": "GET /x"}, "The HTTP method must be a word such as GET or HEAD (got 'GET /x')."),
         ({"timeout": 0}, "timeout must be a number of seconds above 0 (got 0)."),
+        ({"timeout": float("nan")}, "Probe setting timeout must be a finite number, got nan."),
+        ({"delay": float("inf")}, "Probe setting delay must be a finite number, got inf."),
         ({"retries": -1}, "retries must be a number not below 0 (got -1)."),
         ({"expected_status": [99]}, "Expected status codes must be HTTP codes between 100 and 599 (got [99])."),
         ({"expected_status": []}, "Expected status codes must be HTTP codes between 100 and 599 (got [])."),
@@ -233,3 +236,90 @@ def test_lookup_prefers_literal_dotted_key():
     assert probe.lookup({"checks": {"db": "nested"}}, "checks.db") == "nested"
     assert probe.lookup(document, "list.0.x") == 1
     assert probe.lookup(document, "list.5.x") is probe._MISSING
+
+
+# ---- whole-request deadline, redirects, hostile bodies -------------------------------------
+
+
+@pytest.mark.parametrize("part", ["body", "headers"])
+def test_a_dripping_server_cannot_stretch_the_timeout(srv, part):
+    # One byte a second: every read returns within the per-read timeout, so only a
+    # deadline on the whole request (connect + headers + body) ends it.
+    url = srv.url("/drip?part=%s&seconds=20" % part)
+    started = time.monotonic()
+    result = probe.probe(url, timeout=2, sleep=no_sleep)
+    elapsed = time.monotonic() - started
+    assert (result["healthy"], result["reason"]) == (False, "timeout")
+    assert result["message"] == "%s did not answer within 2 seconds." % url
+    assert elapsed < 3.5
+
+
+def test_a_server_that_never_answers_times_out_on_the_deadline(srv):
+    started = time.monotonic()
+    result = probe.probe(srv.url("/hang?seconds=20"), timeout=1, sleep=no_sleep)
+    assert result["reason"] == "timeout" and time.monotonic() - started < 2.5
+
+
+@pytest.fixture(scope="module")
+def other():
+    with HealthServers() as servers:
+        yield servers
+
+
+@pytest.mark.parametrize("where", ["port", "host", "scheme"])
+def test_redirect_elsewhere_is_not_followed_and_keeps_the_token_home(srv, other, where):
+    target = {
+        "port": other.url("/auth"),
+        "host": "http://localhost:%d/auth" % other.port,
+        "scheme": "https://127.0.0.1:%d/auth" % srv.port,
+    }[where]
+    before = len(other.requests)
+    url = srv.url("/redirect?to=" + urllib.parse.quote(target))
+    result = probe.probe(url, headers={"Authorization": "Bearer " + HealthServers.TOKEN}, sleep=no_sleep)
+    assert (result["healthy"], result["reason"], result["status"]) == (False, "redirect", None)
+    assert result["message"] == (
+        "%s redirected (HTTP 302) to %s, another scheme, host or port; the redirect was not followed." % (url, target)
+    )
+    assert len(other.requests) == before  # the token never reached the other server
+    assert HealthServers.TOKEN not in json.dumps(result)
+
+
+def test_url_credentials_are_not_sent_to_another_port(srv, other):
+    before = len(other.requests)
+    url = "http://monitor:pw-canary-9931@127.0.0.1:%d/redirect?to=%s" % (srv.port, urllib.parse.quote(other.url("/health")))
+    result = probe.probe(url, sleep=no_sleep)
+    assert result["reason"] == "redirect" and len(other.requests) == before
+    assert "pw-canary-9931" not in json.dumps(result)
+
+
+def test_same_origin_redirect_is_followed_with_its_header(srv):
+    url = srv.url("/redirect?to=/auth")
+    result = probe.probe(url, headers={"Authorization": "Bearer " + HealthServers.TOKEN})
+    assert result["healthy"] is True and result["status"] == 200
+
+
+def test_redirect_loop_is_the_reason(srv):
+    result = probe.probe(srv.url("/loop"), sleep=no_sleep)
+    assert result["reason"] == "redirect"
+    assert result["message"] == "%s redirected more than %d times (a redirect loop)." % (srv.url("/loop"), probe.MAX_REDIRECTS)
+
+
+def test_url_credentials_become_basic_auth_on_every_host(srv):
+    probe.probe("http://monitor:p%%40ss@127.0.0.1:%d/health" % srv.port)
+    sent = srv.requests[-1]["headers"]["Authorization"]
+    assert sent == "Basic " + base64.b64encode(b"monitor:p@ss").decode()
+
+
+@pytest.mark.parametrize("kind", ["list", "dict"])
+def test_deeply_nested_body_is_not_a_traceback(srv, kind):
+    result = probe.probe(srv.url("/nested?depth=%d&kind=%s" % (30000 if kind == "list" else 9000, kind)), sleep=no_sleep)
+    assert (result["healthy"], result["reason"]) == (False, "body not JSON")
+    assert "nested too deeply" in result["message"]
+    moderate = probe.probe(srv.url("/nested?depth=500&kind=%s" % kind), expect_keys={"status": "ok"})
+    assert moderate["reason"] == "key mismatch"
+
+
+def test_nan_in_the_body_is_judged_but_not_returned(srv):
+    result = probe.probe(srv.url("/nan"), expect_keys={"status": "ok", "uptime": 1})
+    assert result["reason"] == "key mismatch" and result["json"] is None
+    json.dumps(result, allow_nan=False)

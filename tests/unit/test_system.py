@@ -68,8 +68,10 @@ def test_defaults_depend_on_load_mode():
         ({"load_warning": 2, "load_critical": 1.5}, "load_warning (2) must not be above load_critical (1.5)."),
         ({"swap_critical": 150}, "swap_critical is a percentage and must be between 0 and 100 (got 150)."),
         ({"load_mode": "per_socket"}, "load_mode must be per_core or absolute (got 'per_socket')."),
-        ({"swap_warning": "lots"}, "swap_warning must be a number (got 'lots')."),
-        ({"load_warning": True}, "load_warning must be a number (got True)."),
+        ({"swap_warning": "lots"}, "Setting swap_warning must be a number, got 'lots'."),
+        ({"load_warning": True}, "Setting load_warning must be a number, got True."),
+        ({"load_critical": float("nan")}, "Setting load_critical must be a finite number, got nan."),
+        ({"swap_critical": "Infinity"}, "Setting swap_critical must be a finite number, got 'Infinity'."),
     ],
 )
 def test_bad_thresholds_give_one_sentence(kwargs, message):
