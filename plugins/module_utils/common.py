@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import subprocess
 import tempfile
 import time
@@ -111,6 +112,23 @@ def duration(seconds):
     return "%ds" % seconds
 
 
+def size(value):
+    """The one size formatter: bytes in binary units (0 B, 512.0 MiB, 1.5 GiB); "?" when unknown."""
+    if value is None or isinstance(value, bool):
+        return "?"
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return "?"
+    if not math.isfinite(value):
+        return "?"
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(value) < 1024:
+            return ("%d %s" % (value, unit)) if unit == "B" else ("%.1f %s" % (value, unit))
+        value /= 1024.0
+    return "%.1f TiB" % value
+
+
 def worst(levels):
     """Return the most severe of an iterable of levels ("ok" when empty)."""
     highest = 0
@@ -119,40 +137,78 @@ def worst(levels):
     return LEVELS[highest]
 
 
-def subprocess_runner(timeout=60):
+def subprocess_runner(timeout=60, total=None, clock=time.monotonic):
     """Return a runner(argv, env=None) -> (rc, stdout, stderr) built on subprocess.
 
     env is merged over os.environ, like AnsibleModule.run_command(environ_update=...).
-    A command that cannot be started or that outlives timeout raises OpsError.
+    Each command may take timeout seconds, and all the commands of this runner together
+    total seconds (None: no total), so a caller's run cannot outlive its limit. A command
+    runs in its own session; at its limit its whole process group is killed, so no child
+    (node under pm2, pm2 under runuser) is left behind. A command that cannot be started,
+    or that outlives its limit, raises OpsError.
     """
+    deadline = None if total is None else clock() + total
 
     def run(argv, env=None):
+        limit = timeout
+        if deadline is not None:
+            limit = min(limit, deadline - clock())
+            if limit <= 0:
+                raise OpsError("%s was not run: this run's time limit of %s seconds is used up." % (_command(argv), total))
         full_env = dict(os.environ)
         if env:
             full_env.update(env)
         try:
-            proc = subprocess.run(
+            proc = subprocess.Popen(
                 argv,
                 env=full_env,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 stdin=subprocess.DEVNULL,
-                timeout=timeout,
-                check=False,
+                start_new_session=True,
             )
         except FileNotFoundError:
             raise OpsError("Command not found: %s." % argv[0])
         except PermissionError:
             raise OpsError("Permission denied running %s." % argv[0])
+        try:
+            out, err = proc.communicate(timeout=limit)
         except subprocess.TimeoutExpired:
-            raise OpsError("%s did not finish within %s seconds." % (" ".join(argv[:3]), timeout))
-        return (
-            proc.returncode,
-            proc.stdout.decode("utf-8", "replace"),
-            proc.stderr.decode("utf-8", "replace"),
-        )
+            kill_group(proc)
+            raise OpsError("%s did not finish within %s seconds and was stopped." % (_command(argv), _figure(limit)))
+        except BaseException:
+            kill_group(proc)
+            raise
+        return proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
 
     return run
+
+
+def kill_group(proc):
+    """Kill the process group of a Popen started with start_new_session=True, reap it and
+    close its pipes (a grandchild that escaped the group must not hold the caller)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    for stream in (proc.stdout, proc.stderr, proc.stdin):
+        if stream is not None:
+            try:
+                stream.close()
+            except OSError:
+                pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def _command(argv):
+    return " ".join(str(part) for part in argv[:3])
+
+
+def _figure(seconds):
+    return "%d" % seconds if float(seconds) == int(seconds) else "%.1f" % seconds
 
 
 def atomic_write(path, data, mode=0o644):

@@ -22,44 +22,13 @@ import re
 import time
 
 from .common import OpsError, atomic_write, now_epoch
+from .common import duration as _duration
+from .common import size as _size
 
 REPORT_PREFIX = "weekly-health-report-"
 _REPORT_NAME = re.compile(r"^weekly-health-report-(\d{4})-(\d{2})-(\d{2})\.(txt|json)$")
 MAX_LOG_LINES = 20
 WIDTH = 72
-
-
-def _size(value):
-    """Bytes as a short human figure (1.5 GiB); "?" when unknown."""
-    if value is None:
-        return "?"
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return "?"
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(value) < 1024 or unit == "TiB":
-            return ("%d %s" % (value, unit)) if unit == "B" else ("%.1f %s" % (value, unit))
-        value /= 1024.0
-    return "?"
-
-
-def _duration(seconds):
-    if seconds is None:
-        return "?"
-    seconds = int(seconds)
-    if seconds < 0:
-        return "?"
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return "%dd%02dh" % (days, hours)
-    if hours:
-        return "%dh%02dm" % (hours, minutes)
-    if minutes:
-        return "%dm" % minutes
-    return "%ds" % seconds
 
 
 def _pct(value):

@@ -149,123 +149,8 @@ swapon:
 
 from ansible.module_utils.basic import AnsibleModule
 
-MEMINFO = "/proc/meminfo"
-MIB = 1024 * 1024
-TIMEOUT_RC = 124
-
-
-class SwapCycleError(Exception):
-    """A failure the operator can act on; the message is one sentence."""
-
-
-def parse_meminfo(text):
-    """Return {mem_total, mem_available, swap_total, swap_used} in bytes from /proc/meminfo text."""
-    fields = {}
-    for line in text.splitlines():
-        name, _sep, rest = line.partition(":")
-        parts = rest.split()
-        if parts and parts[0].isdigit():
-            fields[name.strip()] = int(parts[0]) * (1024 if len(parts) > 1 and parts[1] == "kB" else 1)
-    missing = [name for name in ("MemTotal", "MemAvailable", "SwapTotal", "SwapFree") if name not in fields]
-    if missing:
-        raise SwapCycleError("%s has no %s line (a kernel older than 3.14?)." % (MEMINFO, ", ".join(missing)))
-    return {
-        "mem_total": fields["MemTotal"],
-        "mem_available": fields["MemAvailable"],
-        "swap_total": fields["SwapTotal"],
-        "swap_used": max(0, fields["SwapTotal"] - fields["SwapFree"]),
-    }
-
-
-def human(size):
-    """Bytes as a short figure in binary units: 1.5 GiB, 512 MiB, 0 B."""
-    value = float(size)
-    unit = "B"
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(value) < 1024 or unit == "TiB":
-            break
-        value /= 1024
-    if value == int(value):
-        return "%d %s" % (value, unit)
-    return "%.1f %s" % (value, unit)
-
-
-def decide(figures, safety_margin_mb):
-    """Return (action, message) for the figures of parse_meminfo.
-
-    The refusal rule comes first: swapoff needs MemAvailable > swap used + margin.
-    """
-    margin = safety_margin_mb * MIB
-    room = figures["mem_available"] - figures["swap_used"]
-    if room < margin:
-        return "refused", (
-            "Refused to cycle swap: MemAvailable (%s) does not exceed swap in use (%s) by the safety margin (%s); "
-            "swapoff would call the OOM killer." % (human(figures["mem_available"]), human(figures["swap_used"]), human(margin))
-        )
-    if figures["swap_total"] == 0:
-        return "nothing_to_do", "No swap is configured on this host; there is nothing to cycle."
-    if figures["swap_used"] == 0:
-        return "nothing_to_do", "No swap is in use (%s configured); there is nothing to cycle." % human(figures["swap_total"])
-    return "cycled", "Swap in use (%s) fits in MemAvailable (%s) with the safety margin (%s)." % (
-        human(figures["swap_used"]), human(figures["mem_available"]), human(margin))
-
-
-class SwapCycle:
-    """Reads the figures, decides, and runs swapoff/swapon through runner(argv) -> (rc, out, err)."""
-
-    def __init__(self, runner, read_meminfo, safety_margin_mb, timeout):
-        if safety_margin_mb < 0:
-            raise SwapCycleError("safety_margin_mb must not be negative, got %d." % safety_margin_mb)
-        if timeout < 1:
-            raise SwapCycleError("timeout must be at least 1 second, got %d." % timeout)
-        self.runner = runner
-        self.read_meminfo = read_meminfo
-        self.safety_margin_mb = safety_margin_mb
-        self.timeout = timeout
-
-    def figures(self):
-        try:
-            return parse_meminfo(self.read_meminfo())
-        except (IOError, OSError) as exc:
-            raise SwapCycleError("Cannot read %s: %s." % (MEMINFO, exc.strerror or exc))
-
-    def run(self, check_mode):
-        before = self.figures()
-        action, message = decide(before, self.safety_margin_mb)
-        result = {"decision": action, "message": message, "before": before, "changed": False}
-        if action != "cycled":
-            return result
-        result["changed"] = True
-        if check_mode:
-            result["message"] = "Would cycle swap: " + message
-            return result
-        # swapon -a must follow whatever happens to swapoff, so it is never left out.
-        try:
-            rc, _out, err = self.runner(["timeout", "--kill-after=10", str(self.timeout), "swapoff", "-a"])
-        finally:
-            on_rc, _on_out, on_err = self.runner(["swapon", "-a"])
-        result["swapoff"] = {"rc": rc, "timed_out": rc == TIMEOUT_RC, "stderr": err[-2000:]}
-        result["swapon"] = {"rc": on_rc, "stderr": on_err[-2000:]}
-        result["after"] = self.figures()
-        if rc == TIMEOUT_RC:
-            result["failed_msg"] = (
-                "swapoff -a did not finish within %d seconds and was stopped; swapon -a ran afterwards and %s of swap is in use."
-                % (self.timeout, human(result["after"]["swap_used"])))
-        elif rc != 0:
-            result["failed_msg"] = "swapoff -a failed (exit %d: %s); swapon -a ran afterwards and %s of swap is in use." % (
-                rc, (err.strip().splitlines() or ["no error output"])[-1], human(result["after"]["swap_used"]))
-        elif on_rc != 0:
-            result["failed_msg"] = "swapon -a failed after swapoff (exit %d: %s); the host may be running without swap." % (
-                on_rc, (on_err.strip().splitlines() or ["no error output"])[-1])
-        else:
-            result["message"] = "Cycled swap: %s in use before, %s after." % (
-                human(before["swap_used"]), human(result["after"]["swap_used"]))
-        return result
-
-
-def read_proc_meminfo():
-    with open(MEMINFO) as handle:
-        return handle.read()
+from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
+from ansible_collections.twzrd.ops.plugins.module_utils.swap import SwapCycle, read_proc_meminfo
 
 
 def main():
@@ -284,7 +169,7 @@ def main():
     try:
         cycle = SwapCycle(runner, read_proc_meminfo, module.params["safety_margin_mb"], module.params["timeout"])
         result = cycle.run(module.check_mode)
-    except SwapCycleError as exc:
+    except OpsError as exc:
         module.fail_json(msg=str(exc))
     failed_msg = result.pop("failed_msg", None)
     if failed_msg:

@@ -1,5 +1,6 @@
 """swap_cycle's decision and its swapoff/swapon sequence.
 
+swap_cycle's logic lives in plugins/module_utils/swap.py (the module is a thin wrapper).
 The figures come from a /proc/meminfo captured on the development machine (Debian 12,
 24 GiB, no swap). For the cases with swap in use the Swap lines of that capture are
 rewritten: this machine has no swap, and enabling swap to test with would change the
@@ -12,7 +13,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.twzrd.ops.plugins.modules import swap_cycle
+from ansible_collections.twzrd.ops.plugins.module_utils import swap as swap_cycle
+from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, size
 
 # Captured with `head -20 /proc/meminfo` on the development machine.
 MEMINFO_NO_SWAP = """\
@@ -80,7 +82,7 @@ def test_swap_used_is_total_minus_free():
 
 def test_meminfo_without_memavailable_is_a_clear_error():
     text = "\n".join(line for line in MEMINFO_NO_SWAP.splitlines() if not line.startswith("MemAvailable"))
-    with pytest.raises(swap_cycle.SwapCycleError, match="has no MemAvailable line"):
+    with pytest.raises(OpsError, match="has no MemAvailable line"):
         swap_cycle.parse_meminfo(text)
 
 
@@ -93,7 +95,7 @@ def test_no_swap_configured_is_nothing_to_do():
 def test_swap_configured_but_unused_is_nothing_to_do():
     action, message = swap_cycle.decide(swap_cycle.parse_meminfo(meminfo(swap_total_kb=GIB_KB, swap_free_kb=GIB_KB)), 512)
     assert action == "nothing_to_do"
-    assert "No swap is in use (1 GiB configured)" in message
+    assert "No swap is in use (1.0 GiB configured)" in message
 
 
 def test_swap_that_fits_in_ram_with_margin_is_cycled():
@@ -106,7 +108,7 @@ def test_swap_larger_than_available_ram_is_refused_with_the_figures():
     figures = swap_cycle.parse_meminfo(meminfo(mem_available_kb=GIB_KB, swap_total_kb=4 * GIB_KB, swap_free_kb=GIB_KB))
     action, message = swap_cycle.decide(figures, 512)
     assert action == "refused"
-    assert "MemAvailable (1 GiB) does not exceed swap in use (3 GiB) by the safety margin (512 MiB)" in message
+    assert "MemAvailable (1.0 GiB) does not exceed swap in use (3.0 GiB) by the safety margin (512.0 MiB)" in message
     assert "OOM killer" in message
 
 
@@ -132,7 +134,7 @@ def test_cycle_runs_swapoff_bounded_then_swapon():
     assert result["changed"] is True
     assert result["decision"] == "cycled"
     assert "failed_msg" not in result
-    assert result["message"].startswith("Cycled swap: 1 GiB in use before")
+    assert result["message"].startswith("Cycled swap: 1.0 GiB in use before")
 
 
 def test_failed_swapoff_still_runs_swapon_and_fails_with_a_sentence():
@@ -184,11 +186,11 @@ def test_refusal_runs_nothing():
     (512, 0, "timeout must be at least 1 second, got 0."),
 ])
 def test_bad_settings_are_one_sentence(margin, timeout, message):
-    with pytest.raises(swap_cycle.SwapCycleError) as error:
+    with pytest.raises(OpsError) as error:
         cycle(MEMINFO_NO_SWAP, RecordingRunner(), margin=margin, timeout=timeout)
     assert str(error.value) == message
 
 
-@pytest.mark.parametrize("size,text", [(0, "0 B"), (512 * 1024 * 1024, "512 MiB"), (3 * 1024 ** 3 // 2, "1.5 GiB")])
-def test_human_sizes(size, text):
-    assert swap_cycle.human(size) == text
+@pytest.mark.parametrize("value,text", [(0, "0 B"), (512 * 1024 * 1024, "512.0 MiB"), (3 * 1024 ** 3 // 2, "1.5 GiB"), (None, "?")])
+def test_sizes_in_binary_units(value, text):
+    assert size(value) == text
