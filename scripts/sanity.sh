@@ -1,35 +1,9 @@
 #!/usr/bin/env bash
-# Run `ansible-test sanity` on this checkout. ansible-test wants the tree at
-# .../ansible_collections/twzrd/ops/, so we copy the files git knows about (tracked and
-# untracked-but-not-ignored) into a scratch tree and run there; its output (tests/output/)
-# therefore never lands in the checkout.
-#
-# ansible-test first downloads a pip bootstrap script from a host this kind of machine cannot
-# reach; it reads a cached copy when present, and a stand-in that bootstraps pip from the
-# stdlib's ensurepip is enough.
+# `ansible-test sanity` on this checkout, with the virtualenv's Python (see scripts/ansible-test.sh
+# for the scratch copy and the pip bootstrap stand-in). Extra arguments go to ansible-test,
+# e.g. scripts/sanity.sh --test validate-modules
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-BIN=${VENV_BIN:-$ROOT/.venv/bin}
+BIN=${VENV_BIN:-$(pwd)/.venv/bin}
 PYVER=$("$BIN/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-
-cache="$HOME/.ansible/test/cache"
-mkdir -p "$cache"
-for f in get_pip_24_2.py get_pip_24_3.py get_pip_25_0.py; do
-  [ -f "$cache/$f" ] || printf 'import ensurepip\nensurepip.bootstrap(upgrade=True)\n' > "$cache/$f"
-done
-
-scratch=$(mktemp -d /tmp/twzrd-sanity.XXXXXX)
-trap 'rm -rf "$scratch"' EXIT
-dest="$scratch/ansible_collections/twzrd/ops"
-mkdir -p "$dest"
-git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
-  [ -e "$f" ] || continue
-  mkdir -p "$dest/$(dirname "$f")"
-  cp -P "$f" "$dest/$f"
-done
-# ansible-test lists files through git when it finds a repository; give it one.
-( cd "$dest" && git init -q && git add -A && git -c user.email=ci@localhost -c user.name=ci commit -qm sanity )
-
-cd "$dest"
-PATH="$BIN:$PATH" "$BIN/ansible-test" sanity --local --python "$PYVER" --requirements "$@"
+exec bash scripts/ansible-test.sh sanity --local --python "$PYVER" --requirements "$@"
