@@ -208,7 +208,7 @@ def _command(argv):
 
 
 def _figure(seconds):
-    return "%d" % seconds if float(seconds) == int(seconds) else "%.1f" % seconds
+    return "%g" % round(seconds, 1)
 
 
 def atomic_write(path, data, mode=0o644):

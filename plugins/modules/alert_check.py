@@ -46,6 +46,12 @@ options:
         the delivery settings are accepted but unused because nothing is delivered.
     type: dict
     default: {}
+  timeout:
+    description:
+      - Seconds all the C(pm2) commands of this task may take together (the health probe has its own C(health_timeout)). A C(pm2) that hangs
+        is killed with its child processes and the task fails with one sentence.
+    type: float
+    default: 120
 extends_documentation_fragment:
   - twzrd.ops.attributes.read_only
   - twzrd.ops.attributes.platform_linux
@@ -149,7 +155,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.twzrd.ops.plugins.module_utils import alerts, checks, config
-from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
+from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, number, subprocess_runner
 
 
 def load_settings(path, check_overrides, alert_overrides):
@@ -172,14 +178,14 @@ def main():
             config_file=dict(type="path", default=config.DEFAULT_PATH),
             checks=dict(type="dict", default={}),
             alerts=dict(type="dict", default={}),
+            timeout=dict(type="float", default=120),
         ),
         supports_check_mode=True,
     )
 
-    def runner(argv, env=None):
-        return module.run_command(argv, environ_update=env)
-
     try:
+        limit = number("timeout", module.params["timeout"], minimum=0.1, what="Option")
+        runner = subprocess_runner(timeout=limit, total=limit)
         check_cfg, alert_cfg, warnings = load_settings(module.params["config_file"], module.params["checks"], module.params["alerts"])
         snapshot = checks.collect(check_cfg, runner, kind="alerts")
         findings = checks.evaluate(snapshot, check_cfg)

@@ -62,6 +62,12 @@ options:
       - V(0) does not wait.
     type: int
     default: 0
+  timeout:
+    description:
+      - Seconds all the C(pm2) commands of this task may take together (besides O(wait)). A C(pm2) that hangs
+        is killed with its child processes and the task fails with one sentence.
+    type: float
+    default: 60
 attributes:
   check_mode:
     description: In check mode nothing is run; C(changed) and RV(actions) say what would be done.
@@ -163,7 +169,7 @@ processes:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
+from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, number, subprocess_runner
 from ansible_collections.twzrd.ops.plugins.module_utils.pm2 import pm2_action
 
 
@@ -176,6 +182,7 @@ def main():
             pm2_home=dict(type="path"),
             user=dict(type="str"),
             wait=dict(type="int", default=0),
+            timeout=dict(type="float", default=60),
         ),
         supports_check_mode=True,
     )
@@ -183,10 +190,9 @@ def main():
     if params["wait"] < 0:
         module.fail_json(msg="wait must be 0 or more seconds, not %d." % params["wait"])
 
-    def runner(argv, env=None):
-        return module.run_command(argv, environ_update=env)
-
     try:
+        limit = number("timeout", params["timeout"], minimum=0.1, what="Option")
+        runner = subprocess_runner(timeout=limit, total=limit + params["wait"])
         result = pm2_action(
             runner,
             params["state"],

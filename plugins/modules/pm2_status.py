@@ -80,6 +80,12 @@ options:
         brings saved apps back). Not done in check mode.
     type: bool
     default: false
+  timeout:
+    description:
+      - Seconds all the C(pm2) commands of this task may take together. A C(pm2) that hangs
+        is killed with its child processes and the task fails with one sentence.
+    type: float
+    default: 60
 extends_documentation_fragment:
   - twzrd.ops.attributes.read_only
   - twzrd.ops.attributes.platform_linux
@@ -283,7 +289,7 @@ summary:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
+from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, number, subprocess_runner
 from ansible_collections.twzrd.ops.plugins.module_utils.pm2 import daemon_running, default_pm2_home, pm2_status
 
 
@@ -298,17 +304,17 @@ def main():
             crash_window=dict(type="int", default=300),
             crash_threshold=dict(type="int", default=5),
             start_daemon=dict(type="bool", default=False),
+            timeout=dict(type="float", default=60),
         ),
         supports_check_mode=True,
     )
     params = module.params
     user = params["user"] or None
 
-    def runner(argv, env=None):
-        return module.run_command(argv, environ_update=env)
-
     start = params["start_daemon"] and not module.check_mode
     try:
+        limit = number("timeout", params["timeout"], minimum=0.1, what="Option")
+        runner = subprocess_runner(timeout=limit, total=limit)
         was_running = None
         if start:
             was_running = daemon_running(params["pm2_home"] or default_pm2_home(user))
