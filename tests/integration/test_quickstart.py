@@ -86,7 +86,8 @@ def ordinary_user():
 def _as_user(argv, home, cwd=None, timeout=900):
     env = _clean_env({"HOME": home, "USER": USER, "LOGNAME": USER,
                       "PATH": os.path.dirname(PM2_LOCAL) + ":/usr/local/bin:/usr/bin:/bin"})
-    return subprocess.run(["runuser", "-u", USER, "--"] + argv, cwd=cwd or home, env=env,
+    runuser = shutil.which("runuser", path="/usr/sbin:/sbin:/usr/bin:/bin")
+    return subprocess.run([runuser, "-u", USER, "--"] + argv, cwd=cwd or home, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 
