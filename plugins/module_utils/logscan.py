@@ -24,7 +24,7 @@ import stat
 import time
 import zlib
 
-from .common import OpsError, now_epoch
+from .common import OpsError, now_epoch, printable
 
 DEFAULT_PATTERNS = ("ERROR", "FATAL", "Exception", "Unhandled", "ECONNREFUSED", "ETIMEDOUT")
 DEFAULT_WINDOW = 7 * 86400
@@ -209,11 +209,12 @@ def _hour_epoch(found):
 
 
 def _text(line, limit):
+    """A matching line as bounded text; control characters (terminal escapes) escaped."""
     line = line.rstrip(b"\r")
     text = line[: limit * 4].decode("utf-8", "replace")
     if len(text) > limit or len(line) > limit * 4:
-        return text[:limit] + TRUNCATED
-    return text
+        return printable(text[:limit]) + TRUNCATED
+    return printable(text)
 
 
 class _FileScan:

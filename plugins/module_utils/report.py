@@ -21,7 +21,7 @@ import os
 import re
 import time
 
-from .common import OpsError, atomic_write, now_epoch
+from .common import OpsError, atomic_write, now_epoch, printable
 from .common import duration as _duration
 from .common import size as _size
 
@@ -274,7 +274,9 @@ def render_text(snapshot, findings, verdict):
     lines.extend(_health_part(snapshot.get("health")))
     lines.extend(_logs_part(snapshot.get("logs")))
     lines.extend(_top_part(snapshot.get("system")))
-    return "\n".join(lines) + "\n"
+    # App names, log lines, PM2 notices and health messages come from outside: their control
+    # characters are shown escaped, so the report cannot drive the terminal it is read in.
+    return "\n".join(printable(line) for line in lines) + "\n"
 
 
 def render_json(snapshot, findings, verdict):

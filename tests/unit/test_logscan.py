@@ -380,3 +380,9 @@ def test_chunked_scan_agrees_with_line_by_line(tmp_path, monkeypatch, chunk, pat
     assert result["total"] == expected
     assert result["files"][0]["lines_read"] == line_count
     assert result["lines"] == [m.decode("utf-8") for m in matched[-5:]]
+
+
+def test_terminal_escapes_in_matching_lines_are_escaped(tmp_path):
+    path = write(tmp_path / "esc.log", "ERROR \x1b[2J\x1b]0;owned\x07 \x9b31m\u202eevil\x7f\n")
+    (line,) = scan(path)["lines"]
+    assert line == "ERROR \\x1b[2J\\x1b]0;owned\\x07 \\x9b31m\\u202eevil\\x7f"

@@ -201,3 +201,24 @@ def test_prune_keeps_n_weeks_by_file_name_date_and_ignores_other_files(tmp_path)
 
 def test_prune_of_a_missing_directory_removes_nothing(tmp_path):
     assert report.prune(str(tmp_path / "none"), keep_weeks=1, now=T0) == []
+
+
+HOSTILE = "\x1b[2J\x1b[31mFAKE\x07\r\nCRITICAL all good\u202egnp.exe\x9b6n"
+
+
+def test_control_characters_from_outside_are_escaped_in_the_report():
+    procs = real_processes()
+    procs[0] = dict(procs[0], name="web" + HOSTILE)
+    snap = snapshot(
+        processes=procs,
+        health={"url": "http://localhost:8080/health", "healthy": False, "status": 500, "latency_ms": 3,
+                "attempts": 1, "message": "said " + HOSTILE},
+        logs={"total": 1, "files": [{"path": "/var/log/a\x1b.log", "matches": 1}], "lines": ["ERROR " + HOSTILE]},
+    )
+    snap["pm2"]["warnings"] = ["PM2 said: " + HOSTILE]
+    findings = [{"rule": "health", "key": "health", "level": "critical", "message": "x " + HOSTILE, "value": None}]
+    text = report.render_text(snap, findings, "critical")
+    for char in ("\x1b", "\x07", "\r", "\x9b", "\u202e"):
+        assert char not in text
+    assert "\\x1b[31mFAKE\\x07\\x0d\\x0aCRITICAL all good\\u202egnp.exe\\x9b6n" in text
+    assert all(not line.startswith("CRITICAL") for line in text.splitlines())
