@@ -15,6 +15,7 @@ See docs/DESIGN.md for the shapes.
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 
@@ -82,6 +83,8 @@ def normalize_config(cfg=None):
     for key in ("pm2_user", "pm2_home", "pm2_path", "health_url"):
         if not isinstance(merged[key], str):
             raise OpsError("Setting %s must be a string, got %r." % (key, merged[key]))
+    if merged["health_url"] and not re.match(r"^https?://[^/\s]+", merged["health_url"]):
+        raise OpsError("Setting health_url must be empty or an http(s) URL, got %r." % (merged["health_url"],))
     for key in ("expected_apps", "disk_paths", "log_paths", "log_patterns"):
         merged[key] = _list_of_str(merged, key)
     merged["crash_window"] = number("crash_window", merged["crash_window"], minimum=1)

@@ -1,7 +1,8 @@
 """The role twzrd_ops refuses bad settings with one clear sentence before touching anything.
 
 Types and choices are checked by meta/argument_specs.yml (Ansible's role argument
-validation), ranges and cross-field rules by tasks/validate.yml. Both run first in both
+validation); ranges, cross-field rules and misspelled names by the collection's Python
+(module_utils/settings.py, through tasks/validate.yml), the same code as the on-host config. Both run first in both
 entry points: `settings` (used by the playbooks through tasks_from) and `main`, which is
 run here against localhost only with settings that fail validation, so it never gets to
 change this machine.
@@ -24,7 +25,7 @@ SETTINGS_PLAY = """
         tasks_from: settings
     - name: Show a default
       ansible.builtin.debug:
-        msg: "swap_warning={{ twzrd_ops_swap_warning }} pm2_user={{ twzrd_ops_pm2_user }}"
+        msg: "swap_warning={{ twzrd_ops_swap_warning }} crash_window={{ twzrd_ops_crash_window }}"
 """
 
 MAIN_PLAY = """
@@ -49,7 +50,7 @@ def play(tmp_path, run_playbook):
 def test_defaults_pass(play):
     proc = play(SETTINGS_PLAY, {})
     assert proc.returncode == 0, proc.stdout
-    assert "swap_warning=20 pm2_user=twzrd" in proc.stdout
+    assert "swap_warning=20 crash_window=300" in proc.stdout
 
 
 @pytest.mark.parametrize(
@@ -62,9 +63,17 @@ def test_defaults_pass(play):
         ({"twzrd_ops_load_mode": "percore"},
          "value of twzrd_ops_load_mode must be one of: per_core, absolute, got: percore"),
         ({"twzrd_ops_swap_warning": 120, "twzrd_ops_swap_critical": 150},
-         "twzrd_ops_swap_warning and twzrd_ops_swap_critical are percentages between 0 and 100, got 120 and 150."),
+         "twzrd_ops_swap_warning is a percentage and must be between 0 and 100 (got 120)."),
         ({"twzrd_ops_swap_warning": 60},
-         "twzrd_ops_swap_warning (60) must be below twzrd_ops_swap_critical (50)."),
+         "twzrd_ops_swap_warning (60) must not be above twzrd_ops_swap_critical (50)."),
+        ({"twzrd_ops_load_warning": 3, "twzrd_ops_load_mode": "per_core"},
+         "twzrd_ops_load_warning (3) must not be above twzrd_ops_load_critical (1.5)."),
+        ({"twzrd_ops_alerts_load_clear_ratio": 1.5},
+         "Alert setting twzrd_ops_alerts_load_clear_ratio must be between 0 and 1, got 1.5."),
+        ({"twzrd_ops_reports_keep_weeks": 0},
+         "Setting twzrd_ops_reports_keep_weeks must be at least 1, got 0."),
+        ({"twzrd_ops_swap_warnign": 30},
+         "Unknown twzrd_ops variable: twzrd_ops_swap_warnign (known: "),
         ({"twzrd_ops_swappiness": 500},
          "twzrd_ops_swappiness must be between 0 and 200, got 500."),
         ({"twzrd_ops_reports_dir": "/tmp/reports"},
@@ -80,6 +89,53 @@ def test_bad_settings_fail_with_a_clear_message(play, extra_vars, message):
     assert proc.returncode != 0
     assert message in " ".join(proc.stdout.split()), proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_a_misspelled_variable_is_refused_with_the_known_names(play):
+    proc = play(SETTINGS_PLAY, {"twzrd_ops_swap_warnign": 30})
+    assert proc.returncode != 0
+    text = " ".join(proc.stdout.split())
+    assert "Unknown twzrd_ops variable: twzrd_ops_swap_warnign (known: " in text
+    assert "twzrd_ops_swap_warning, " in text.split("twzrd_ops_swap_warnign (known: ")[1]
+
+
+LOAD_PLAY = """
+- name: Read the check configuration as the playbooks do
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Validate
+      ansible.builtin.import_role:
+        name: twzrd.ops.twzrd_ops
+        tasks_from: settings
+    - name: Show the load thresholds
+      ansible.builtin.debug:
+        msg: "LOAD={{ (dict(names | zip(query('ansible.builtin.vars', *names))) | twzrd.ops.health_config)
+                      | dict2items | selectattr('key', 'match', '^load_') | items2dict | to_json }}"
+      vars:
+        names: "{{ query('ansible.builtin.varnames', '^twzrd_ops_') }}"
+"""
+
+
+def load_thresholds(proc):
+    assert proc.returncode == 0, proc.stdout
+    line = proc.stdout.split("LOAD=")[-1].splitlines()[0].strip().strip("'\"")
+    return json.loads(line.replace("\\\"", "\""))
+
+
+def test_absolute_load_mode_without_thresholds_uses_the_runbooks_8_and_12(play):
+    # The bug of issue 10: the per-core defaults 1.0 / 1.5 were taken as absolute loads.
+    proc = play(LOAD_PLAY, {"twzrd_ops_load_mode": "absolute"})
+    assert load_thresholds(proc) == {"load_mode": "absolute", "load_warning": 8.0, "load_critical": 12.0}
+
+
+def test_per_core_load_mode_without_thresholds_uses_1_and_1_5(play):
+    assert load_thresholds(play(LOAD_PLAY, {})) == {"load_mode": "per_core", "load_warning": 1.0, "load_critical": 1.5}
+
+
+def test_explicit_load_thresholds_win_over_the_mode(play):
+    proc = play(LOAD_PLAY, {"twzrd_ops_load_mode": "absolute", "twzrd_ops_load_warning": 4, "twzrd_ops_load_critical": 6})
+    assert load_thresholds(proc) == {"load_mode": "absolute", "load_warning": 4.0, "load_critical": 6.0}
 
 
 def test_main_entry_point_validates_before_any_task(play):
