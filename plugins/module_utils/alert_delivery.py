@@ -17,18 +17,26 @@ import os
 import socket
 import time
 
-from .common import OpsError, atomic_write, iso_time
+from .common import OpsError, atomic_write, iso_time, printable
 
 EVENT_WORD = {"firing": "FIRING", "reminder": "REMINDER", "resolved": "RESOLVED"}
 
 
 def one_line(text):
-    return " ".join(str(text).split())
+    """One line of printable text: runs of whitespace become one space and control
+    characters (terminal escapes from app names or log lines) are shown escaped."""
+    return printable(" ".join(str(text).split()))
+
+
+def key_text(key):
+    """An alert key as one printable word (an app name may hold spaces or escapes), so the
+    log keeps its grammar ^(\\S+) (\\S+) (\\S+) (\\S+): (.*)$."""
+    return printable(str(key)).replace(" ", "\\x20")
 
 
 def log_line(epoch, word, level, key, message):
     """`2026-11-27T22:00:00Z FIRING critical swap: Swap use is 55.0% ...` (see docs/ALERTS.md)."""
-    return "%s %s %s %s: %s" % (iso_time(epoch), word, level, key, one_line(message))
+    return "%s %s %s %s: %s" % (iso_time(epoch), word, level, key_text(key), one_line(message))
 
 
 def read_webhook_url(path):
@@ -117,8 +125,9 @@ def _number_text(value):
     return repr(float(value))
 
 
-def render_textfile(snapshot, alerts, crash_totals, now, success, outbox=0):
-    """The Prometheus text exposition of one run (for node_exporter's textfile collector)."""
+def render_textfile(snapshot, alerts, crash_totals, now, success, outbox=0, reason=None):
+    """The Prometheus text exposition of one run (for node_exporter's textfile collector).
+    reason: why the run failed (the label of twzrd_ops_last_run_failure_info)."""
     metrics = []
 
     def metric(name, kind, helptext, samples):
@@ -158,6 +167,9 @@ def render_textfile(snapshot, alerts, crash_totals, now, success, outbox=0):
     metric("twzrd_ops_last_run_timestamp_seconds", "gauge", "Time of the last alert run (Unix epoch).", [("", now)])
     metric("twzrd_ops_last_run_success", "gauge",
            "1 when the last alert run checked the host and delivered everything, else 0.", [("", 1 if success else 0)])
+    if not success and reason:
+        metric("twzrd_ops_last_run_failure_info", "gauge", "Why the last alert run failed (the reason label).",
+               [(_labels(reason=one_line(reason)[:300]), 1)])
     return "\n".join(metrics) + "\n"
 
 

@@ -23,6 +23,7 @@ import socket
 from .alert_delivery import (
     EVENT_WORD,
     append_log,
+    key_text,
     log_line,
     one_line,
     read_webhook_url,
@@ -30,7 +31,7 @@ from .alert_delivery import (
     write_textfile,
 )
 from .alert_delivery import deliver_webhook as _deliver_webhook
-from .alert_rules import active_list, crash_findings, run_rules
+from .alert_rules import REMINDER_GRACE, active_list, crash_findings, run_rules
 from .alert_state import StateLock, empty_state, read_state, write_state, STATE_VERSION
 from .common import OpsError, exit_code, now_epoch, number, refuse_unknown, worst
 
@@ -55,6 +56,8 @@ DEFAULTS = {
 OUTBOX_LIMIT = 100
 # Seconds between webhook attempts within one run (tests set it to 0).
 RETRY_DELAY = 1.0
+# The alert that says the monitor itself is broken (a run that ended UNKNOWN).
+CHECKS_FAILED = "checks_failed"
 
 
 # --------------------------------------------------------------------------- settings
@@ -171,62 +174,35 @@ def process(alerts_cfg, snapshot, findings, cfg, now=None):
         for event in events:
             lines.append(log_line(now, EVENT_WORD[event["type"]], event["level"], event["key"], event["message"]))
 
-        outbox = list(state["outbox"])
-        if conf["webhook_url_file"]:
-            outbox.extend(
-                "%s %s %s %s: %s" % (host, EVENT_WORD[e["type"]], e["level"], e["key"], one_line(e["message"])) for e in events
-            )
-            if len(outbox) > OUTBOX_LIMIT:
-                dropped = len(outbox) - OUTBOX_LIMIT + 1
-                outbox = ["%s: %d older undelivered alert messages were dropped." % (host, dropped)] + outbox[dropped:]
-            if outbox:
-                try:
-                    url, mode_warning = read_webhook_url(conf["webhook_url_file"])
-                    if mode_warning:
-                        lines.append(log_line(now, "WARNING", "warning", "twzrd-ops", mode_warning))
-                    reason = deliver_webhook(url, outbox, conf["webhook_timeout"], conf["webhook_retries"])
-                    if reason:
-                        raise OpsError(
-                            "webhook delivery failed (%s); %d message%s kept for the next run."
-                            % (reason, len(outbox), "" if len(outbox) == 1 else "s")
-                        )
-                    outbox = []
-                except OpsError as exc:
-                    problem(str(exc))
-        else:
-            outbox = []
-
+        outbox = _queue(conf, state["outbox"], host, events)
+        new_state = {
+            "version": STATE_VERSION,
+            "last_run": now,
+            "crash_until": crash_until,
+            "alerts": alerts,
+            "crash_counts": crash_totals,
+            "outbox": outbox,
+        }
         level = worst(a["level"] for a in alerts.values())
         active = active_list(alerts)
-        if active:
-            summary = "%d active alert%s: %s" % (
-                len(active), "" if len(active) == 1 else "s", ", ".join("%s (%s)" % (a["key"], a["level"]) for a in active))
-        else:
-            summary = "no active alerts"
+        summary = _summary(active)
+        unsaved = _save_then_send(conf, new_state, now, lines, problem)
+        if unsaved:
+            # Nothing was delivered: the state cannot say it was, and the next run would send
+            # the same alerts again. The run is UNKNOWN; its events are not logged as sent.
+            lines[:] = [line for line in lines if " %s " % _event_word(line) not in _EVENT_WORDS]
+            problem(unsaved)
+            level = "unknown"
+            summary = "the checks failed: %s; %s" % (unsaved, summary)
         lines.append(log_line(now, "RUN", level, "run", summary))
-
-        write_state(
-            conf["state_file"],
-            {
-                "version": STATE_VERSION,
-                "last_run": now,
-                "crash_until": crash_until,
-                "alerts": alerts,
-                "crash_counts": crash_totals,
-                "outbox": outbox,
-            },
-        )
         if conf["textfile_path"]:
             try:
-                write_textfile(conf["textfile_path"],
-                                render_textfile(snapshot, alerts, crash_totals, now, not errors, len(outbox)))
+                write_textfile(conf["textfile_path"], render_textfile(
+                    snapshot, alerts, crash_totals, now, not errors, len(new_state["outbox"]),
+                    reason=errors[0] if errors else None))
             except OpsError as exc:
                 problem(str(exc))
-        if conf["log_file"]:
-            try:
-                append_log(conf["log_file"], lines)
-            except OSError as exc:
-                errors.append("Cannot append to the alert log %s (%s)." % (conf["log_file"], exc.strerror or exc))
+        _append(conf, lines, errors)
 
     return {
         "exit_code": exit_code(level),
@@ -237,22 +213,142 @@ def process(alerts_cfg, snapshot, findings, cfg, now=None):
     }
 
 
-def record_failure(alerts_cfg, error, now=None):
-    """For the CLI when the checks themselves failed (exit 3): log one line and mark the
-    Prometheus textfile's last run as failed, keeping the crash counters. Never raises."""
+_EVENT_WORDS = frozenset(" %s " % word for word in EVENT_WORD.values())
+
+
+def _event_word(line):
+    parts = line.split(" ", 2)
+    return parts[1] if len(parts) > 2 else ""
+
+
+def _summary(active):
+    if not active:
+        return "no active alerts"
+    return "%d active alert%s: %s" % (
+        len(active), "" if len(active) == 1 else "s", ", ".join("%s (%s)" % (a["key"], a["level"]) for a in active))
+
+
+def _queue(conf, outbox, host, events):
+    """The webhook outbox after this run's events (the newest OUTBOX_LIMIT messages)."""
+    if not conf["webhook_url_file"]:
+        return []
+    outbox = list(outbox) + [
+        "%s %s %s %s: %s" % (host, EVENT_WORD[e["type"]], e["level"], key_text(e["key"]), one_line(e["message"])) for e in events
+    ]
+    if len(outbox) > OUTBOX_LIMIT:
+        dropped = len(outbox) - OUTBOX_LIMIT + 1
+        outbox = ["%s: %d older undelivered alert messages were dropped." % (host, dropped)] + outbox[dropped:]
+    return outbox
+
+
+def _save_then_send(conf, new_state, now, lines, problem):
+    """Deliver after saving: the state is first saved as if the outbox went out, THEN the
+    outbox is sent; an undelivered outbox is saved back for the next run. So a state that
+    cannot be saved never sends (and so never re-sends every hour) the same alert.
+
+    Returns None, or the sentence saying the state could not be saved (nothing was sent).
+    new_state["outbox"] is left holding what is still undelivered.
+    """
+    outbox = new_state["outbox"]
+    try:
+        write_state(conf["state_file"], dict(new_state, outbox=[]))
+    except OpsError as exc:
+        return "%s; nothing was sent" % str(exc).rstrip(".")
+    new_state["outbox"] = []
+    if not outbox:
+        return None
+    try:
+        url, mode_warning = read_webhook_url(conf["webhook_url_file"])
+        if mode_warning:
+            lines.append(log_line(now, "WARNING", "warning", "twzrd-ops", mode_warning))
+        reason = deliver_webhook(url, outbox, conf["webhook_timeout"], conf["webhook_retries"])
+        if reason:
+            raise OpsError(
+                "webhook delivery failed (%s); %d message%s kept for the next run."
+                % (reason, len(outbox), "" if len(outbox) == 1 else "s")
+            )
+    except OpsError as exc:
+        problem(str(exc))
+        new_state["outbox"] = outbox
+        try:
+            write_state(conf["state_file"], new_state)
+        except OpsError as again:
+            problem("%s; the undelivered messages are lost." % str(again).rstrip("."))
+    return None
+
+
+def _append(conf, lines, errors):
+    if conf["log_file"]:
+        try:
+            append_log(conf["log_file"], lines)
+        except OSError as exc:
+            errors.append("Cannot append to the alert log %s (%s)." % (conf["log_file"], exc.strerror or exc))
+
+
+def record_failure(alerts_cfg, error, now=None, host=None):
+    """A run that could not finish its checks (exit 3) is delivered like a finding.
+
+    The alert checks_failed ("checks failed on HOST: reason", critical) fires, reminds
+    every repeat_hours and is resolved by the next run that works, through the same state,
+    log and webhook as any alert; every other alert is kept as it was (its state is
+    unknown, not fixed). The log gets the event and a RUN line with level unknown, the
+    Prometheus textfile marks the run failed with the reason. When the state itself
+    cannot be used, nothing is sent (it would be sent again every hour). Returns the log
+    lines; never raises.
+    """
     try:
         conf = validate(alerts_cfg)
     except OpsError:
         return []
     now = now_epoch(now)
-    line = log_line(now, "RUN", "unknown", "run", "the checks failed: %s" % error)
+    host = host or socket.gethostname()
+    error = one_line(error)
+    lines, errors = [], []
+
+    def problem(sentence):
+        errors.append(sentence)
+        lines.append(log_line(now, "ERROR", "warning", "twzrd-ops", sentence))
+
+    state = None
     try:
-        if conf["log_file"]:
-            append_log(conf["log_file"], [line])
-        if conf["textfile_path"]:
-            state, _warning = read_state(conf["state_file"], now, move_aside=False)
-            write_textfile(conf["textfile_path"],
-                            render_textfile(None, state["alerts"], state["crash_counts"], now, False, len(state["outbox"])))
-    except (OpsError, OSError):
-        pass
-    return [line]
+        with StateLock(conf["state_file"]):
+            state, warning = read_state(conf["state_file"], now)
+            if warning:
+                lines.append(log_line(now, "WARNING", "warning", "twzrd-ops", warning))
+            alerts = dict(state["alerts"])
+            prev = alerts.get(CHECKS_FAILED)
+            message = "checks failed on %s: %s" % (host, error)
+            alert = {"rule": CHECKS_FAILED, "level": "critical", "message": message, "value": None,
+                     "since": now if prev is None else prev["since"], "notified": now if prev is None else prev["notified"]}
+            kind = None
+            if prev is None:
+                kind = "firing"
+            elif conf["repeat_hours"] and now - prev["notified"] >= conf["repeat_hours"] * 3600.0 - REMINDER_GRACE:
+                kind = "reminder"
+                alert["notified"] = now
+            alerts[CHECKS_FAILED] = alert
+            events = [] if kind is None else [{"type": kind, "key": CHECKS_FAILED, "level": "critical", "message": message}]
+            for event in events:
+                lines.append(log_line(now, EVENT_WORD[event["type"]], event["level"], event["key"], event["message"]))
+            state = dict(state, version=STATE_VERSION, last_run=now, alerts=alerts,
+                         outbox=_queue(conf, state["outbox"], host, events))
+            unsaved = _save_then_send(conf, state, now, lines, problem)
+            if unsaved:
+                raise OpsError(unsaved)
+    except OpsError as exc:
+        lines[:] = [line for line in lines if " %s " % _event_word(line) not in _EVENT_WORDS]
+        problem(str(exc))
+    lines.append(log_line(now, "RUN", "unknown", "run", "the checks failed: %s" % error))
+    if conf["textfile_path"]:
+        try:
+            if state is None:
+                state = read_state(conf["state_file"], now, move_aside=False)[0]
+        except OpsError:
+            state = {"alerts": {}, "crash_counts": {}, "outbox": []}
+        try:
+            write_textfile(conf["textfile_path"], render_textfile(
+                None, state["alerts"], state["crash_counts"], now, False, len(state["outbox"]), reason=error))
+        except OpsError as exc:
+            problem(str(exc))
+    _append(conf, lines, errors)
+    return lines

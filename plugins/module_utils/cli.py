@@ -23,7 +23,7 @@ import json
 import sys
 import time
 
-from .common import OpsError, now_epoch, subprocess_runner
+from .common import OpsError, now_epoch, printable, subprocess_runner
 
 EXIT_UNKNOWN = 3
 RUNNER_TIMEOUT = 120
@@ -95,7 +95,7 @@ def cmd_health(cfg, args, runner, out, err, now=None):
 
 def _alert_log_line(message, now=None):
     """A problem in the alert log's own line format (docs/ALERTS.md), for stderr."""
-    return "%s ERROR unknown twzrd-ops: %s" % (_stamp(now), " ".join(str(message).split()))
+    return "%s ERROR unknown twzrd-ops: %s" % (_stamp(now), printable(" ".join(str(message).split())))
 
 
 def cmd_alerts(cfg, args, runner, out, err, now=None):
@@ -107,17 +107,20 @@ def cmd_alerts(cfg, args, runner, out, err, now=None):
     try:
         snapshot = checks.collect(cfg["checks"], runner=runner, kind="alerts", now=now)
         findings = checks.evaluate(snapshot, cfg["checks"])
-    except OpsError as exc:
-        logged = alerts.record_failure(cfg["alerts"], str(exc), now=now)
+        result = alerts.process(cfg["alerts"], snapshot, findings, cfg["checks"], now=now)
+    except Exception as exc:  # pylint: disable=broad-except
+        # Unknown is loud: a failed tool, a state that cannot be used or a bug is delivered
+        # like a finding (alert log, textfile, webhook "checks failed on HOST: reason").
+        reason = str(exc) if isinstance(exc, OpsError) else "internal error: %s: %s" % (type(exc).__name__, exc)
+        logged = alerts.record_failure(cfg["alerts"], reason, now=now)
         if args.json:
-            _emit(out, {"exit_code": EXIT_UNKNOWN, "error": str(exc), "lines": logged})
+            _emit(out, {"exit_code": EXIT_UNKNOWN, "error": reason, "lines": logged})
         else:
             for line in logged:
                 out.write(line + "\n")
         if not logged or not cfg["alerts"].get("log_file"):
-            err.write(_alert_log_line(exc, now) + "\n")
+            err.write(_alert_log_line(reason, now) + "\n")
         return EXIT_UNKNOWN
-    result = alerts.process(cfg["alerts"], snapshot, findings, cfg["checks"], now=now)
     lines = result.get("lines") or []
     if args.json:
         _emit(out, {"exit_code": result["exit_code"], "findings": findings, "events": result.get("events", []),
@@ -224,7 +227,9 @@ def main(argv=None, out=None, err=None, runner=None):
         from . import config
 
         cfg = config.load(args.config or config.DEFAULT_PATH)
-        return COMMANDS[args.command](cfg, args, runner or subprocess_runner(RUNNER_TIMEOUT), out, err)
+        # RUNNER_TIMEOUT bounds all the commands of the run together (pm2 and the like).
+        runner = runner or subprocess_runner(RUNNER_TIMEOUT, total=RUNNER_TIMEOUT)
+        return COMMANDS[args.command](cfg, args, runner, out, err)
     except OpsError as exc:
         # The alert job's stderr goes to the alert log: keep that log in one line format.
         err.write("%s\n" % (_alert_log_line(exc) if args.command == "alerts" else exc))

@@ -271,8 +271,11 @@ def test_log_file_failure_is_reported_and_the_run_still_completes(conf, tmp_path
 
 
 def test_record_failure_logs_an_unknown_run_line(conf):
-    lines = alerts.record_failure(conf, "PM2 did not answer.", now=T0)
-    assert read_log(conf) == lines == ["2026-11-27T00:00:00Z RUN unknown run: the checks failed: PM2 did not answer."]
+    lines = alerts.record_failure(conf, "PM2 did not answer.", now=T0, host="web-1")
+    assert read_log(conf) == lines == [
+        "2026-11-27T00:00:00Z FIRING critical checks_failed: checks failed on web-1: PM2 did not answer.",
+        "2026-11-27T00:00:00Z RUN unknown run: the checks failed: PM2 did not answer.",
+    ]
 
 
 # ----------------------------------------------------------------------- textfile

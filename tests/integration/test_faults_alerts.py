@@ -1,0 +1,270 @@
+"""Faults of the hourly alert job: it never goes quiet when it breaks.
+
+Real parts: the on-host command's main(), a real webhook receiver on 127.0.0.1, a real
+full filesystem (a 64 KiB tmpfs) and a real immutable directory (chattr +i). The only
+planted fault is the bug (a check raising ValueError), which real parts cannot produce.
+"""
+
+from __future__ import annotations
+
+import errno
+import http.server
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import threading
+
+import pytest
+
+from ansible_collections.twzrd.ops.plugins.module_utils import alerts, checks, cli
+
+T0 = 1795737600.0  # 2026-11-27T00:00:00Z
+HOUR = 3600.0
+SWAP = [{"rule": "swap", "key": "swap", "level": "critical", "message": "Swap use is 55.0% (critical at 50%).", "value": 55.0}]
+CFG = {"swap_warning": 20, "swap_critical": 50, "load_mode": "per_core", "load_warning": 1.0, "load_critical": 1.5}
+HOST = socket.gethostname()
+
+
+class Receiver(object):
+    """A Slack-like webhook endpoint that records the text of every POST."""
+
+    def __init__(self):
+        self.texts = []
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.texts.extend(json.loads(body)["text"].split("\n"))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d/hook/secret-path" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    rec = Receiver()
+    yield rec
+    rec.close()
+
+
+@pytest.fixture
+def alert_conf(tmp_path, receiver, monkeypatch):
+    monkeypatch.setattr(alerts, "RETRY_DELAY", 0)
+    url_file = tmp_path / "webhook.url"
+    url_file.write_text(receiver.url + "\n")
+    url_file.chmod(0o600)
+    (tmp_path / "state").mkdir()
+    (tmp_path / "textfile").mkdir()
+    return {
+        "state_file": str(tmp_path / "state" / "alerts-state.json"),
+        "log_file": str(tmp_path / "alerts.log"),
+        "webhook_url_file": str(url_file),
+        "webhook_timeout": 2,
+        "webhook_retries": 0,
+        "textfile_path": str(tmp_path / "textfile" / "twzrd_ops.prom"),
+    }
+
+
+@pytest.fixture
+def fake_pm2(tmp_path):
+    """A pm2 that lists no apps, and a PM2_HOME whose daemon is a real listening rpc.sock."""
+    home = tmp_path / "pm2home"
+    home.mkdir()
+    script = tmp_path / "pm2"
+    script.write_text("#!/bin/sh\necho '[]'\n")
+    script.chmod(0o755)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(home / "rpc.sock"))
+    server.listen(8)
+    yield str(script), str(home)
+    server.close()
+
+
+def config_file(tmp_path, fake_pm2, alert_conf):
+    pm2_path, pm2_home = fake_pm2
+    data = {
+        "checks": {"pm2_path": pm2_path, "pm2_home": pm2_home, "health_url": "", "disk_paths": [str(tmp_path)],
+                   "swap_warning": 99, "swap_critical": 100, "load_mode": "absolute", "load_warning": 10000,
+                   "load_critical": 20000, "disk_warning": 100, "disk_critical": 100},
+        "alerts": alert_conf,
+    }
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def run_alerts(path):
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(["--config", path, "alerts"], out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def log_lines(conf):
+    with open(conf["log_file"]) as handle:
+        return handle.read().splitlines()
+
+
+def textfile(conf):
+    with open(conf["textfile_path"]) as handle:
+        return handle.read()
+
+
+# --------------------------------------------------------------- no input breaks a check
+
+
+def test_unparseable_pm2_log_timestamp_does_not_break_the_alert_run(tmp_path, fake_pm2, alert_conf):
+    with open(os.path.join(fake_pm2[1], "pm2.log"), "w") as handle:
+        handle.write("2026-13-45T99:99:99: PM2 log: App [web:0] exited with code [1] via signal [SIGKILL]\n")
+    code, out, err = run_alerts(config_file(tmp_path, fake_pm2, alert_conf))
+    assert code == 0, (out, err)
+    assert err == ""
+    assert log_lines(alert_conf)[-1].endswith(" RUN ok run: no active alerts")
+    assert "twzrd_ops_last_run_success 1" in textfile(alert_conf)
+
+
+# --------------------------------------------------------------- unknown is loud
+
+
+def test_a_bug_is_delivered_like_a_finding_then_resolved(tmp_path, fake_pm2, alert_conf, receiver, monkeypatch):
+    path = config_file(tmp_path, fake_pm2, alert_conf)
+
+    def broken_evaluate(*_args, **_kwargs):
+        raise ValueError("time data '2026-13-45' does not match format")
+
+    monkeypatch.setattr(checks, "evaluate", broken_evaluate)
+    code, out, err = run_alerts(path)
+    reason = "internal error: ValueError: time data '2026-13-45' does not match format"
+    assert code == 3
+    assert err == ""  # everything reached the alert log, in its own format
+    lines = log_lines(alert_conf)
+    assert out.splitlines() == lines
+    assert lines[0].endswith(" FIRING critical checks_failed: checks failed on %s: %s" % (HOST, reason))
+    assert lines[1].endswith(" RUN unknown run: the checks failed: %s" % reason)
+    assert receiver.texts == ["%s FIRING critical checks_failed: checks failed on %s: %s" % (HOST, HOST, reason)]
+    prom = textfile(alert_conf)
+    assert "twzrd_ops_last_run_success 0" in prom
+    assert 'twzrd_ops_last_run_failure_info{reason="%s"} 1' % reason.replace('"', '\\"') in prom
+
+    assert run_alerts(path)[0] == 3
+    assert len(receiver.texts) == 1, "the same failure must not be sent again within repeat_hours"
+
+    monkeypatch.undo()
+    monkeypatch.setattr(alerts, "RETRY_DELAY", 0)
+    code, _out, _err = run_alerts(path)
+    assert code == 0
+    assert receiver.texts[1].startswith("%s RESOLVED ok checks_failed: Resolved after " % HOST)
+    assert "twzrd_ops_last_run_success 1" in textfile(alert_conf)
+    assert "failure_info" not in textfile(alert_conf)
+
+
+def test_a_failure_that_lasts_is_reminded_every_repeat_hours(alert_conf, receiver):
+    for hour in range(6):
+        alerts.record_failure(alert_conf, "PM2 did not answer.", now=T0 + hour * HOUR, host="web-1")
+    assert [text.split(" ")[1] for text in receiver.texts] == ["FIRING", "REMINDER"]
+    assert receiver.texts[1] == "web-1 REMINDER critical checks_failed: checks failed on web-1: PM2 did not answer."
+
+
+def test_other_alerts_are_kept_not_resolved_while_the_checks_fail(alert_conf, receiver):
+    alerts.process(alert_conf, {"host": "web-1"}, SWAP, CFG, now=T0)
+    alerts.record_failure(alert_conf, "PM2 did not answer.", now=T0 + HOUR, host="web-1")
+    with open(alert_conf["state_file"]) as handle:
+        assert sorted(json.load(handle)["alerts"]) == ["checks_failed", "swap"]
+    assert not any(" RESOLVED " in text for text in receiver.texts)
+
+
+# --------------------------------------------------------------- deliver after saving
+
+
+@pytest.fixture
+def full_tmpfs(tmp_path):
+    """A real 64 KiB tmpfs filled to the last block; skipped where mounting is not allowed."""
+    mount = tmp_path / "full"
+    mount.mkdir()
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True, check=False)
+    if proc.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here: %s" % proc.stderr.decode().strip())
+    try:
+        (mount / "state").mkdir()
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill(directory):
+    fd = os.open(os.path.join(str(directory), "filler"), os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while True:
+            os.write(fd, b"x" * 1024)
+    except OSError as exc:
+        assert exc.errno == errno.ENOSPC
+    finally:
+        os.close(fd)
+
+
+def test_full_disk_state_ends_unknown_and_never_resends(alert_conf, receiver, full_tmpfs):
+    alert_conf["state_file"] = str(full_tmpfs / "state" / "alerts-state.json")
+    alerts.process(alert_conf, {"host": "web-1"}, [], CFG, now=T0)  # state and lock exist
+    fill(full_tmpfs)
+    for hour in (1, 2):
+        result = alerts.process(alert_conf, {"host": "web-1"}, SWAP, CFG, now=T0 + hour * HOUR)
+        assert result["exit_code"] == 3
+        assert receiver.texts == [], "nothing may be sent while the state cannot say it was"
+        assert "No space left on device" in result["errors"][-1] and "nothing was sent" in result["errors"][-1]
+        assert result["lines"][-1].startswith("2026-11-27T0%d:00:00Z RUN unknown run: the checks failed: Cannot write the alert state file" % hour)
+        assert not any(" FIRING " in line for line in result["lines"])
+        assert "twzrd_ops_last_run_success 0" in textfile(alert_conf)
+        assert "No space left on device" in textfile(alert_conf)
+    os.unlink(str(full_tmpfs / "filler"))
+    alerts.process(alert_conf, {"host": "web-1"}, SWAP, CFG, now=T0 + 3 * HOUR)
+    assert receiver.texts == ["web-1 FIRING critical swap: Swap use is 55.0% (critical at 50%)."]
+
+
+@pytest.fixture
+def immutable_dir(tmp_path):
+    directory = tmp_path / "immutable"
+    directory.mkdir()
+    yield directory
+    subprocess.run(["chattr", "-i", str(directory)], check=False)
+
+
+def test_immutable_state_directory_ends_unknown_and_never_resends(tmp_path, fake_pm2, alert_conf, receiver, immutable_dir):
+    alert_conf["state_file"] = str(immutable_dir / "alerts-state.json")
+    alerts.process(alert_conf, {"host": "web-1"}, [], CFG, now=T0)
+    proc = subprocess.run(["chattr", "+i", str(immutable_dir)], capture_output=True, check=False)
+    if proc.returncode != 0:
+        pytest.skip("chattr +i is not supported here: %s" % proc.stderr.decode().strip())
+    for hour in (1, 2):
+        result = alerts.process(alert_conf, {"host": "web-1"}, SWAP, CFG, now=T0 + hour * HOUR)
+        assert result["exit_code"] == 3 and receiver.texts == []
+    # The command line: a failure of its own (the state) is not sent either, and says so.
+    code, _out, err = run_alerts(config_file(tmp_path, fake_pm2, alert_conf))
+    assert code == 3 and receiver.texts == [] and err == ""
+    assert log_lines(alert_conf)[-1].split(" ", 1)[1].startswith("RUN unknown run: the checks failed: ")
+    assert "twzrd_ops_last_run_success 0" in textfile(alert_conf)
+    subprocess.run(["chattr", "-i", str(immutable_dir)], check=True)
+    alerts.process(alert_conf, {"host": "web-1"}, SWAP, CFG, now=T0 + 3 * HOUR)
+    assert receiver.texts == ["web-1 FIRING critical swap: Swap use is 55.0% (critical at 50%)."]
+
+
+def test_control_characters_never_reach_the_alert_log(alert_conf, receiver):
+    finding = dict(SWAP[0], key="pm2_app_down:we\x1b[31mb x", rule="pm2_app_down", message="App we\x1b[2Jb\nFAKE is down.")
+    result = alerts.process(alert_conf, {"host": "web-1"}, [finding], CFG, now=T0)
+    text = "\n".join(log_lines(alert_conf) + result["lines"] + receiver.texts)
+    assert "\x1b" not in text
+    assert "App we\\x1b[2Jb FAKE is down." in text
+    assert " FIRING critical pm2_app_down:we\\x1b[31mb\\x20x: " in log_lines(alert_conf)[0]
+    assert shutil.which("chattr")  # the immutable-directory fault above needs it (e2fsprogs)
