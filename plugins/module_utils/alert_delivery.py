@@ -55,37 +55,28 @@ def read_webhook_url(path):
 
 
 def _post_once(url, body, timeout):
-    """POST body; returns None on a 2xx answer or a short reason that never names the URL."""
-    import urllib.error
-    import urllib.request
+    """POST body; returns None on a 2xx answer or a short reason that never names the URL.
 
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
+    Through the health probe's fetcher: timeout bounds the whole request (a receiver that
+    drips cannot hold the hourly run), and redirects are not followed.
+    """
+    import http.client
 
-    opener = urllib.request.build_opener(NoRedirect)
-    request = urllib.request.Request(
-        url, data=body, method="POST", headers={"Content-Type": "application/json", "User-Agent": "twzrd-ops-alerts/1"}
-    )
+    from . import probe
+
+    headers = {"Content-Type": "application/json", "User-Agent": "twzrd-ops-alerts/1"}
     try:
-        with opener.open(request, timeout=timeout) as response:
-            response.read(65536)
-            return None
-    except urllib.error.HTTPError as exc:
-        return "HTTP %s" % exc.code
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, socket.timeout) or "timed out" in str(reason):
-            return "timeout"
-        if isinstance(reason, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(reason, socket.gaierror):
+        status, _payload, _truncated = probe.fetch(url, "POST", headers, body, timeout, follow_redirects=False)
+    except probe.Failure as exc:
+        return _WEBHOOK_REASONS.get(exc.reason, "network error")
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        if isinstance(exc, socket.gaierror):
             return "name resolution failed"
-        return "network error"
-    except socket.timeout:
-        return "timeout"
-    except (OSError, ValueError):
-        return "network error"
+        return _WEBHOOK_REASONS.get(probe.classify(exc, url, timeout).reason, "network error")
+    return None if 200 <= status < 300 else "HTTP %d" % status
+
+
+_WEBHOOK_REASONS = {"timeout": "timeout", "refused": "connection refused"}
 
 
 def deliver_webhook(url, texts, timeout, retries, retry_delay=1.0):

@@ -50,6 +50,14 @@ class _Failure(Exception):
         self.message = message
 
 
+Failure = _Failure  # for callers outside this file (the webhook)
+
+
+def classify(err, url, timeout):
+    """The Failure (reason, sentence) of an exception from fetch() that got no answer."""
+    return _classify(err, url, timeout)
+
+
 def safe_url(url):
     """url with any password in it replaced by ********, for messages and results."""
     try:
@@ -128,12 +136,12 @@ class _Deadline(Exception):
     """The whole request outlived its timeout."""
 
 
-def fetch(url, method="GET", headers=None, body=None, timeout=5, validate_certs=True):
+def fetch(url, method="GET", headers=None, body=None, timeout=5, validate_certs=True, follow_redirects=True):
     """One HTTP exchange: (status, body bytes (bounded), truncated), whatever the status.
 
-    timeout (seconds) bounds everything, same-origin redirects included. Raises _Failure
+    timeout (seconds) bounds everything, same-origin redirects included. Raises Failure
     for a redirect elsewhere, a redirect loop or the deadline; socket / http.client errors
-    for requests that got no HTTP answer.
+    for requests that got no HTTP answer. follow_redirects=False returns a redirect as is.
     """
     deadline = time.monotonic() + float(timeout)
     data = body.encode("utf-8") if isinstance(body, str) else body
@@ -146,7 +154,7 @@ def fetch(url, method="GET", headers=None, body=None, timeout=5, validate_certs=
     try:
         for _hop in range(MAX_REDIRECTS + 1):
             status, payload, truncated, location = _request_once(parts, method, headers, data, deadline, validate_certs)
-            if status not in REDIRECTS or not location:
+            if status not in REDIRECTS or not location or not follow_redirects:
                 return status, payload, truncated
             target = urllib.parse.urlsplit(urllib.parse.urljoin(urllib.parse.urlunsplit(_without_userinfo(parts)), location.strip()))
             if _origin(target) != _origin(parts):

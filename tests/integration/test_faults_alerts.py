@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -268,3 +269,30 @@ def test_control_characters_never_reach_the_alert_log(alert_conf, receiver):
     assert "App we\\x1b[2Jb FAKE is down." in text
     assert " FIRING critical pm2_app_down:we\\x1b[31mb\\x20x: " in log_lines(alert_conf)[0]
     assert shutil.which("chattr")  # the immutable-directory fault above needs it (e2fsprogs)
+
+
+# --------------------------------------------------------------- the webhook's deadline
+
+
+@pytest.fixture(scope="module")
+def web_servers():
+    from servers import HealthServers
+
+    with HealthServers() as first, HealthServers() as second:
+        yield first, second
+
+
+def test_a_dripping_webhook_cannot_hold_the_run(web_servers):
+    srv, _other = web_servers
+    started = time.monotonic()
+    reason = alerts.deliver_webhook(srv.url("/drip?part=headers&seconds=20"), ["web-1 FIRING critical swap: x"], 1, 0)
+    assert reason == "timeout"
+    assert time.monotonic() - started < 2.5
+
+
+def test_a_webhook_redirect_is_not_followed(web_servers):
+    srv, other = web_servers
+    before = len(other.requests)
+    reason = alerts.deliver_webhook(srv.url("/redirect?to=" + other.url("/health")), ["web-1 FIRING critical swap: x"], 2, 0)
+    assert reason == "HTTP 302"
+    assert len(other.requests) == before
