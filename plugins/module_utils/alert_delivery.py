@@ -17,7 +17,7 @@ import os
 import socket
 import time
 
-from .common import OpsError, atomic_write, iso_time, printable
+from .common import OpsError, atomic_write, iso_time, open_append, printable
 
 EVENT_WORD = {"firing": "FIRING", "reminder": "REMINDER", "resolved": "RESOLVED"}
 
@@ -95,8 +95,9 @@ def deliver_webhook(url, texts, timeout, retries, retry_delay=1.0):
 
 
 def append_log(path, lines):
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+    """Append lines to the alert log: never through a symlink, never to a file another
+    user can write (common.open_append); OpsError or OSError otherwise."""
+    with open_append(path, 0o640) as handle:
         handle.write("".join(line + "\n" for line in lines))
 
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 import errno
 import fcntl
 import json
+import math
 import os
 import time
 
-from .common import OpsError, atomic_write, now_epoch
+from .common import OpsError, atomic_write, now_epoch, read_nofollow
 
 STATE_VERSION = 1
 # Seconds to wait for another run holding the state lock.
@@ -35,7 +36,7 @@ def _check_state(data):
     state = empty_state()
     for key in ("last_run", "crash_until"):
         value = data.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)):
             return None
         state[key] = value
     alerts = data.get("alerts", {})
@@ -44,7 +45,7 @@ def _check_state(data):
     for key, alert in alerts.items():
         if not isinstance(alert, dict) or alert.get("level") not in ("warning", "critical"):
             return None
-        if not all(isinstance(alert.get(f), (int, float)) for f in ("since", "notified")):
+        if not all(isinstance(alert.get(f), (int, float)) and math.isfinite(alert[f]) for f in ("since", "notified")):
             return None
         if not isinstance(alert.get("rule"), str) or not isinstance(alert.get("message"), str):
             return None
@@ -67,15 +68,16 @@ def read_state(path, now=None, move_aside=True):
     PATH.corrupt-YYYYmmddTHHMMSSZ (when move_aside) and also treated as a first run.
     """
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        raw = read_nofollow(path)
     except FileNotFoundError:
         return empty_state(), None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OpsError("Refusing to read the alert state file %s: it is a symbolic link." % path)
         raise OpsError("Cannot read the alert state file %s (%s)." % (path, exc.strerror or exc))
     try:
         state = _check_state(json.loads(raw.decode("utf-8")))
-    except ValueError:
+    except (ValueError, RecursionError):
         state = None
     if state is not None:
         return state, None

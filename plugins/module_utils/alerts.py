@@ -63,16 +63,22 @@ CHECKS_FAILED = "checks_failed"
 # --------------------------------------------------------------------------- settings
 
 
+# Settings whose value may be a secret by mistake (the webhook URL pasted instead of the
+# path of the file holding it): never shown in a message.
+_SECRET_SETTINGS = ("webhook_url_file",)
+
+
 def _absolute_path(conf, key, allow_empty):
     value = conf[key]
     if value is None:
         value = ""
+    shown = "a value that is not shown (it may be the secret itself)" if key in _SECRET_SETTINGS else repr(value)
     if not isinstance(value, str):
-        raise OpsError("Alert setting %s must be a file path, got %r." % (key, value))
+        raise OpsError("Alert setting %s must be a file path, got %s." % (key, shown))
     if value == "" and allow_empty:
         return value
     if not value.startswith("/"):
-        raise OpsError("Alert setting %s must be an absolute path, got %r." % (key, value))
+        raise OpsError("Alert setting %s must be an absolute path, got %s." % (key, shown))
     return value
 
 
@@ -281,6 +287,8 @@ def _append(conf, lines, errors):
     if conf["log_file"]:
         try:
             append_log(conf["log_file"], lines)
+        except OpsError as exc:
+            errors.append(str(exc))
         except OSError as exc:
             errors.append("Cannot append to the alert log %s (%s)." % (conf["log_file"], exc.strerror or exc))
 

@@ -12,10 +12,12 @@ therefore import nothing from ansible.
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import re
 import signal
+import stat
 import subprocess
 import tempfile
 import time
@@ -232,26 +234,125 @@ def _figure(seconds):
     return "%g" % round(seconds, 1)
 
 
+# A temporary file of atomic_write older than this was left by a run that was killed.
+STALE_TEMP_AGE = 600
+
+
 def atomic_write(path, data, mode=0o644):
     """Write data (str or bytes) to path atomically: temporary file in the same
-    directory, fsync, chmod, then rename, so a reader never sees half a file."""
-    directory = os.path.dirname(os.path.abspath(path)) or "."
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
+    directory, fsync, chmod, then rename, so a reader never sees half a file. The rename
+    replaces a symlink planted at path instead of following it; temporary files that a
+    killed run left behind are removed first."""
+    atomic_write_all([(path, data, mode)])
+
+
+def atomic_write_all(files):
+    """Write several files [(path, data, mode)] together: all of them or none.
+
+    Every temporary file is written and synced before the first rename; a failure before
+    then leaves every target as it was, and a failure between renames removes the targets
+    already renamed, so two files of one run never sit beside files of another run.
+    """
+    temps = []
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
+        for path, data, mode in files:
+            directory = os.path.dirname(os.path.abspath(path)) or "."
+            remove_stale_temps(path)
+            if isinstance(data, str):
+                data = data.encode("utf-8")
+            fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), dir=directory)
+            temps.append(tmp)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, mode)
+        done = []
         try:
-            os.unlink(tmp)
+            for (path, _data, _mode), tmp in zip(files, temps):
+                os.replace(tmp, path)
+                done.append(path)
+        except BaseException:
+            for path in done:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+            raise
+    except BaseException:
+        for tmp in temps:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        raise
+
+
+def _temp_prefix(path):
+    return ".%s." % os.path.basename(path)
+
+
+def remove_stale_temps(path, now=None):
+    """Remove the temporary files of atomic_write for path that are older than
+    STALE_TEMP_AGE seconds (left by a run that was killed). Returns the removed paths."""
+    directory = os.path.dirname(os.path.abspath(path)) or "."
+    prefix = _temp_prefix(path)
+    limit = now_epoch(now) - STALE_TEMP_AGE
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    for name in names:
+        if not name.startswith(prefix) or len(name) != len(prefix) + 8:
+            continue  # mkstemp adds 8 characters
+        candidate = os.path.join(directory, name)
+        try:
+            info = os.lstat(candidate)
+            if stat.S_ISREG(info.st_mode) and info.st_mtime < limit:
+                os.unlink(candidate)
+                removed.append(candidate)
         except OSError:
             pass
+    return removed
+
+
+def open_append(path, mode=0o640):
+    """Open path for appending, safely for a root job: never through a symlink, never a
+    file that is not regular, and never a pre-existing file that someone other than root
+    (or the running user) can write. Returns a text handle; OpsError for a refusal,
+    OSError when the file cannot be opened."""
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags | os.O_NONBLOCK, mode)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OpsError("Refusing to write %s: it is a symbolic link." % path)
         raise
+    try:
+        _refuse_unsafe(path, os.fstat(fd))
+    except OpsError:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "a", encoding="utf-8")
+
+
+def _refuse_unsafe(path, info):
+    if not stat.S_ISREG(info.st_mode):
+        raise OpsError("Refusing to write %s: it is not a regular file." % path)
+    if info.st_uid not in (0, os.geteuid()):
+        raise OpsError("Refusing to write %s: it belongs to uid %d, not to root; remove it." % (path, info.st_uid))
+    if info.st_mode & 0o022:
+        raise OpsError("Refusing to write %s: other users can write it (mode %04o); remove it or chmod go-w." % (path, info.st_mode & 0o7777))
+
+
+def read_nofollow(path, limit=None):
+    """The bytes of path, opened without following a symlink (OSError ELOOP for one)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        return handle.read() if limit is None else handle.read(limit)
 
 
 def iso_time(epoch):

@@ -21,7 +21,7 @@ import os
 import re
 import time
 
-from .common import OpsError, atomic_write, now_epoch, printable
+from .common import OpsError, atomic_write_all, now_epoch, printable
 from .common import duration as _duration
 from .common import size as _size
 
@@ -300,8 +300,8 @@ def write_report(directory, snapshot, findings, verdict, text=None, now=None):
     try:
         if not os.path.isdir(directory):
             os.makedirs(directory, 0o750)
-        atomic_write(paths["json"], render_json(snapshot, findings, verdict), mode=0o640)
-        atomic_write(paths["text"], text, mode=0o640)
+        # Both or neither: a .txt and a .json of two different runs never sit side by side.
+        atomic_write_all([(paths["json"], render_json(snapshot, findings, verdict), 0o640), (paths["text"], text, 0o640)])
     except OSError as exc:
         raise OpsError("Cannot write the report into %s (%s)." % (directory, exc.strerror or exc))
     return paths

@@ -1,0 +1,112 @@
+"""Faults around the files the checks write: planted symlinks, logs other users can
+write, temporary files of a killed run, a report pair split between two runs, and a
+webhook_url_file that holds the secret URL itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+
+from ansible_collections.twzrd.ops.plugins.module_utils import alerts, common, report
+from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
+
+T0 = 1795737600.0  # 2026-11-27T00:00:00Z
+CFG = {"swap_warning": 20, "swap_critical": 50, "load_mode": "per_core", "load_warning": 1.0, "load_critical": 1.5}
+SWAP = [{"rule": "swap", "key": "swap", "level": "critical", "message": "Swap use is 55.0%.", "value": 55.0}]
+
+
+@pytest.fixture
+def conf(tmp_path):
+    (tmp_path / "state").mkdir()
+    return {"state_file": str(tmp_path / "state" / "alerts-state.json"), "log_file": str(tmp_path / "alerts.log")}
+
+
+def test_a_symlink_planted_at_the_alert_log_is_not_followed(conf, tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    os.symlink(str(victim), conf["log_file"])
+    result = alerts.process(conf, {"host": "web-1"}, SWAP, CFG, now=T0)
+    assert victim.read_text() == "precious\n"
+    assert result["errors"] == ["Refusing to write %s: it is a symbolic link." % conf["log_file"]]
+
+
+def test_a_pre_existing_log_others_can_write_is_refused(conf):
+    with open(conf["log_file"], "w") as handle:
+        handle.write("planted\n")
+    os.chmod(conf["log_file"], 0o666)
+    result = alerts.process(conf, {"host": "web-1"}, SWAP, CFG, now=T0)
+    assert result["errors"] == [
+        "Refusing to write %s: other users can write it (mode 0666); remove it or chmod go-w." % conf["log_file"]
+    ]
+    with open(conf["log_file"]) as handle:
+        assert handle.read() == "planted\n"
+
+
+def test_a_log_owned_by_another_user_is_refused(conf):
+    if os.geteuid() != 0:
+        pytest.skip("needs root to give the file away")
+    with open(conf["log_file"], "w"):
+        pass
+    os.chmod(conf["log_file"], 0o600)
+    os.chown(conf["log_file"], 65534, 65534)
+    result = alerts.process(conf, {"host": "web-1"}, SWAP, CFG, now=T0)
+    assert result["errors"] == ["Refusing to write %s: it belongs to uid 65534, not to root; remove it." % conf["log_file"]]
+
+
+def test_a_symlinked_state_file_is_not_read(conf, tmp_path):
+    secret = tmp_path / "shadow"
+    secret.write_text('{"version": 1}')
+    os.symlink(str(secret), conf["state_file"])
+    with pytest.raises(OpsError, match="it is a symbolic link"):
+        alerts.read_state(conf["state_file"], T0)
+
+
+def test_stale_temp_files_of_a_killed_run_are_cleaned_on_the_next_write(tmp_path):
+    target = tmp_path / "alerts-state.json"
+    stale = tmp_path / ".alerts-state.json.abcd1234"
+    fresh = tmp_path / ".alerts-state.json.efgh5678"
+    other = tmp_path / ".unrelated.abcd1234"
+    for path in (stale, fresh, other):
+        path.write_text("half")
+    old = time.time() - common.STALE_TEMP_AGE - 60
+    os.utime(str(stale), (old, old))
+    os.utime(str(other), (old, old))
+    common.atomic_write(str(target), "{}")
+    assert not stale.exists()
+    assert fresh.exists(), "a temp file of a run still going must be kept"
+    assert other.exists()
+    assert target.read_text() == "{}"
+
+
+def test_text_and_json_reports_are_written_together_or_not_at_all(tmp_path):
+    directory = tmp_path / "reports"
+    directory.mkdir()
+    first = report.write_report(str(directory), {"host": "web-1", "epoch": T0}, [], "ok", text="first\n", now=T0)
+    assert sorted(os.listdir(str(directory))) == sorted(os.path.basename(p) for p in first.values())
+    # The text report's name is taken by a directory: its rename fails after the JSON's.
+    os.unlink(first["text"])
+    os.mkdir(first["text"])
+    with pytest.raises(OpsError, match="Cannot write the report"):
+        report.write_report(str(directory), {"host": "web-1", "epoch": T0}, [], "critical", text="second\n", now=T0)
+    assert not os.path.exists(first["json"]), "a JSON report without its text twin was left"
+    assert [name for name in os.listdir(str(directory)) if name.startswith(".")] == []
+
+
+def test_a_webhook_url_file_set_to_the_url_itself_is_not_echoed():
+    secret = "https://hooks.slack.com/services/T000/B000/very-secret-token"
+    with pytest.raises(OpsError) as error:
+        alerts.validate({"webhook_url_file": secret})
+    assert "very-secret-token" not in str(error.value)
+    assert "webhook_url_file" in str(error.value)
+
+
+def test_a_webhook_url_file_holding_garbage_is_not_echoed(tmp_path, conf):
+    url_file = tmp_path / "webhook.url"
+    url_file.write_text("not a url but a token xoxb-secret\n")
+    url_file.chmod(0o600)
+    conf["webhook_url_file"] = str(url_file)
+    result = alerts.process(conf, {"host": "web-1"}, SWAP, CFG, now=T0)
+    assert result["errors"] and "xoxb-secret" not in json.dumps(result)
