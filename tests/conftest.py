@@ -43,6 +43,22 @@ def _ansible_env(extra=None):
 
 
 @pytest.fixture(scope="session")
+def meminfo():
+    """meminfo("MemTotal") -> bytes, read from this machine's /proc/meminfo (the tests' own
+    reading, independent of the code under test)."""
+
+    def read(key):
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                name, _sep, value = line.partition(":")
+                if name == key:
+                    return int(value.split()[0]) * 1024
+        raise KeyError(key)
+
+    return read
+
+
+@pytest.fixture(scope="session")
 def run_module():
     """Run a module through `ansible localhost -m` and return its result dict.
 

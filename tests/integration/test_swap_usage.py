@@ -9,16 +9,7 @@ import sys
 import pytest
 
 
-def meminfo(key):
-    with open("/proc/meminfo") as handle:
-        for line in handle:
-            name, _sep, value = line.partition(":")
-            if name == key:
-                return int(value.split()[0]) * 1024
-    raise KeyError(key)
-
-
-def test_reads_this_host(run_module):
+def test_reads_this_host(run_module, meminfo):
     result = run_module("twzrd.ops.swap_usage", {"top": 3})
     assert result["_rc"] == 0, result.get("msg")
     assert result["changed"] is False
@@ -34,7 +25,7 @@ def test_reads_this_host(run_module):
     assert result["level"] in ("ok", "warning", "critical")
 
 
-def test_check_mode_reads_too(run_module):
+def test_check_mode_reads_too(run_module, meminfo):
     # Explicit default: the run_module fixture sends "{}" for no arguments, which Ansible
     # reads as raw parameters.
     result = run_module("twzrd.ops.swap_usage", {"top": 0}, check=True)

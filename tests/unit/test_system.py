@@ -14,15 +14,6 @@ from ansible_collections.twzrd.ops.plugins.module_utils import system
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
 
 
-def meminfo(key):
-    with open("/proc/meminfo") as handle:
-        for line in handle:
-            name, _sep, value = line.partition(":")
-            if name == key:
-                return int(value.split()[0]) * 1024
-    raise KeyError(key)
-
-
 def snapshot(swap_total=1000, swap_used=0, load1=0.0, cpus=4):
     """A collect()-shaped snapshot with chosen figures, for the breach rules."""
     return {
@@ -143,7 +134,7 @@ def test_swap_and_load_together():
 # ----------------------------------------------------------------------------- collect (real host)
 
 
-def test_collect_reads_this_host():
+def test_collect_reads_this_host(meminfo):
     snap = system.collect()
     assert snap["memory"]["total"] == meminfo("MemTotal")
     assert 0 <= snap["memory"]["percent"] <= 100
