@@ -47,8 +47,22 @@ options:
       - Only used with O(kind=health). Empty means no report.
     type: str
     default: /var/lib/twzrd-ops/reports
+  timeout:
+    description:
+      - Seconds all the external commands of the check (C(pm2 jlist) and the like) may take together;
+        at the limit the command's whole process group is killed and PM2 is reported as unreadable.
+      - The health probe has its own limit, the C(health_timeout) setting, for the whole request.
+    type: float
+    default: 60
+attributes:
+  check_mode:
+    description: Everything is read and judged in check mode; the report files are not written.
+    support: full
+  diff_mode:
+    description: No diff is shown.
+    support: none
 extends_documentation_fragment:
-  - twzrd.ops.attributes.read_only
+  - twzrd.ops.attributes.platform_linux
 notes:
   - The task reports a change only when it wrote the report files. In check mode nothing is written.
   - Reading another user's PM2 needs root; use O(ignore:become=true) or set C(pm2_user) to the connecting user.
@@ -137,7 +151,7 @@ report:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.twzrd.ops.plugins.module_utils import hostcheck
-from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
+from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, number, subprocess_runner
 
 
 def main():
@@ -146,15 +160,15 @@ def main():
             config=dict(type="dict", default={}),
             kind=dict(type="str", choices=["health", "status"], default="health"),
             report_dir=dict(type="str", default=hostcheck.SYSTEM_REPORTS_DIR),
+            timeout=dict(type="float", default=60),
         ),
         supports_check_mode=True,
     )
 
-    def runner(argv, env=None):
-        return module.run_command(argv, environ_update=env)
-
     params = module.params
     try:
+        limit = number("timeout", params["timeout"], minimum=0.1, what="Option")
+        runner = subprocess_runner(timeout=limit, total=limit)
         result = hostcheck.run(
             params["config"],
             kind=params["kind"],
