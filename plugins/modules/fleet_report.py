@@ -14,7 +14,7 @@ version_added: 1.1.0
 description:
   - Writes C(PATH.md) and its JSON twin C(PATH.json) on the Ansible controller, atomically, creating the
     directory (mode 0750) when needed. Files whose content would not change are left alone.
-  - An action plugin: it runs in the controller's own process (no module is sent anywhere), so the
+  - An action plugin, it runs in the controller's own process (no module is sent anywhere), so the
     fleet, audit and incident reports cost one task instead of three.
 author:
   - twzrd.ops contributors (@twzrd)
