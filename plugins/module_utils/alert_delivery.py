@@ -39,34 +39,44 @@ def log_line(epoch, word, level, key, message):
     return "%s %s %s %s: %s" % (iso_time(epoch), word, level, key_text(key), one_line(message))
 
 
-def read_webhook_url(path):
+def read_webhook_url(path, what="webhook"):
+    """(url, warning or None) from the file holding a secret URL (never shown in errors)."""
     try:
         info = os.stat(path)
         with open(path, "r") as handle:
             url = handle.read().strip()
     except OSError as exc:
-        raise OpsError("Cannot read the webhook URL file %s (%s)." % (path, exc.strerror or exc))
+        raise OpsError("Cannot read the %s URL file %s (%s)." % (what, path, exc.strerror or exc))
     if not (url.startswith("https://") or url.startswith("http://")) or any(c.isspace() for c in url):
-        raise OpsError("The webhook URL file %s does not hold one http(s) URL." % path)
+        raise OpsError("The %s URL file %s does not hold one http(s) URL." % (what, path))
     warning = None
     if info.st_mode & 0o077:
-        warning = "The webhook URL file %s is readable by other users; make it mode 0600." % path
+        warning = "The %s URL file %s is readable by other users; make it mode 0600." % (what, path)
     return url, warning
 
 
 def _post_once(url, body, timeout):
-    """POST body; returns None on a 2xx answer or a short reason that never names the URL.
+    """POST body; returns None on a 2xx answer or a short reason that never names the URL."""
+    return _request(url, "POST", body, timeout)
 
-    Through the health probe's fetcher: timeout bounds the whole request (a receiver that
-    drips cannot hold the hourly run), and redirects are not followed.
-    """
+
+def ping(url, timeout):
+    """GET url (a heartbeat); returns None on a 2xx answer or a short reason (never the URL)."""
+    return _request(url, "GET", None, timeout)
+
+
+def _request(url, method, body, timeout):
+    """Through the health probe's fetcher: timeout bounds the whole request (a receiver that
+    drips cannot hold the hourly run), and redirects are not followed."""
     import http.client
 
     from . import probe
 
-    headers = {"Content-Type": "application/json", "User-Agent": "twzrd-ops-alerts/1"}
+    headers = {"User-Agent": "twzrd-ops-alerts/1"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
     try:
-        status, _payload, _truncated = probe.fetch(url, "POST", headers, body, timeout, follow_redirects=False)
+        status, _payload, _truncated = probe.fetch(url, method, headers, body, timeout, follow_redirects=False)
     except probe.Failure as exc:
         return _WEBHOOK_REASONS.get(exc.reason, "network error")
     except (OSError, http.client.HTTPException, ValueError) as exc:

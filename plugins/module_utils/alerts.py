@@ -24,6 +24,7 @@ from .alert_delivery import (
     EVENT_WORD,
     append_log,
     key_text,
+    ping,
     log_line,
     one_line,
     read_webhook_url,
@@ -50,6 +51,7 @@ DEFAULTS = {
     "webhook_timeout": 5,
     "webhook_retries": 2,
     "textfile_path": "",
+    "heartbeat_url_file": "",
 }
 
 # Undelivered webhook messages kept for the next run; older ones are dropped (and counted).
@@ -65,7 +67,7 @@ CHECKS_FAILED = "checks_failed"
 
 # Settings whose value may be a secret by mistake (the webhook URL pasted instead of the
 # path of the file holding it): never shown in a message.
-_SECRET_SETTINGS = ("webhook_url_file",)
+_SECRET_SETTINGS = ("webhook_url_file", "heartbeat_url_file")
 
 
 def _absolute_path(conf, key, allow_empty):
@@ -105,6 +107,7 @@ def validate(alerts_cfg=None):
     conf["log_file"] = _absolute_path(conf, "log_file", allow_empty=True)
     conf["webhook_url_file"] = _absolute_path(conf, "webhook_url_file", allow_empty=True)
     conf["textfile_path"] = _absolute_path(conf, "textfile_path", allow_empty=True)
+    conf["heartbeat_url_file"] = _absolute_path(conf, "heartbeat_url_file", allow_empty=True)
     if conf["textfile_path"] and not conf["textfile_path"].endswith(".prom"):
         raise OpsError(
             "Alert setting textfile_path must end in .prom (node_exporter reads only *.prom files), got %r."
@@ -118,6 +121,29 @@ def validate(alerts_cfg=None):
 def deliver_webhook(url, texts, timeout, retries):
     """Post the texts as one Slack-compatible message; returns None or "HTTP 500"-like reason."""
     return _deliver_webhook(url, texts, timeout, retries, retry_delay=RETRY_DELAY)
+
+
+def heartbeat(alerts_cfg, what):
+    """Ping the dead-man's switch (healthchecks.io style) named by heartbeat_url_file.
+
+    what is "start" (URL/start) or the run's exit code: a run that checked the host (0, 1
+    or 2, whatever it found) pings URL, one that could not (3) pings URL/3, which such
+    services count as a failure. An outside service then notices a job that does not run
+    at all. Returns None, or a sentence that never shows the URL; never raises.
+    """
+    try:
+        conf = validate(alerts_cfg)
+        if not conf["heartbeat_url_file"]:
+            return None
+        url, _warning = read_webhook_url(conf["heartbeat_url_file"], what="heartbeat")
+    except OpsError as exc:
+        return "heartbeat ping not sent: %s" % exc
+    if what == "start":
+        suffix = "/start"
+    else:
+        suffix = "" if what in (0, 1, 2) else "/%d" % what
+    reason = ping(url.rstrip("/") + suffix, conf["webhook_timeout"])
+    return None if reason is None else "heartbeat ping failed (%s)." % reason
 
 
 # --------------------------------------------------------------------------- the run

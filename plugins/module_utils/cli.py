@@ -99,6 +99,22 @@ def _alert_log_line(message, now=None):
 
 
 def cmd_alerts(cfg, args, runner, out, err, now=None):
+    """The hourly run between the two pings of its dead-man's switch (alerts.heartbeat):
+    at start, and at the end with the exit code. A failed ping goes to stderr."""
+    from . import alerts
+
+    def beat(what):
+        problem = alerts.heartbeat(cfg["alerts"], what)
+        if problem:
+            err.write(_alert_log_line(problem, now) + "\n")
+
+    beat("start")
+    code = _alerts_run(cfg, args, runner, out, err, now)
+    beat(code)
+    return code
+
+
+def _alerts_run(cfg, args, runner, out, err, now=None):
     """stdout carries exactly the lines the engine appended to its log file, stderr only
     what did not reach that log (in the same line format), so cron can run
     `twzrd-ops alerts >/dev/null 2>>LOG` without writing any line twice."""

@@ -296,3 +296,37 @@ def test_a_webhook_redirect_is_not_followed(web_servers):
     reason = alerts.deliver_webhook(srv.url("/redirect?to=" + other.url("/health")), ["web-1 FIRING critical swap: x"], 2, 0)
     assert reason == "HTTP 302"
     assert len(other.requests) == before
+
+
+# --------------------------------------------------------------- the dead-man's switch
+
+
+def test_heartbeat_is_pinged_at_start_and_with_the_exit_code(tmp_path, fake_pm2, alert_conf, monkeypatch):
+    from servers import HealthServers
+
+    with HealthServers() as hc:
+        url_file = tmp_path / "heartbeat.url"
+        url_file.write_text(hc.url("/ping/uuid-secret") + "\n")
+        url_file.chmod(0o600)
+        alert_conf["heartbeat_url_file"] = str(url_file)
+        path = config_file(tmp_path, fake_pm2, alert_conf)
+        code, _out, err = run_alerts(path)
+        assert code == 0
+        assert [r["path"] for r in hc.requests] == ["/ping/uuid-secret/start", "/ping/uuid-secret"]
+        # The test server knows no /ping path: a 404 is a failed ping, said on stderr (cron's log).
+        assert err.count("ERROR unknown twzrd-ops: heartbeat ping failed (HTTP 404).") == 2
+        assert "uuid-secret" not in err
+
+    def broken_evaluate(*_args, **_kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(checks, "evaluate", broken_evaluate)
+    with HealthServers() as hc:
+        url_file.write_text(hc.url("/health") + "\n")
+        code, _out, err = run_alerts(path)
+        assert code == 3
+        assert [r["path"] for r in hc.requests] == ["/health/start", "/health/3"]
+    code, _out, err = run_alerts(path)  # the service is gone: said once per ping, URL never shown
+    assert code == 3
+    assert err.count("heartbeat ping failed (connection refused).") == 2
+    assert "health" not in err.replace("heartbeat", "")

@@ -1,0 +1,47 @@
+"""The shipped Prometheus alerting rules (extras/prometheus/) for a job that stops running
+or fails: promtool accepts them and their own unit tests pass, and every metric they read
+is one the alert job writes."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from ansible_collections.twzrd.ops.plugins.module_utils import alerts
+
+RULES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "extras", "prometheus")
+RULES = os.path.join(RULES_DIR, "twzrd-ops.rules.yml")
+RULE_TESTS = os.path.join(RULES_DIR, "twzrd-ops.rules.test.yml")
+
+
+@pytest.fixture(scope="module")
+def promtool():
+    path = shutil.which("promtool")
+    if not path:
+        pytest.fail("promtool is missing: run `make test-env` (Debian's prometheus package)")
+    return path
+
+
+def test_promtool_check_rules_accepts_the_rule_file(promtool):
+    proc = subprocess.run([promtool, "check", "rules", RULES], capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "SUCCESS: 3 rules found" in proc.stdout
+
+
+def test_promtool_test_rules_passes(promtool):
+    proc = subprocess.run([promtool, "test", "rules", os.path.basename(RULE_TESTS)], cwd=RULES_DIR,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "SUCCESS" in proc.stdout
+
+
+def test_the_rules_read_metrics_the_job_writes():
+    with open(RULES) as handle:
+        rules = "\n".join(line for line in handle if not line.lstrip().startswith("#"))
+    used = set(re.findall(r"\btwzrd_ops_[a-z_]+", rules))
+    written = alerts.render_textfile(None, {}, {}, 0, False, 0, reason="x")
+    assert used and all(name in written for name in used), used
