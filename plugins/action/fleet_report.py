@@ -17,17 +17,7 @@ import os
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.twzrd.ops.plugins.module_utils.common import atomic_write
-
-
-def _plain(value):
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, str):
-        return str(value)
-    return value
+from ansible_collections.twzrd.ops.plugins.module_utils.common import atomic_write, plain
 
 
 def _same(path, data):
@@ -55,7 +45,7 @@ class ActionModule(ActionBase):
             text = str(args["markdown"])
             files.append((base + ".md", (text if text.endswith("\n") else text + "\n").encode("utf-8")))
         if args.get("document") is not None:
-            document = json.dumps(_plain(args["document"]), indent=2, sort_keys=False, default=str) + "\n"
+            document = json.dumps(plain(args["document"]), indent=2, sort_keys=False, default=str) + "\n"
             files.append((base + ".json", document.encode("utf-8")))
         if not files:
             raise AnsibleActionFail("fleet_report needs markdown, document or both.")

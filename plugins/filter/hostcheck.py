@@ -9,23 +9,14 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.twzrd.ops.plugins.module_utils import hostcheck
-
-
-def _plain(value):
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, str):
-        return str(value)
-    return value
+from ansible_collections.twzrd.ops.plugins.module_utils.common import plain
 
 
 def host_result(result):
     """hostcheck.host_result: checked (snapshot, findings, verdict, report) or unreachable/failed with a reason."""
     if result is not None and not isinstance(result, dict):
         raise AnsibleFilterError("host_result expects a registered host_check result, got %s." % type(result).__name__)
-    return hostcheck.host_result(_plain(result))
+    return hostcheck.host_result(plain(result))
 
 
 class FilterModule(object):

@@ -152,6 +152,18 @@ def size(value):
     return "%.1f TiB" % value
 
 
+def plain(value):
+    """Deep copy into plain dict / list / str / scalars (Ansible hands plugins its own
+    mapping, sequence and tagged string types; JSON and the checks want plain ones)."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
 def worst(levels):
     """Return the most severe of an iterable of levels ("ok" when empty)."""
     highest = 0
