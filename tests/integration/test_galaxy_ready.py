@@ -236,3 +236,50 @@ def test_setup_weekly_health_and_status_run_with_core_and_declared_dependencies(
     status = playbook("twzrd.ops.status")
     assert status.returncode == 0, status.stdout[-4000:] + status.stderr[-2000:]
     assert "box" in status.stdout
+
+
+def _tracked(*patterns):
+    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "--"] + list(patterns),
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return [p for p in out.splitlines() if os.path.exists(os.path.join(ROOT, p))]
+
+
+def _exists(name, relative_to):
+    return any(os.path.exists(os.path.join(base, name)) for base in (relative_to, ROOT))
+
+
+def test_every_relative_link_and_named_markdown_file_exists():
+    """No document points at a file the repository does not have."""
+    link = re.compile(r"\]\(([^)\s]+)\)")
+    named = re.compile(r"`([\w./-]+\.md)`")
+    missing = []
+    for doc in _tracked("*.md"):
+        base = os.path.dirname(os.path.join(ROOT, doc))
+        with open(os.path.join(ROOT, doc), encoding="utf-8") as handle:
+            text = handle.read()
+        for target in link.findall(text) + named.findall(text):
+            path = target.split("#")[0]
+            # Addresses, anchors, and the names of files the tools write (dated reports).
+            if not path or re.match(r"^[a-z]+:", path) or "YYYY" in path:
+                continue
+            if not _exists(path, base):
+                missing.append("%s -> %s" % (doc, target))
+    assert missing == []
+
+
+def test_every_path_named_in_a_playbook_header_exists():
+    path = re.compile(r"(?<![\w/.{])((?:docs|roles|playbooks|inventories|plugins|meta|tests)/[\w./-]*[\w/]|(?<![\w-])[A-Z][A-Z_]+\.md)")
+    missing = []
+    for playbook in _tracked("playbooks/*.yml"):
+        with open(os.path.join(ROOT, playbook), encoding="utf-8") as handle:
+            header = []
+            for line in handle:
+                if line.startswith("---"):
+                    continue
+                if not line.startswith("#"):
+                    break
+                header.append(line)
+        for name in path.findall("".join(header)):
+            if not _exists(name, os.path.dirname(os.path.join(ROOT, playbook))):
+                missing.append("%s -> %s" % (playbook, name))
+    assert missing == []
