@@ -116,6 +116,8 @@ def load(path=DEFAULT_PATH):
         if hasattr(exc, "lineno"):
             where = " at line %d, column %d" % (exc.lineno, exc.colno)
         raise OpsError("Configuration file %s is not valid JSON%s." % (path, where))
+    except RecursionError:
+        raise OpsError("Configuration file %s is JSON nested too deeply to read." % path)
     try:
         return validate(data)
     except OpsError as exc:
