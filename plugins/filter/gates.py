@@ -12,18 +12,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.twzrd.ops.plugins.module_utils import gates
-from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
-
-
-def plain(value):
-    """Deep copy into plain dict/list/scalars (Ansible hands filters its own mapping types)."""
-    if isinstance(value, dict):
-        return dict((str(k), plain(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, str):
-        return str(value)
-    return value
+from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, plain
 
 
 def patch_precheck(pm2_result, probe_result=None, expected_apps=None):

@@ -18,7 +18,7 @@ import time
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.twzrd.ops.plugins.module_utils import checks
-from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
+from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, plain
 
 PREFIX = "twzrd_ops_"
 
@@ -29,17 +29,6 @@ _RESULT_KEYS = frozenset(
         "ansible_facts", "failed_when_result", "failed_when_suppressed_exception", "exception",
     )
 )
-
-
-def _plain(value):
-    """Deep copy into plain dict/list/scalars (Ansible hands filters its own mapping types)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, str):
-        return str(value)
-    return value
 
 
 def _was_skipped(result):
@@ -60,7 +49,7 @@ def health_config(variables):
     for key in checks.DEFAULTS:
         name = PREFIX + key
         if name in variables and variables[name] is not None:
-            cfg[key] = _plain(variables[name])
+            cfg[key] = plain(variables[name])
     try:
         return checks.normalize_config(cfg)
     except OpsError as exc:
@@ -79,7 +68,7 @@ def result_part(result):
         raise AnsibleFilterError("result_part expects a registered task result, got %s." % type(result).__name__)
     if _was_skipped(result):
         return None
-    data = {k: _plain(v) for k, v in result.items() if k not in _RESULT_KEYS and not k.startswith("_ansible")}
+    data = {k: plain(v) for k, v in result.items() if k not in _RESULT_KEYS and not k.startswith("_ansible")}
     # A module failure under `failed_when: false` arrives with failed=False: ansible-core 2.19
     # marks it with failed_when_suppressed_exception; older versions leave only msg.
     suppressed = "failed_when_suppressed_exception" in result or (result.get("msg") and not data)
@@ -117,7 +106,7 @@ def health_snapshot(results, host=None, kind="health", now=None):
     if isinstance(disk, dict):
         part = result_part(disk)
         disk = part.get("disks", part) if isinstance(part, dict) and "error" not in part else part
-    snapshot["disk"] = _plain(disk) if disk is not None else None
+    snapshot["disk"] = plain(disk) if disk is not None else None
     window = result_part(results.get("crashes_report_window"))
     if window is not None:
         summary = window.get("summary") or {}
@@ -134,7 +123,7 @@ def health_findings(snapshot, cfg=None):
     if not isinstance(snapshot, dict):
         raise AnsibleFilterError("health_findings expects a snapshot mapping, got %s." % type(snapshot).__name__)
     try:
-        return checks.evaluate(_plain(snapshot), _plain(cfg or {}))
+        return checks.evaluate(plain(snapshot), plain(cfg or {}))
     except OpsError as exc:
         raise AnsibleFilterError("Cannot evaluate the health snapshot: %s" % exc)
 
@@ -143,7 +132,7 @@ def health_verdict(findings):
     """checks.verdict(findings): ok, warning or critical."""
     if not isinstance(findings, (list, tuple)):
         raise AnsibleFilterError("health_verdict expects a list of findings, got %s." % type(findings).__name__)
-    return checks.verdict(_plain(findings))
+    return checks.verdict(plain(findings))
 
 
 def _report_module():
@@ -157,7 +146,7 @@ def _report_module():
 def health_report_text(snapshot, findings, verdict):
     """The per-host weekly report text, rendered by module_utils/report.py (the cron job's)."""
     try:
-        return _report_module().render_text(_plain(snapshot), _plain(findings), str(verdict))
+        return _report_module().render_text(plain(snapshot), plain(findings), str(verdict))
     except OpsError as exc:
         raise AnsibleFilterError("Cannot render the weekly report: %s" % exc)
 
@@ -168,13 +157,13 @@ def health_report_json(snapshot, findings, verdict):
     render = getattr(report, "render_json", None)
     try:
         if render is not None:
-            return render(_plain(snapshot), _plain(findings), str(verdict))
+            return render(plain(snapshot), plain(findings), str(verdict))
     except OpsError as exc:
         raise AnsibleFilterError("Cannot render the weekly report: %s" % exc)
     import json
 
     # Same document as report.write_report() writes next to the text report.
-    twin = {"verdict": str(verdict), "findings": _plain(findings), "snapshot": _plain(snapshot)}
+    twin = {"verdict": str(verdict), "findings": plain(findings), "snapshot": plain(snapshot)}
     return json.dumps(twin, indent=2, sort_keys=True, default=str) + "\n"
 
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.twzrd.ops.plugins.filter.gates import plain
 from ansible_collections.twzrd.ops.plugins.module_utils import schedule, settings
-from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
+from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, plain
 
 
 def _mapping(variables, name):
