@@ -24,7 +24,7 @@ import stat
 import time
 import zlib
 
-from .common import OpsError, now_epoch, printable
+from .common import OpsError, now_epoch, number, printable
 
 DEFAULT_PATTERNS = ("ERROR", "FATAL", "Exception", "Unhandled", "ECONNREFUSED", "ETIMEDOUT")
 DEFAULT_WINDOW = 7 * 86400
@@ -336,6 +336,8 @@ def scan(paths, patterns=None, window_seconds=DEFAULT_WINDOW, max_lines=50, max_
     matcher = Matcher(list(patterns) if patterns else list(DEFAULT_PATTERNS))
     _check_int("max_lines", max_lines, 0)
     _check_int("max_line_length", max_line_length, 1)
+    if window_seconds is not None:
+        number("window_seconds", window_seconds, what="Scan setting")  # NaN would hide every line
     if window_seconds is not None and (isinstance(window_seconds, bool) or not isinstance(window_seconds, (int, float)) or window_seconds < 0):
         raise OpsError("The scan window must be a number of seconds not below 0 (got %r)." % (window_seconds,))
     window = Window(now_epoch(now) - window_seconds) if window_seconds else None

@@ -32,7 +32,7 @@ import re
 import socket
 import time
 
-from .common import OpsError, now_epoch
+from .common import OpsError, now_epoch, number
 
 ACTIONS = {"restarted": "restart", "reloaded": "reload", "stopped": "stop", "started": "start"}
 
@@ -519,6 +519,7 @@ def _validate_numbers(crash_window, crash_threshold):
     for label, value in (("crash_window", crash_window), ("crash_threshold", crash_threshold)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise OpsError("%s must be a number of at least 0, not %r." % (label, value))
+        number(label, value)  # NaN / infinity: a crash loop that never fires
 
 
 def pm2_status(

@@ -151,7 +151,7 @@ window_days:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
+from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, number
 from ansible_collections.twzrd.ops.plugins.module_utils.logscan import DEFAULT_PATTERNS, pm2_error_logs, resolve_pm2_home, scan
 
 
@@ -168,6 +168,10 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    try:
+        number("window_days", params["window_days"], what="Option")  # NaN would skip every line
+    except OpsError as error:
+        module.fail_json(msg=str(error))
     if params["window_days"] < 0:
         module.fail_json(msg="window_days must not be negative (got %g)." % params["window_days"])
     paths = params["paths"]

@@ -386,3 +386,10 @@ def test_terminal_escapes_in_matching_lines_are_escaped(tmp_path):
     path = write(tmp_path / "esc.log", "ERROR \x1b[2J\x1b]0;owned\x07 \x9b31m\u202eevil\x7f\n")
     (line,) = scan(path)["lines"]
     assert line == "ERROR \\x1b[2J\\x1b]0;owned\\x07 \\x9b31m\\u202eevil\\x7f"
+
+
+@pytest.mark.parametrize("window", [float("nan"), float("inf")])
+def test_non_finite_window_is_refused_not_silently_empty(tmp_path, window):
+    path = write(tmp_path / "a.log", "ERROR x\n")
+    with pytest.raises(OpsError, match="Scan setting window_seconds must be a finite number"):
+        scan(path, window_seconds=window)

@@ -725,3 +725,9 @@ def test_wait_ends_at_once_when_everything_is_online(daemon, pm2_exe):
     runner = Replay()
     result = pm2.pm2_action(runner, "restarted", ["web"], pm2_path=pm2_exe, pm2_home=daemon, wait_online=30, sleep=pytest.fail)
     assert result["not_online"] == []
+
+
+@pytest.mark.parametrize("field", ["crash_window", "crash_threshold"])
+def test_non_finite_crash_settings_are_refused(daemon, pm2_exe, field):
+    with pytest.raises(OpsError, match="%s must be a finite number" % field):
+        pm2.pm2_status(Replay(), pm2_path=pm2_exe, pm2_home=daemon, **{field: float("nan")})
