@@ -1,0 +1,50 @@
+"""Faults met with a REAL PM2 (npm, private PM2_HOME): a pm2.log line whose timestamp does
+not parse, and app names with spaces, unicode and shell metacharacters."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+
+import pytest
+
+APPS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "apps")
+ODD_NAME = "we b;$(touch PWNED)`id`\u00fc\u2603"
+
+
+@pytest.fixture
+def start_app(pm2_bin, pm2_home):
+    def start(name, script="worker.js"):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+        env["PM2_HOME"] = pm2_home
+        subprocess.run([pm2_bin, "start", os.path.join(APPS, script), "--name", name, "-s"], env=env, check=True, timeout=60)
+
+    return start
+
+
+def test_unparseable_pm2_log_line_is_skipped_and_said_once(run_module, pm2_home, pm2_bin, start_app):
+    start_app("worker")
+    with open(os.path.join(pm2_home, "pm2.log"), "a") as handle:
+        handle.write("2026-13-45T99:99:99: PM2 log: App [worker:0] exited with code [1] via signal [SIGKILL]\n")
+        handle.write("%s: PM2 log: a line of today\n" % time.strftime("%Y-%m-%dT%H:%M:%S"))
+    result = run_module("twzrd.ops.pm2_status", {"pm2_home": pm2_home, "executable": pm2_bin})
+    assert result["_rc"] == 0 and not result.get("failed"), result.get("msg")
+    said = [w for w in result.get("warnings", []) if "does not parse" in w]
+    assert said == ["1 line of %s/pm2.log had a timestamp that does not parse and was skipped when counting crashes."
+                    % pm2_home]
+    assert result["summary"]["crashes"] == {"worker": 0}
+
+
+def test_app_names_with_spaces_unicode_and_shell_metacharacters(run_module, pm2_home, pm2_bin, start_app, tmp_path):
+    start_app(ODD_NAME)
+    status = run_module("twzrd.ops.pm2_status", {"pm2_home": pm2_home, "executable": pm2_bin, "expected": [ODD_NAME]})
+    assert status["_rc"] == 0, status.get("msg")
+    assert [proc["name"] for proc in status["processes"]] == [ODD_NAME]
+    assert status["summary"]["missing"] == []
+    restarted = run_module("twzrd.ops.pm2_process", {"pm2_home": pm2_home, "executable": pm2_bin, "name": [ODD_NAME],
+                                                     "state": "restarted"})
+    assert restarted["_rc"] == 0 and restarted["changed"] is True, restarted.get("msg")
+    assert restarted["actions"][0]["names"] == [ODD_NAME]
+    for where in (os.getcwd(), str(tmp_path), pm2_home, os.path.dirname(APPS)):
+        assert not os.path.exists(os.path.join(where, "PWNED")), "a shell ran the app name"
