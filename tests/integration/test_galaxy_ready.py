@@ -36,12 +36,13 @@ IMAGE = os.environ.get("TWZRD_GALAXY_TEST_IMAGE", "twzrd-ops-test:bookworm")
 TOP_LEVEL = {
     "CHANGELOG.md", "CODE_OF_CONDUCT.md", "CONTRIBUTING.md", "COPYING", "FILES.json", "LICENSES",
     "MANIFEST.json", "README.md", "changelogs", "docs", "meta", "playbooks", "plugins", "roles", "tests",
+    "extras",  # Prometheus alerting rules for the textfile metrics
 }
 NEVER_SHIPPED = (
     "Makefile", "scripts/", "benchmarks/", "inventories/", "molecule/", ".ansible-lint", ".yamllint",
     "requirements-dev.txt", "requirements-tools.txt", "requirements.txt", "requirements.yml", "ansible.cfg",
     "tests/output/", "tests/unit/", "tests/integration/", ".venv/", ".tools/", ".ansible/", "reports/",
-    "changelogs/fragments/",
+    "changelogs/fragments/", ".hypothesis/",
 )
 
 
@@ -137,8 +138,9 @@ def core_only(tarball, tmp_path_factory):
     sources = [os.path.join(bundled, *name.split(".")) for name in declared]
     collections = base / "collections"
     env = _clean_env(PATH=str(venv / "bin") + os.pathsep + os.environ.get("PATH", ""))
-    install = _run([venv / "bin" / "ansible-galaxy", "collection", "install", "--offline", "-p", collections, tarball] + sources,
-                   base, env)
+    # --force and a collections path of its own: a copy installed elsewhere must not satisfy it.
+    install = _run([venv / "bin" / "ansible-galaxy", "collection", "install", "--offline", "--force", "-p", collections, tarball]
+                   + sources, base, dict(env, ANSIBLE_COLLECTIONS_PATH=str(collections)))
     assert install.returncode == 0, install.stdout + install.stderr
     installed = sorted("%s.%s" % (ns, name) for ns in os.listdir(collections / "ansible_collections")
                        for name in os.listdir(collections / "ansible_collections" / ns))
@@ -156,6 +158,35 @@ def test_install_needs_the_declared_dependency(core_only, tarball, tmp_path):
     env = dict(core_only["env"], ANSIBLE_COLLECTIONS_PATH=str(empty))
     alone = _run([core_only["bin"] / "ansible-galaxy", "collection", "install", "--offline", "-p", empty, tarball], tmp_path, env)
     assert alone.returncode != 0 and "ansible.posix" in alone.stdout + alone.stderr
+
+
+def test_ansible_builder_reads_the_ee_metadata(core_only, tmp_path):
+    """ansible-builder finds the collection's controller requirements in the installed tarball
+    and accepts an execution environment built on it. `ansible-builder build` needs a base image
+    with pip from a registry, which this machine cannot pull: only the build context is checked."""
+    builder = os.path.join(VENV_BIN, "ansible-builder")
+    introspect = _run([builder, "introspect", "--sanitize", core_only["collections"].parent], tmp_path, _clean_env())
+    assert introspect.returncode == 0, introspect.stderr
+    deps = yaml.safe_load(introspect.stdout.split("---", 1)[1])
+    assert deps["python"] == ["psutil>=5.8.0  # from collection twzrd.ops"]
+
+    definition = tmp_path / "execution-environment.yml"
+    definition.write_text(yaml.safe_dump({
+        "version": 3,
+        # A local image name: nothing is pulled by `create`.
+        "images": {"base_image": {"name": IMAGE}},
+        "dependencies": {
+            "ansible_core": {"package_pip": "ansible-core>=2.19.0"},
+            "ansible_runner": {"package_pip": "ansible-runner"},
+            "galaxy": {"collections": [{"name": "twzrd.ops"}]},
+        },
+    }))
+    create = _run([builder, "create", "-f", definition, "-c", tmp_path / "context"], tmp_path, _clean_env())
+    assert create.returncode == 0, create.stdout + create.stderr
+    # Containerfile for podman, Dockerfile when docker is the runtime found.
+    recipe = [tmp_path / "context" / n for n in ("Containerfile", "Dockerfile") if (tmp_path / "context" / n).is_file()]
+    assert len(recipe) == 1 and "ansible-galaxy" in recipe[0].read_text() + (tmp_path / "context" / "_build" / "scripts" / "assemble").read_text()
+    assert "twzrd.ops" in (tmp_path / "context" / "_build" / "requirements.yml").read_text()
 
 
 @pytest.fixture(scope="module")
