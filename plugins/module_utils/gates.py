@@ -104,4 +104,3 @@ def error_lines(lines, patterns=None):
         if position - 1 in ends:
             found.append(line)
     return found
-

@@ -14,6 +14,7 @@ import json
 
 import pytest
 
+
 def settings_play(show):
     """A play that loads the settings as every playbook does, then shows one debug msg."""
     return """
