@@ -18,7 +18,7 @@ import time
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.twzrd.ops.plugins.module_utils import checks
-from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, plain
+from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, iso_time, plain
 
 PREFIX = "twzrd_ops_"
 
@@ -93,7 +93,7 @@ def health_snapshot(results, host=None, kind="health", now=None):
         "host": str(host or ""),
         "kind": kind,
         "epoch": epoch,
-        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch)),
+        "timestamp": iso_time(epoch),
     }
     for part in ("pm2", "system", "health", "logs"):
         snapshot[part] = result_part(results.get(part))

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import re
 import socket
-import time
 
-from .common import OpsError, now_epoch, number, refuse_unknown, worst
+from .common import OpsError, iso_time, now_epoch, number, refuse_unknown, worst
 from .common import exit_code as common_exit_code
 
 DEFAULTS = {
@@ -139,7 +138,7 @@ def collect(cfg, runner=None, kind="health", now=None):
         "host": socket.gethostname(),
         "kind": kind,
         "epoch": now,
-        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+        "timestamp": iso_time(now),
     }
 
     from . import pm2

@@ -23,9 +23,9 @@ import json
 import sys
 import time
 
-from .common import OpsError, now_epoch, printable, subprocess_runner
+from .common import EXIT_CODES, UNKNOWN, OpsError, iso_time, now_epoch, printable, subprocess_runner
 
-EXIT_UNKNOWN = 3
+EXIT_UNKNOWN = EXIT_CODES[UNKNOWN]
 RUNNER_TIMEOUT = 120
 
 
@@ -58,7 +58,7 @@ def build_parser():
 
 
 def _stamp(now=None):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now_epoch(now)))
+    return iso_time(now_epoch(now))
 
 
 def _emit(out, data):
