@@ -2,7 +2,7 @@
 # Copyright (c) 2026, twzrd.ops contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Controller-side filters for the playbooks' decisions (patch pre-check, apps back online,
+"""Controller-side filters for the playbooks' decisions (patch pre-check, apps to wait for, apps back online,
 app stayed up, error lines). The rules are module_utils/gates.py; these only adapt Ansible's
 data. The documentation of each filter is in plugins/filter/NAME.yml.
 """
@@ -17,6 +17,10 @@ from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, 
 
 def patch_precheck(pm2_result, probe_result=None, expected_apps=None):
     return gates.patch_precheck(plain(pm2_result), plain(probe_result), plain(expected_apps or []))
+
+
+def expected_online(pm2_result, expected_apps=None):
+    return gates.expected_online(plain(pm2_result), plain(expected_apps or []))
 
 
 def apps_down(pm2_result, expected):
@@ -40,6 +44,7 @@ class FilterModule(object):
     def filters(self):
         return {
             "patch_precheck": patch_precheck,
+            "expected_online": expected_online,
             "apps_down": apps_down,
             "stayed_up": stayed_up,
             "error_lines": error_lines,

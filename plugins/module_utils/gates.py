@@ -5,8 +5,8 @@
 """The playbooks' "may we go on?" decisions, so that playbooks hold flow and not rules.
 
 Each function takes the results the playbook registered from the collection's modules
-(pm2_status, health_probe) and returns plain data: patch.yml's pre-check and its wait for
-the apps after the reboot, emergency-crashloop.yml's "did the app stay up", and the error
+(pm2_status, health_probe) and returns plain data: patch.yml's pre-check, the apps that
+must come back after restart.yml's restart or patch.yml's reboot and whether they did, emergency-crashloop.yml's "did the app stay up", and the error
 lines of a log excerpt (the patterns of logscan, the weekly scan's, unless the operator
 sets twzrd_ops_log_patterns). Reached through the filters of plugins/filter/gates.py.
 Like every module_utils file this imports nothing from ansible.
@@ -46,8 +46,8 @@ def patch_precheck(pm2_result, probe_result, expected_apps):
     """patch.yml's pre-check: {"problems": [sentences], "expected": [app names]}.
 
     A host is patched only when PM2 answers, every expected app exists and is online and the
-    health probe (when one ran) is healthy. expected is what to wait for after the reboot:
-    the expected apps, or when none are configured the apps online before the patch.
+    health probe (when one ran) is healthy. expected is what to wait for after the reboot
+    (expected_online).
     """
     problems = []
     summary = _summary(pm2_result)
@@ -62,15 +62,21 @@ def patch_precheck(pm2_result, probe_result, expected_apps):
     probe = probe_result or {}
     if "healthy" in probe and not probe["healthy"]:
         problems.append("health probe: %s" % (probe.get("message") or probe.get("reason")))
+    return {"problems": problems, "expected": expected_online(pm2_result, expected_apps)}
+
+
+def expected_online(pm2_result, expected_apps):
+    """The apps that must be online after a restart or a reboot: the expected apps, or when
+    none are configured the apps online in pm2_result (read before), each name once."""
     if expected_apps:
-        expected = list(expected_apps)
+        names = list(expected_apps)
     else:
-        expected = [p["name"] for p in (pm2_result or {}).get("processes") or [] if p.get("status") == "online"]
+        names = [p["name"] for p in (pm2_result or {}).get("processes") or [] if p.get("status") == "online"]
     unique = []
-    for name in expected:
+    for name in names:
         if name not in unique:
             unique.append(name)
-    return {"problems": problems, "expected": unique}
+    return unique
 
 
 def _restarts(result):

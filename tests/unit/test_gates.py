@@ -58,6 +58,13 @@ def test_pm2_that_cannot_be_read_blocks_the_patch_with_its_message():
     assert gates.patch_precheck(FAILED_PM2, None, ["api"])["problems"] == ["pm2 was not found on PATH."]
 
 
+def test_expected_online_is_the_expected_apps_or_those_online_before():
+    before = pm2([("api", "online", 0), ("api", "online", 0), ("batch", "stopped", 0), ("web", "online", 2)])
+    assert gates.expected_online(before, []) == ["api", "web"]
+    assert gates.expected_online(before, ["batch", "batch"]) == ["batch"]
+    assert gates.expected_online(FAILED_PM2, []) == []
+
+
 # ----------------------------------------------------------------------- apps_down
 
 
@@ -114,4 +121,4 @@ def test_bad_pattern_is_one_sentence_from_the_filter():
 
 
 def test_filters_are_registered():
-    assert set(gate_filters.FilterModule().filters()) == {"patch_precheck", "apps_down", "stayed_up", "error_lines"}
+    assert set(gate_filters.FilterModule().filters()) == {"patch_precheck", "expected_online", "apps_down", "stayed_up", "error_lines"}
