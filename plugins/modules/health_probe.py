@@ -50,7 +50,7 @@ options:
     type: str
   timeout:
     description:
-      - Seconds the whole request may take, per attempt: connection, headers and body
+      - Seconds the whole request may take, per attempt, connection, headers and body included
         (a server sending one byte a second cannot stretch it). Redirects within the same
         scheme, host and port count against the same limit.
     type: float

@@ -8,7 +8,6 @@ running `pm2 jlist`.
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import time
