@@ -461,3 +461,16 @@ def test_audit_markdown_shows_missing_limits_and_env_names_only():
     assert "| web2 | NOT AUDITED | Missing sudo password |" in text
     assert "| cls-worker-s0 | online | 0 | 0 | MISSING | API_TOKEN |" in text
     assert CANARY not in text
+
+
+# ---------------------------------------------------------------- size, duration
+
+
+def test_size_and_duration_filters_are_the_common_formatters():
+    from ansible_collections.twzrd.ops.plugins.filter import units
+
+    filters = units.FilterModule().filters()
+    assert filters["size"](3 * 1024 ** 3 // 2) == "1.5 GiB"
+    assert filters["size"](None) == "?"
+    assert filters["duration"](3900) == "1h05m"
+    assert filters["duration"](-1) == "?"
