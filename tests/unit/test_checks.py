@@ -30,6 +30,36 @@ def test_warning_above_critical_is_refused():
         checks.normalize_config({"swap_warning": 60, "swap_critical": 50})
 
 
+def test_null_load_thresholds_follow_the_mode_as_unset_ones_do():
+    # The role's defaults leave them null; absolute mode must not inherit per-core figures.
+    cfg = checks.normalize_config({"load_mode": "absolute", "load_warning": None, "load_critical": None})
+    assert (cfg["load_warning"], cfg["load_critical"]) == (8.0, 12.0)
+
+
+@pytest.mark.parametrize(
+    "settings, words",
+    [
+        ({"crash_window": float("nan")}, "Setting crash_window must be a finite number"),
+        ({"health_retries": True}, "Setting health_retries must be a number, got True."),
+        ({"disk_warning": 120}, "Setting disk_warning must be between 0 and 100, got 120."),
+        ({"health_url": "localhost:8080/health"}, "Setting health_url must be empty or an http(s) URL"),
+    ],
+)
+def test_bad_values_are_one_sentence_from_the_common_validator(settings, words):
+    with pytest.raises(OpsError) as caught:
+        checks.normalize_config(settings)
+    assert words in str(caught.value)
+
+
+def test_an_empty_health_url_means_no_probe_and_is_accepted():
+    assert checks.normalize_config({"health_url": ""})["health_url"] == ""
+
+
+@pytest.mark.parametrize("level, code", [("ok", 0), ("warning", 1), ("critical", 2), ("unknown", 3), ("bogus", 3)])
+def test_exit_codes_are_the_common_table(level, code):
+    assert checks.exit_code(level) == code
+
+
 def _proc(name, status):
     return {"name": name, "status": status}
 
