@@ -221,6 +221,25 @@ def cmd_restart(cfg, args, runner, out, err, now=None, sleep=time.sleep):
     return code
 
 
+def _record_config_failure(path, exc, out):
+    """A configuration the checks cannot run with is delivered like any failed run (alert
+    log, textfile, webhook "checks failed on HOST: ...") when the file's own "alerts"
+    section is usable; True when it was logged there."""
+    from . import alerts, config
+
+    try:
+        with open(path or config.DEFAULT_PATH, "rb") as handle:
+            section = json.loads(handle.read().decode("utf-8")).get("alerts")
+    except (OSError, ValueError, RecursionError, AttributeError):
+        return False
+    if not isinstance(section, dict):
+        return False
+    logged = alerts.record_failure(section, str(exc))
+    for line in logged:
+        out.write(line + "\n")
+    return bool(logged) and bool(section.get("log_file", alerts.DEFAULTS["log_file"]))
+
+
 COMMANDS = {"health": cmd_health, "alerts": cmd_alerts, "restart": cmd_restart}
 
 
@@ -247,6 +266,8 @@ def main(argv=None, out=None, err=None, runner=None):
         runner = runner or subprocess_runner(RUNNER_TIMEOUT, total=RUNNER_TIMEOUT)
         return COMMANDS[args.command](cfg, args, runner, out, err)
     except OpsError as exc:
+        if args.command == "alerts" and _record_config_failure(args.config, exc, out):
+            return EXIT_UNKNOWN
         # The alert job's stderr goes to the alert log: keep that log in one line format.
         err.write("%s\n" % (_alert_log_line(exc) if args.command == "alerts" else exc))
         return EXIT_UNKNOWN

@@ -330,3 +330,19 @@ def test_heartbeat_is_pinged_at_start_and_with_the_exit_code(tmp_path, fake_pm2,
     assert code == 3
     assert err.count("heartbeat ping failed (connection refused).") == 2
     assert "health" not in err.replace("heartbeat", "")
+
+
+def test_a_configuration_the_checks_cannot_use_is_delivered_like_a_finding(tmp_path, fake_pm2, alert_conf, receiver):
+    path = config_file(tmp_path, fake_pm2, alert_conf)
+    with open(path) as handle:
+        data = json.load(handle)
+    data["checks"]["swap_warning"] = "NaN"
+    with open(path, "w") as handle:
+        json.dump(data, handle)
+    code, out, err = run_alerts(path)
+    assert code == 3 and err == ""
+    reason = "Configuration file %s: Setting swap_warning must be a finite number, got 'NaN'." % path
+    assert receiver.texts == ["%s FIRING critical checks_failed: checks failed on %s: %s" % (HOST, HOST, reason)]
+    assert out.splitlines() == log_lines(alert_conf)
+    assert log_lines(alert_conf)[-1].endswith(" RUN unknown run: the checks failed: %s" % reason)
+    assert "twzrd_ops_last_run_success 0" in textfile(alert_conf)
