@@ -186,7 +186,7 @@ def cmd_restart(cfg, args, runner, out, err, now=None, sleep=time.sleep):
     log = []
 
     def say(message):
-        line = "%s %s" % (_stamp(), message)
+        line = "%s %s" % (_stamp(), printable(message))  # app names and health messages come from outside
         log.append(line)
         if not args.json:
             out.write(line + "\n")
