@@ -127,3 +127,26 @@ def test_module_timeout_must_be_a_finite_positive_number(run_module, value):
     result = run_module("twzrd.ops.pm2_status", {"timeout": value})
     assert result.get("failed") is True
     assert result["msg"].startswith("Option timeout must be ")
+
+
+def test_on_host_command_bounds_pm2_and_leaves_no_child(hanging_pm2, daemon_home, tmp_path, monkeypatch):
+    import io
+    import json
+
+    from ansible_collections.twzrd.ops.plugins.module_utils import cli
+
+    path, pidfile = hanging_pm2
+    monkeypatch.setattr(cli, "RUNNER_TIMEOUT", 1)
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({
+        "checks": {"pm2_path": path, "pm2_home": daemon_home, "health_url": "", "expected_apps": ["web"],
+                   "disk_paths": [str(tmp_path)]},
+        "alerts": {"state_file": str(tmp_path / "state.json"), "log_file": str(tmp_path / "alerts.log")},
+    }))
+    out, err = io.StringIO(), io.StringIO()
+    started = time.monotonic()
+    code = cli.main(["--config", str(config), "alerts"], out=out, err=err)
+    assert time.monotonic() - started < 5
+    assert code == 2  # pm2_unavailable with an expected app is critical; the run itself worked
+    assert "FIRING critical pm2_unavailable: " in out.getvalue() and "did not finish within 1 seconds" in out.getvalue()
+    assert _wait_gone(_child(pidfile))
