@@ -45,3 +45,11 @@ def test_the_rules_read_metrics_the_job_writes():
     used = set(re.findall(r"\btwzrd_ops_[a-z_]+", rules))
     written = alerts.render_textfile(None, {}, {}, 0, False, 0, reason="x")
     assert used and all(name in written for name in used), used
+
+
+def test_a_failed_run_textfile_with_a_hostile_reason_passes_promtool(promtool):
+    reason = 'Cannot write "state" \\ (No space left on device)\n\x1b[31m'
+    text = alerts.render_textfile(None, {}, {}, 1795737600, False, 0, reason=reason)
+    proc = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "twzrd_ops_last_run_success 0" in text and "\x1b" not in text
