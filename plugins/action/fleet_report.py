@@ -55,7 +55,7 @@ class ActionModule(ActionBase):
         except ValueError:
             raise AnsibleActionFail("fleet_report mode must be an octal string such as 0640, got %r." % (mode,))
         changed = [path for path, data in files if not _same(path, data)]
-        result.update(changed=bool(changed), paths=[path for path, _ in files], written=not self._task.check_mode)
+        result.update(changed=bool(changed), paths=[entry[0] for entry in files], written=not self._task.check_mode)
         if self._task.check_mode or not changed:
             return result
         directory = os.path.dirname(base)

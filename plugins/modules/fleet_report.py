@@ -35,7 +35,7 @@ options:
     default: "0640"
 attributes:
   check_mode:
-    description: In check mode nothing is written; RV(changed) tells whether a file would change.
+    description: In check mode nothing is written; the task's C(changed) tells whether a file would change.
     support: full
   diff_mode:
     description: No diff is shown.

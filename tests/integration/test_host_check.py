@@ -7,11 +7,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 
 from ansible_collections.twzrd.ops.plugins.module_utils import checks, report
 
-from test_pm2_modules import eventually, start_app, jlist, web, free_port, health  # noqa: F401  (fixtures)
+import test_pm2_modules
+
+# The demo-app fixtures of the PM2 module tests, shared rather than written again.
+eventually = test_pm2_modules.eventually
+start_app = test_pm2_modules.start_app
+jlist = test_pm2_modules.jlist
+web = test_pm2_modules.web
 
 
 def _cfg(pm2_home, port, **extra):
