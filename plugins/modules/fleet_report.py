@@ -43,6 +43,8 @@ attributes:
   action:
     description: Runs on the controller as an action plugin.
     support: full
+extends_documentation_fragment:
+  - twzrd.ops.attributes.platform_posix
 """
 
 EXAMPLES = r"""
