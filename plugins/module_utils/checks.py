@@ -178,14 +178,20 @@ def collect(cfg, runner=None, kind="health", now=None):
     if cfg["health_url"]:
         from . import probe
 
-        snapshot["health"] = probe.probe(
-            cfg["health_url"],
-            timeout=cfg["health_timeout"],
-            expect_json=cfg["health_expect_json"],
-            expect_keys=cfg["health_expect_keys"] or None,
-            retries=cfg["health_retries"],
-            delay=cfg["health_delay"],
-        )
+        try:
+            snapshot["health"] = probe.probe(
+                cfg["health_url"],
+                timeout=cfg["health_timeout"],
+                expect_json=cfg["health_expect_json"],
+                expect_keys=cfg["health_expect_keys"] or None,
+                retries=cfg["health_retries"],
+                delay=cfg["health_delay"],
+            )
+        except OpsError as exc:
+            # A probe that cannot even start (an unusable URL) is a failed health check, not a
+            # failed run: the other checks still report.
+            snapshot["health"] = {"healthy": False, "url": None, "status": None, "reason": "invalid",
+                                  "message": "The health endpoint cannot be probed: %s" % exc}
 
     snapshot["logs"] = None
     if kind == "health":

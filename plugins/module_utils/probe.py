@@ -276,7 +276,10 @@ def check_keys(document, expect_keys):
 def _validate(url, method, timeout, expected_status, retries, delay, expect_keys):
     if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
         raise OpsError("The health URL must start with http:// or https:// (got %r)." % (safe_url(str(url)),))
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError as err:  # e.g. an unclosed [IPv6 literal
+        raise OpsError("The health URL %s is malformed (%s)." % (safe_url(url), err))
     try:
         parts.port
     except ValueError:

@@ -179,3 +179,21 @@ def test_status_and_audit_with_limit_keep_their_table_and_report(run_playbook, t
     assert audit.returncode == 0, audit.stdout
     with open(os.path.join(reports, "audit-%s.json" % TODAY)) as handle:
         assert [host["host"] for host in json.load(handle)["hosts"]] == ["alpha"]
+
+
+def test_unreachable_host_is_listed_with_its_reason_and_fails_the_run(run_playbook, tmp_path):
+    # Port 1 on loopback: nothing listens, the SSH connection is refused at once.
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(INVENTORY.replace("        alpha: {}", "        alpha: {}\n        ghost: {ansible_connection: ssh, ansible_host: 127.0.0.1, ansible_port: 1}"))
+    reports = str(tmp_path / "reports")
+    proc = run_playbook("playbooks/weekly-health.yml", "-i", str(inventory), "--limit", "alpha,ghost", "--skip-tags", "host_report",
+                        "-e", "twzrd_ops_fleet_reports_dir=" + reports)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 2, out
+    with open(os.path.join(reports, "weekly-health-%s.json" % TODAY)) as handle:
+        fleet = json.load(handle)
+    rows = {row["host"]: row for row in fleet["hosts"]}
+    assert rows["alpha"]["verdict"] == "ok" and rows["ghost"]["verdict"] == "unreachable"
+    assert "Connection refused" in rows["ghost"]["error"]
+    assert fleet["failing_hosts"] == ["ghost"]
+    assert "ghost unreachable: " in out
