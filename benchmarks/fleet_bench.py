@@ -29,7 +29,13 @@ them).
 
     .venv/bin/python benchmarks/fleet_bench.py [--hosts 1,5,10,20] [--runs 3]
         [--connection docker,ssh] [--measure bash,naive,weekly] [--keep]
-        [--profile] [--floor] [--json FILE]
+        [--refs BEFORE,AFTER [--baseline-hosts 1,20] [--baseline-connection docker]]
+        [--profile] [--floor] [--stop-at HH:MM] [--json FILE]
+
+--refs measures weekly-health.yml of git refs (exported with git archive, so uncommitted work
+never leaks in) instead of the working tree; the first of several is the baseline, measured
+last and, with --baseline-hosts/--baseline-connection, only where asked (it is slow).
+--stop-at starts no new run after that UTC time and reports what it has.
 
 --profile adds a task profile of weekly-health.yml on 1 host (ansible.posix.profile_tasks);
 --floor measures the per-host primitives a round trip is made of (docker exec, an SSH
@@ -529,6 +535,8 @@ def main():
                     help="measure the first of --refs (the slow baseline) only at these host counts")
     ap.add_argument("--baseline-connection", default="",
                     help="measure the first of --refs only over these connections")
+    ap.add_argument("--stop-at", default="",
+                    help="HH:MM (UTC): start no new run after this time; report what was measured")
     ap.add_argument("--json", help="write all figures to this file")
     args = ap.parse_args()
     sizes = sorted({int(x) for x in args.hosts.split(",")})
@@ -537,6 +545,11 @@ def main():
     if not os.path.exists(ANSIBLE_PLAYBOOK):
         raise SystemExit("%s missing: run `make setup` first" % ANSIBLE_PLAYBOOK)
 
+    stop_at = None
+    if args.stop_at:
+        hh, mm = (int(x) for x in args.stop_at.split(":"))
+        now = time.time()
+        stop_at = now - now % 86400 + hh * 3600 + mm * 60
     build_image()
     workdir = tempfile.mkdtemp(prefix="twzrd-bench.")
     os.makedirs(os.path.join(workdir, "reports"))
@@ -573,28 +586,40 @@ def main():
                 hp = host_profile(fleet, src["dir"], max(args.runs, 5))
                 if hp:
                     results["host_profile"][src["ref"]] = hp
+        # The cases; the baseline (first of several --refs, the slow one) goes last so an
+        # interrupted or --stop-at run still has every figure of the code under test.
+        cases = []
         for n in sizes:
             for kind in kinds:
                 for si, src in enumerate(sources if kind == "weekly" else [None]):
                     for conn in conns:
-                        if si == 0 and src and len(sources) > 1 and (
+                        baseline = bool(si == 0 and src and len(sources) > 1)
+                        if baseline and (
                                 (args.baseline_hosts and str(n) not in args.baseline_hosts.split(",")) or
                                 (args.baseline_connection and conn not in args.baseline_connection.split(","))):
                             continue
-                        rows = []
-                        ref = src["ref"] if src else "-"
-                        for i in range(args.runs):
-                            load = os.getloadavg()[0]
-                            wall, ctl, hostcpu, _ = one_run(fleet, kind, conn, n, workdir, src=src["dir"] if src else ROOT)
-                            rows.append({"wall": wall, "controller_cpu": ctl, "hosts_cpu": hostcpu, "load1": load})
-                            log("%-6s %-9s %-6s %2d hosts run %d: %.2f s (controller CPU %.2f s, containers CPU %s s, load %.1f)"
-                                % (kind, ref, conn, n, i + 1, wall, ctl, "-" if hostcpu is None else "%.2f" % hostcpu, load))
-                        results["cases"].append({"kind": kind, "ref": ref, "connection": conn, "hosts": n, "runs": rows,
-                                                 "wall": median(rows, "wall"), "controller_cpu": median(rows, "controller_cpu"),
-                                                 "hosts_cpu": median(rows, "hosts_cpu"), "load1": median(rows, "load1")})
-                        if args.json:  # partial results survive an interrupted run
-                            with open(args.json, "w") as f:
-                                json.dump(results, f, indent=2)
+                        cases.append((baseline, n, kind, src, conn))
+        cases.sort(key=lambda c: c[0])
+        for baseline, n, kind, src, conn in cases:
+            rows = []
+            ref = src["ref"] if src else "-"
+            for i in range(args.runs):
+                if stop_at and time.time() > stop_at:
+                    break
+                load = os.getloadavg()[0]
+                wall, ctl, hostcpu, _ = one_run(fleet, kind, conn, n, workdir, src=src["dir"] if src else ROOT)
+                rows.append({"wall": wall, "controller_cpu": ctl, "hosts_cpu": hostcpu, "load1": load})
+                log("%-6s %-9s %-6s %2d hosts run %d: %.2f s (controller CPU %.2f s, containers CPU %s s, load %.1f)"
+                    % (kind, ref, conn, n, i + 1, wall, ctl, "-" if hostcpu is None else "%.2f" % hostcpu, load))
+            if not rows:
+                log("--stop-at reached: %s %s %s %d hosts not measured" % (kind, ref, conn, n))
+                continue
+            results["cases"].append({"kind": kind, "ref": ref, "connection": conn, "hosts": n, "runs": rows,
+                                     "wall": median(rows, "wall"), "controller_cpu": median(rows, "controller_cpu"),
+                                     "hosts_cpu": median(rows, "hosts_cpu"), "load1": median(rows, "load1")})
+            if args.json:  # partial results survive an interrupted run
+                with open(args.json, "w") as f:
+                    json.dump(results, f, indent=2)
     finally:
         cleanup()
 
