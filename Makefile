@@ -47,6 +47,7 @@ test-env: setup-dev
 
 lint: setup-dev
 	$(BIN)/ansible-lint
+	$(BIN)/antsibull-changelog lint
 
 sanity: setup-dev
 	bash scripts/sanity.sh
