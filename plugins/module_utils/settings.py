@@ -89,9 +89,10 @@ def _role_rules(variables, checks_only):
         # The on-host config accepts any absolute path (tests use temporary ones); a host
         # the role sets up keeps its reports across reboots.
         yield "twzrd_ops_reports_dir must be an absolute path outside /tmp (a reboot wipes /tmp), got '%s'." % reports
-    url = variables.get("twzrd_ops_alerts_webhook_url") or ""
-    if url and not re.match(r"^https?://\S+$", str(url)):
-        yield "twzrd_ops_alerts_webhook_url must be empty or an http(s) URL (value hidden)."
+    for name in ("twzrd_ops_alerts_webhook_url", "twzrd_ops_alerts_heartbeat_url"):
+        url = variables.get(name) or ""
+        if url and not re.match(r"^https?://\S+$", str(url)):
+            yield "%s must be empty or an http(s) URL (value hidden)." % name
     for name in SCHEDULES:
         if variables.get(name) is not None:
             try:

@@ -15,7 +15,7 @@ from ansible_collections.twzrd.ops.plugins.module_utils import alerts, checks, s
 
 KNOWN = ["twzrd_ops_%s" % key for key in checks.DEFAULTS] + [
     "twzrd_ops_pm2_user", "twzrd_ops_swappiness", "twzrd_ops_reports_dir", "twzrd_ops_alerts_repeat_hours",
-    "twzrd_ops_alerts_webhook_url", "twzrd_ops_cron_health_schedule", "twzrd_ops_logrotate_rotate", "twzrd_ops_reports_keep_weeks",
+    "twzrd_ops_alerts_webhook_url", "twzrd_ops_alerts_heartbeat_url", "twzrd_ops_cron_health_schedule", "twzrd_ops_logrotate_rotate", "twzrd_ops_reports_keep_weeks",
 ]
 
 
@@ -128,3 +128,9 @@ def test_a_schedule_that_cannot_be_converted_is_marked():
 def test_a_bad_offset_is_a_filter_error():
     with pytest.raises(AnsibleFilterError, match="UTC offset must look like"):
         setting_filters.cron_jobs(SPECS, "CET", False)
+
+
+def test_heartbeat_url_is_checked_like_the_webhook_and_never_echoed():
+    found = errors(pm2_user="twzrd", alerts_heartbeat_url="ftp://hc.example/ping/secret-uuid")
+    assert found == ["twzrd_ops_alerts_heartbeat_url must be empty or an http(s) URL (value hidden)."]
+    assert errors(pm2_user="twzrd", alerts_heartbeat_url="https://hc.example/ping/uuid") == []
