@@ -141,8 +141,16 @@ def collect(cfg, runner=None, kind="health", now=None):
         "timestamp": iso_time(now),
     }
 
-    from . import pm2
+    from . import pm2, system
 
+    # The top-process lists need a CPU sample over a short window: open it now, so that
+    # reading PM2 (a Node.js start) runs inside the window instead of a sleep after it.
+    sample = None
+    if kind == "health":
+        try:
+            sample = system.start_cpu_sample()
+        except OpsError:
+            sample = None  # psutil missing: system.collect below says so in its part
     try:
         snapshot["pm2"] = pm2.pm2_status(
             runner,
@@ -166,7 +174,7 @@ def collect(cfg, runner=None, kind="health", now=None):
     from . import system
 
     try:
-        snapshot["system"] = system.collect(top=10 if kind == "health" else 0)
+        snapshot["system"] = system.collect(top=10 if kind == "health" else 0, sample=sample)
     except OpsError as exc:
         snapshot["system"] = {"error": str(exc)}
     try:

@@ -87,8 +87,10 @@ def mask_cmdline(args, limit=CMDLINE_MAX):
     return line
 
 
-def _top_processes(count, sample_seconds, sleep):
-    """The count biggest processes by memory and by CPU, from one CPU sample for all."""
+def start_cpu_sample(clock=time.monotonic):
+    """Open the CPU sample of the top-process lists now, so that the caller's other work
+    (reading PM2, probing) runs inside the sample window instead of a sleep."""
+    _require_psutil()
     procs = {}
     for proc in psutil.process_iter():
         try:
@@ -96,7 +98,18 @@ def _top_processes(count, sample_seconds, sleep):
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue
         procs[proc.pid] = proc
-    sleep(sample_seconds)
+    return {"procs": procs, "started": clock()}
+
+
+def _top_processes(count, sample_seconds, sleep, sample=None, clock=time.monotonic):
+    """The count biggest processes by memory and by CPU, from one CPU sample for all.
+    With an opened sample (start_cpu_sample) only what is left of sample_seconds is slept."""
+    if sample is None:
+        sample = start_cpu_sample(clock)
+    procs = sample["procs"]
+    remaining = sample_seconds - (clock() - sample["started"])
+    if remaining > 0:
+        sleep(remaining)
     rows = []
     for proc in procs.values():
         try:
@@ -132,11 +145,12 @@ def _top_processes(count, sample_seconds, sleep):
     return by_memory, by_cpu
 
 
-def collect(top=0, sample_seconds=CPU_SAMPLE_SECONDS, sleep=time.sleep):
+def collect(top=0, sample_seconds=CPU_SAMPLE_SECONDS, sleep=time.sleep, sample=None):
     """Snapshot of swap, memory and load (DESIGN.md "system" shape, without breaches).
 
     top > 0 adds top_memory and top_cpu with that many processes each; CPU percentages come
-    from one sample of sample_seconds taken for all processes at once.
+    from one sample of sample_seconds taken for all processes at once (opened earlier by
+    start_cpu_sample() when given as sample).
     """
     _require_psutil()
     try:
@@ -177,7 +191,7 @@ def collect(top=0, sample_seconds=CPU_SAMPLE_SECONDS, sleep=time.sleep):
         "cpu_count": cpu_count,
     }
     if top:
-        snapshot["top_memory"], snapshot["top_cpu"] = _top_processes(top, sample_seconds, sleep)
+        snapshot["top_memory"], snapshot["top_cpu"] = _top_processes(top, sample_seconds, sleep, sample)
     return snapshot
 
 

@@ -243,3 +243,15 @@ def test_disk_breach_levels():
     with pytest.raises(OpsError) as error:
         system.disk_breaches(disks, 95, 90)
     assert str(error.value) == "disk_warning (95) must not be above disk_critical (90)."
+
+
+def test_a_cpu_sample_opened_earlier_is_not_slept_again():
+    # checks.collect opens the sample before reading PM2; only what is left of the window is slept.
+    slept = []
+    sample = system.start_cpu_sample(clock=lambda: 100.0)
+    by_memory, by_cpu = system._top_processes(3, 0.5, slept.append, sample=sample, clock=lambda: 100.2)
+    assert len(slept) == 1 and abs(slept[0] - 0.3) < 1e-9
+    assert by_memory and by_cpu  # real processes of this machine, from the one sample
+    slept.clear()
+    system._top_processes(3, 0.5, slept.append, sample=system.start_cpu_sample(clock=lambda: 100.0), clock=lambda: 101.0)
+    assert slept == []
