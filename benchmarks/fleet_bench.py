@@ -118,12 +118,11 @@ def log(msg):
 
 
 def run(argv, check=True, capture=True, input=None, env=None, cwd=None):
-    res = subprocess.run(argv, input=input, env=env, cwd=cwd, text=True,
+    res = subprocess.run(argv, input=input, env=env, cwd=cwd, text=True, check=False,
                          stdout=subprocess.PIPE if capture else None,
                          stderr=subprocess.PIPE if capture else None)
     if check and res.returncode != 0:
-        raise SystemExit("command failed (%d): %s\n%s%s" % (res.returncode, " ".join(argv),
-                                                              res.stdout or "", res.stderr or ""))
+        raise SystemExit("command failed (%d): %s\n%s%s" % (res.returncode, " ".join(argv), res.stdout or "", res.stderr or ""))
     return res
 
 
@@ -318,7 +317,7 @@ def ansible_env(extra=None, src=ROOT):
 
 def close_masters(cpdir):
     for sock in os.listdir(cpdir):
-        subprocess.run(["ssh", "-S", os.path.join(cpdir, sock), "-O", "exit", "x"],
+        subprocess.run(["ssh", "-S", os.path.join(cpdir, sock), "-O", "exit", "x"], check=False,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -399,7 +398,7 @@ def floor(fleet, workdir, runs):
     results = []
     for label, argv in cases:
         times = []
-        for _ in range(runs):
+        for _run in range(runs):
             t0 = time.monotonic()
             run(argv)
             times.append(time.monotonic() - t0)
@@ -409,12 +408,12 @@ def floor(fleet, workdir, runs):
     base = fleet.ssh_argv(name)[:-1] + ["-o", "ControlMaster=auto", "-o", "ControlPersist=60s", "-o", "ControlPath=%s" % cp, "root@127.0.0.1"]
     run(base + ["true"])
     times = []
-    for _ in range(runs):
+    for _run in range(runs):
         t0 = time.monotonic()
         run(base + ["true"])
         times.append(time.monotonic() - t0)
     results.append(("ssh over an open ControlPersist master: true", statistics.median(times)))
-    subprocess.run(["ssh", "-S", cp, "-O", "exit", "x"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(["ssh", "-S", cp, "-O", "exit", "x"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     # Ansible's own floor: start-up on the controller, then one module (ping) to one host.
     plays = (("ansible-playbook start-up: one debug task on localhost (no host contacted)",
               "localhost,", "ansible.builtin.debug: {msg: hi}", "localhost"),
@@ -427,7 +426,7 @@ def floor(fleet, workdir, runs):
         with open(path, "w") as f:
             f.write("- hosts: %s\n  gather_facts: false\n  tasks:\n    - %s\n" % (hosts, task))
         times = []
-        for _ in range(runs):
+        for _run in range(runs):
             cpdir = tempfile.mkdtemp(prefix="cp-", dir=workdir)
             env = ansible_env({"ANSIBLE_SSH_CONTROL_PATH_DIR": cpdir})
             t0 = time.monotonic()
@@ -480,7 +479,7 @@ def host_profile(fleet, src, runs):
                        ("python3 AnsiballZ_host_check.py (whole module, host side)", "python3 %s >/dev/null" % payload),
                        ("su - twzrd -c 'pm2 jlist -s'", "su - twzrd -c 'pm2 jlist -s' >/dev/null")):
         times = []
-        for _ in range(runs):
+        for _run in range(runs):
             t0 = time.monotonic()
             run(["docker", "exec", name, "sh", "-c", cmd])
             times.append(time.monotonic() - t0)
@@ -520,7 +519,7 @@ def machine():
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     ap.add_argument("--hosts", default="1,5,10,20")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--connection", default="docker,ssh")
@@ -607,7 +606,7 @@ def main():
                 if stop_at and time.time() > stop_at:
                     break
                 load = os.getloadavg()[0]
-                wall, ctl, hostcpu, _ = one_run(fleet, kind, conn, n, workdir, src=src["dir"] if src else ROOT)
+                wall, ctl, hostcpu, _detail = one_run(fleet, kind, conn, n, workdir, src=src["dir"] if src else ROOT)
                 rows.append({"wall": wall, "controller_cpu": ctl, "hosts_cpu": hostcpu, "load1": load})
                 log("%-6s %-9s %-6s %2d hosts run %d: %.2f s (controller CPU %.2f s, containers CPU %s s, load %.1f)"
                     % (kind, ref, conn, n, i + 1, wall, ctl, "-" if hostcpu is None else "%.2f" % hostcpu, load))

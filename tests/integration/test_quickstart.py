@@ -184,7 +184,8 @@ def test_status_and_audit_with_limit_keep_their_table_and_report(run_playbook, t
 def test_unreachable_host_is_listed_with_its_reason_and_fails_the_run(run_playbook, tmp_path):
     # Port 1 on loopback: nothing listens, the SSH connection is refused at once.
     inventory = tmp_path / "inventory.yml"
-    inventory.write_text(INVENTORY.replace("        alpha: {}", "        alpha: {}\n        ghost: {ansible_connection: ssh, ansible_host: 127.0.0.1, ansible_port: 1}"))
+    ghost = "        ghost: {ansible_connection: ssh, ansible_host: 127.0.0.1, ansible_port: 1}"
+    inventory.write_text(INVENTORY.replace("        alpha: {}", "        alpha: {}\n" + ghost))
     reports = str(tmp_path / "reports")
     proc = run_playbook("playbooks/weekly-health.yml", "-i", str(inventory), "--limit", "alpha,ghost", "--skip-tags", "host_report",
                         "-e", "twzrd_ops_fleet_reports_dir=" + reports)

@@ -15,7 +15,8 @@ from ansible_collections.twzrd.ops.plugins.module_utils import alerts, checks, s
 
 KNOWN = ["twzrd_ops_%s" % key for key in checks.DEFAULTS] + [
     "twzrd_ops_pm2_user", "twzrd_ops_swappiness", "twzrd_ops_reports_dir", "twzrd_ops_alerts_repeat_hours",
-    "twzrd_ops_alerts_webhook_url", "twzrd_ops_alerts_heartbeat_url", "twzrd_ops_cron_health_schedule", "twzrd_ops_logrotate_rotate", "twzrd_ops_reports_keep_weeks",
+    "twzrd_ops_alerts_webhook_url", "twzrd_ops_alerts_heartbeat_url",
+    "twzrd_ops_cron_health_schedule", "twzrd_ops_logrotate_rotate", "twzrd_ops_reports_keep_weeks",
 ]
 
 
