@@ -20,6 +20,7 @@ import socket
 
 from .common import OpsError, iso_time, now_epoch, number, refuse_unknown, worst
 from .common import exit_code as common_exit_code
+from .system import DISK_DEFAULTS, SWAP_DEFAULTS
 
 DEFAULTS = {
     "pm2_user": "",
@@ -34,15 +35,16 @@ DEFAULTS = {
     "health_delay": 2,
     "health_expect_json": True,
     "health_expect_keys": {},
-    "swap_warning": 20,
-    "swap_critical": 50,
+    # The thresholds' defaults are system.py's, where the threshold rules live.
+    "swap_warning": SWAP_DEFAULTS[0],
+    "swap_critical": SWAP_DEFAULTS[1],
     "load_mode": "per_core",
     # None: 1.0 / 1.5 per core, or the runbook's 8 / 12 when load_mode is absolute.
     "load_warning": None,
     "load_critical": None,
     "disk_paths": ["/", "/var/log"],
-    "disk_warning": 80,
-    "disk_critical": 90,
+    "disk_warning": DISK_DEFAULTS[0],
+    "disk_critical": DISK_DEFAULTS[1],
     "log_paths": [],
     "log_patterns": [],
     "log_window_days": 7,

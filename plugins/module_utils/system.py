@@ -29,8 +29,8 @@ else:
 
 LOAD_MODES = ("per_core", "absolute")
 LOAD_DEFAULTS = {"per_core": (1.0, 1.5), "absolute": (8.0, 12.0)}
-SWAP_DEFAULTS = (20.0, 50.0)
-DISK_DEFAULTS = (80.0, 90.0)
+SWAP_DEFAULTS = (20, 50)
+DISK_DEFAULTS = (80, 90)
 
 # Command lines are returned so an operator can tell two node processes apart, but they may
 # carry secrets passed as arguments: values of secret-looking options are masked and the
