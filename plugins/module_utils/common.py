@@ -13,6 +13,7 @@ therefore import nothing from ansible.
 from __future__ import annotations
 
 import errno
+import difflib
 import math
 import os
 import re
@@ -42,7 +43,17 @@ def refuse_unknown(given, known, what):
     unknown = sorted(set(given) - set(known))
     if unknown:
         noun = what % ("s" if len(unknown) > 1 else "")
-        raise OpsError("Unknown %s: %s (known: %s)." % (noun, ", ".join(unknown), ", ".join(sorted(known))))
+        raise OpsError("Unknown %s: %s (known: %s).%s" % (noun, ", ".join(unknown), ", ".join(sorted(known)), did_you_mean(unknown, known)))
+
+
+def did_you_mean(unknown, known):
+    """" Perhaps you meant swap_warning." for names that look like a known one (a typo), else ""."""
+    guesses = []
+    for name in unknown:
+        close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.8)
+        if close:
+            guesses.append("%s for %s" % (close[0], name) if len(unknown) > 1 else close[0])
+    return " Perhaps you meant %s." % ", ".join(guesses) if guesses else ""
 
 
 def rank(level):
