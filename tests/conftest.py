@@ -134,3 +134,18 @@ def pm2(pm2_bin, pm2_home):
         return proc
 
     return run
+
+
+@pytest.fixture
+def pm2_daemon_home(tmp_path):
+    """A PM2_HOME whose rpc.sock answers connections, so pm2.daemon_running() sees a daemon
+    (for tests whose pm2 is a stand-in script); closed after the test."""
+    import socket
+
+    home = tmp_path / "pm2home"
+    home.mkdir()
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(home / "rpc.sock"))
+    server.listen(16)
+    yield str(home)
+    server.close()

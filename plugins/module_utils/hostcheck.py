@@ -57,6 +57,8 @@ def run(cfg, kind="health", runner=None, report_dir=None, write=True, now=None):
     """
     if kind not in ("health", "status"):
         raise OpsError("host_check kind must be health or status, got %r." % (kind,))
+    if report_dir is not None and not os.path.isabs(str(report_dir)):
+        raise OpsError("The report directory must be an absolute path, got %r." % (str(report_dir)[:200],))
     cfg = checks.normalize_config(cfg)
     snapshot = checks.collect(cfg, runner=runner, kind=kind, now=now)
     findings = checks.evaluate(snapshot, cfg)

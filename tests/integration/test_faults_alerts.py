@@ -8,19 +8,19 @@ planted fault is the bug (a check raising ValueError), which real parts cannot p
 from __future__ import annotations
 
 import errno
-import http.server
 import io
 import json
 import os
 import shutil
 import socket
 import subprocess
-import threading
 import time
 
 import pytest
 
 from ansible_collections.twzrd.ops.plugins.module_utils import alerts, checks, cli
+
+import test_alerts_webhook
 
 T0 = 1795737600.0  # 2026-11-27T00:00:00Z
 HOUR = 3600.0
@@ -29,30 +29,12 @@ CFG = {"swap_warning": 20, "swap_critical": 50, "load_mode": "per_core", "load_w
 HOST = socket.gethostname()
 
 
-class Receiver(object):
-    """A Slack-like webhook endpoint that records the text of every POST."""
+class Receiver(test_alerts_webhook.Receiver):
+    """The webhook tests' Slack-like receiver; lines = every line of every text it received."""
 
-    def __init__(self):
-        self.texts = []
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                receiver.texts.extend(json.loads(body)["text"].split("\n"))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d/hook/secret-path" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+    @property
+    def lines(self):
+        return [line for text in self.texts() for line in text.split("\n")]
 
 
 @pytest.fixture
@@ -155,19 +137,19 @@ def test_a_bug_is_delivered_like_a_finding_then_resolved(tmp_path, fake_pm2, ale
     assert out.splitlines() == lines
     assert lines[0].endswith(" FIRING critical checks_failed: checks failed on %s: %s" % (HOST, reason))
     assert lines[1].endswith(" RUN unknown run: the checks failed: %s" % reason)
-    assert receiver.texts == ["%s FIRING critical checks_failed: checks failed on %s: %s" % (HOST, HOST, reason)]
+    assert receiver.lines == ["%s FIRING critical checks_failed: checks failed on %s: %s" % (HOST, HOST, reason)]
     prom = textfile(alert_conf)
     assert "twzrd_ops_last_run_success 0" in prom
     assert 'twzrd_ops_last_run_failure_info{reason="%s"} 1' % reason.replace('"', '\\"') in prom
 
     assert run_alerts(path)[0] == 3
-    assert len(receiver.texts) == 1, "the same failure must not be sent again within repeat_hours"
+    assert len(receiver.lines) == 1, "the same failure must not be sent again within repeat_hours"
 
     monkeypatch.undo()
     monkeypatch.setattr(alerts, "RETRY_DELAY", 0)
     code, _out, _err = run_alerts(path)
     assert code == 0
-    assert receiver.texts[1].startswith("%s RESOLVED ok checks_failed: Resolved after " % HOST)
+    assert receiver.lines[1].startswith("%s RESOLVED ok checks_failed: Resolved after " % HOST)
     assert "twzrd_ops_last_run_success 1" in textfile(alert_conf)
     assert "failure_info" not in textfile(alert_conf)
 
@@ -175,8 +157,8 @@ def test_a_bug_is_delivered_like_a_finding_then_resolved(tmp_path, fake_pm2, ale
 def test_a_failure_that_lasts_is_reminded_every_repeat_hours(alert_conf, receiver):
     for hour in range(6):
         alerts.record_failure(alert_conf, "PM2 did not answer.", now=T0 + hour * HOUR, host="web-1")
-    assert [text.split(" ")[1] for text in receiver.texts] == ["FIRING", "REMINDER"]
-    assert receiver.texts[1] == "web-1 REMINDER critical checks_failed: checks failed on web-1: PM2 did not answer."
+    assert [text.split(" ")[1] for text in receiver.lines] == ["FIRING", "REMINDER"]
+    assert receiver.lines[1] == "web-1 REMINDER critical checks_failed: checks failed on web-1: PM2 did not answer."
 
 
 def test_other_alerts_are_kept_not_resolved_while_the_checks_fail(alert_conf, receiver):
@@ -184,7 +166,7 @@ def test_other_alerts_are_kept_not_resolved_while_the_checks_fail(alert_conf, re
     alerts.record_failure(alert_conf, "PM2 did not answer.", now=T0 + HOUR, host="web-1")
     with open(alert_conf["state_file"]) as handle:
         assert sorted(json.load(handle)["alerts"]) == ["checks_failed", "swap"]
-    assert not any(" RESOLVED " in text for text in receiver.texts)
+    assert not any(" RESOLVED " in text for text in receiver.lines)
 
 
 # --------------------------------------------------------------- deliver after saving
@@ -223,7 +205,7 @@ def test_full_disk_state_ends_unknown_and_never_resends(alert_conf, receiver, fu
     for hour in (1, 2):
         result = alerts.process(alert_conf, {"host": "web-1"}, SWAP, CFG, now=T0 + hour * HOUR)
         assert result["exit_code"] == 3
-        assert receiver.texts == [], "nothing may be sent while the state cannot say it was"
+        assert receiver.lines == [], "nothing may be sent while the state cannot say it was"
         assert "No space left on device" in result["errors"][-1] and "nothing was sent" in result["errors"][-1]
         assert result["lines"][-1].startswith("2026-11-27T0%d:00:00Z RUN unknown run: the checks failed: Cannot write the alert state file" % hour)
         assert not any(" FIRING " in line for line in result["lines"])
@@ -231,7 +213,7 @@ def test_full_disk_state_ends_unknown_and_never_resends(alert_conf, receiver, fu
         assert "No space left on device" in textfile(alert_conf)
     os.unlink(str(full_tmpfs / "filler"))
     alerts.process(alert_conf, {"host": "web-1"}, SWAP, CFG, now=T0 + 3 * HOUR)
-    assert receiver.texts == ["web-1 FIRING critical swap: Swap use is 55.0% (critical at 50%)."]
+    assert receiver.lines == ["web-1 FIRING critical swap: Swap use is 55.0% (critical at 50%)."]
 
 
 @pytest.fixture
@@ -250,21 +232,21 @@ def test_immutable_state_directory_ends_unknown_and_never_resends(tmp_path, fake
         pytest.skip("chattr +i is not supported here: %s" % proc.stderr.decode().strip())
     for hour in (1, 2):
         result = alerts.process(alert_conf, {"host": "web-1"}, SWAP, CFG, now=T0 + hour * HOUR)
-        assert result["exit_code"] == 3 and receiver.texts == []
+        assert result["exit_code"] == 3 and receiver.lines == []
     # The command line: a failure of its own (the state) is not sent either, and says so.
     code, _out, err = run_alerts(config_file(tmp_path, fake_pm2, alert_conf))
-    assert code == 3 and receiver.texts == [] and err == ""
+    assert code == 3 and receiver.lines == [] and err == ""
     assert log_lines(alert_conf)[-1].split(" ", 1)[1].startswith("RUN unknown run: the checks failed: ")
     assert "twzrd_ops_last_run_success 0" in textfile(alert_conf)
     subprocess.run(["chattr", "-i", str(immutable_dir)], check=True)
     alerts.process(alert_conf, {"host": "web-1"}, SWAP, CFG, now=T0 + 3 * HOUR)
-    assert receiver.texts == ["web-1 FIRING critical swap: Swap use is 55.0% (critical at 50%)."]
+    assert receiver.lines == ["web-1 FIRING critical swap: Swap use is 55.0% (critical at 50%)."]
 
 
 def test_control_characters_never_reach_the_alert_log(alert_conf, receiver):
     finding = dict(SWAP[0], key="pm2_app_down:we\x1b[31mb x", rule="pm2_app_down", message="App we\x1b[2Jb\nFAKE is down.")
     result = alerts.process(alert_conf, {"host": "web-1"}, [finding], CFG, now=T0)
-    text = "\n".join(log_lines(alert_conf) + result["lines"] + receiver.texts)
+    text = "\n".join(log_lines(alert_conf) + result["lines"] + receiver.lines)
     assert "\x1b" not in text
     assert "App we\\x1b[2Jb FAKE is down." in text
     assert " FIRING critical pm2_app_down:we\\x1b[31mb\\x20x: " in log_lines(alert_conf)[0]
@@ -342,7 +324,7 @@ def test_a_configuration_the_checks_cannot_use_is_delivered_like_a_finding(tmp_p
     code, out, err = run_alerts(path)
     assert code == 3 and err == ""
     reason = "Configuration file %s: Setting swap_warning must be a finite number, got 'NaN'." % path
-    assert receiver.texts == ["%s FIRING critical checks_failed: checks failed on %s: %s" % (HOST, HOST, reason)]
+    assert receiver.lines == ["%s FIRING critical checks_failed: checks failed on %s: %s" % (HOST, HOST, reason)]
     assert out.splitlines() == log_lines(alert_conf)
     assert log_lines(alert_conf)[-1].endswith(" RUN unknown run: the checks failed: %s" % reason)
     assert "twzrd_ops_last_run_success 0" in textfile(alert_conf)

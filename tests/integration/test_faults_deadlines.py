@@ -9,7 +9,6 @@ running `pm2 jlist`.
 from __future__ import annotations
 
 import re
-import socket
 import time
 
 import pytest
@@ -46,14 +45,8 @@ def hanging_pm2(tmp_path):
 
 
 @pytest.fixture
-def daemon_home(tmp_path):
-    home = tmp_path / "pm2home"
-    home.mkdir()
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(str(home / "rpc.sock"))
-    server.listen(16)
-    yield str(home)
-    server.close()
+def daemon_home(pm2_daemon_home):
+    return pm2_daemon_home
 
 
 def _child(pidfile):

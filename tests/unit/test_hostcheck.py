@@ -134,3 +134,8 @@ def test_bad_settings_and_kinds_are_refused_in_a_sentence():
         hostcheck.run(dict(NO_PM2, swap_warning="lots"))
     with pytest.raises(OpsError, match="kind"):
         hostcheck.run(dict(NO_PM2), kind="alerts")
+
+
+def test_a_relative_report_directory_is_refused_before_anything_runs(tmp_path):
+    with pytest.raises(OpsError, match="absolute path"):
+        hostcheck.run(dict(NO_PM2), report_dir="reports")

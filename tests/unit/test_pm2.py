@@ -490,14 +490,8 @@ class Replay(object):
 
 
 @pytest.fixture
-def daemon(tmp_path):
-    home = tmp_path / "pm2home"
-    home.mkdir()
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(str(home / "rpc.sock"))
-    server.listen(8)
-    yield str(home)
-    server.close()
+def daemon(pm2_daemon_home):
+    return pm2_daemon_home
 
 
 @pytest.fixture
