@@ -6,7 +6,9 @@
 
 The fleet, audit and incident reports live on the controller. Writing them with file +
 template + copy costs three module runs (each a Python start) per report; this writes the
-Markdown and the JSON twin directly, atomically, in the controller's own process.
+Markdown and the JSON twin directly, atomically, in the controller's own process. With
+html: true it also writes PATH.html, rendered from the same document by
+module_utils/htmlreport.py, so the page shows exactly the numbers of the JSON twin.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ import json
 import os
 
 from ansible.errors import AnsibleActionFail
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.twzrd.ops.plugins.module_utils.common import atomic_write, plain
+from ansible_collections.twzrd.ops.plugins.module_utils.common import atomic_write_all, plain
+from ansible_collections.twzrd.ops.plugins.module_utils.htmlreport import render
 
 
 def _same(path, data):
@@ -30,7 +34,7 @@ def _same(path, data):
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("path", "markdown", "document", "mode"))
+    _VALID_ARGS = frozenset(("path", "markdown", "document", "mode", "html"))
     _requires_connection = False
 
     def run(self, tmp=None, task_vars=None):
@@ -44,9 +48,18 @@ class ActionModule(ActionBase):
         if args.get("markdown") is not None:
             text = str(args["markdown"])
             files.append((base + ".md", (text if text.endswith("\n") else text + "\n").encode("utf-8")))
+        try:
+            html = boolean(args.get("html", False), strict=True)
+        except TypeError:
+            raise AnsibleActionFail("fleet_report html must be true or false, got %r." % (args.get("html"),))
+        if html and args.get("document") is None:
+            raise AnsibleActionFail("fleet_report html: true needs the document the page is drawn from.")
         if args.get("document") is not None:
+            # The page is rendered from the JSON text itself, so it shows the twin's numbers exactly.
             document = json.dumps(plain(args["document"]), indent=2, sort_keys=False, default=str) + "\n"
             files.append((base + ".json", document.encode("utf-8")))
+            if html:
+                files.append((base + ".html", render(json.loads(document)).encode("utf-8")))
         if not files:
             raise AnsibleActionFail("fleet_report needs markdown, document or both.")
         mode = args.get("mode", "0640")
@@ -62,9 +75,7 @@ class ActionModule(ActionBase):
         try:
             if not os.path.isdir(directory):
                 os.makedirs(directory, 0o750)
-            for path, data in files:
-                if path in changed:
-                    atomic_write(path, data, mode=mode)
+            atomic_write_all([(path, data, mode) for path, data in files if path in changed])
         except OSError as exc:
             raise AnsibleActionFail("Cannot write the report %s (%s)." % (base, exc.strerror or exc))
         return result

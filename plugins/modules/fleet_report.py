@@ -9,11 +9,14 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: fleet_report
-short_description: Write a fleet report (Markdown and JSON) on the controller
+short_description: Write a fleet report (Markdown, JSON and HTML) on the controller
 version_added: 1.1.0
 description:
   - Writes C(PATH.md) and its JSON twin C(PATH.json) on the Ansible controller, atomically, creating the
     directory (mode 0750) when needed. Files whose content would not change are left alone.
+  - With O(html=true), also C(PATH.html), one self-contained page (inline CSS and SVG charts, no script,
+    no external file) drawn from O(document) by the collection's C(htmlreport) module utility.
+  - The files of one run are written together (all of them or none).
   - An action plugin, it runs in the controller's own process (no module is sent anywhere), so the
     fleet, audit and incident reports cost one task instead of three.
 author:
@@ -29,6 +32,15 @@ options:
   document:
     description: The machine-readable report; written as indented JSON to C(PATH.json).
     type: raw
+  html:
+    description:
+      - Also write C(PATH.html) from O(document) with the fleet table coloured by verdict (with the verdict in
+        words), the findings, the week-over-week table and, per host with history, line charts of memory,
+        swap, load, disk and per app memory with its C(max_memory_restart) as a dashed line.
+      - Readable in dark mode and when printed; hosts without history say so instead of drawing empty charts.
+      - Needs O(document).
+    type: bool
+    default: false
   mode:
     description: File mode of the reports.
     type: str
@@ -53,6 +65,7 @@ EXAMPLES = r"""
     path: reports/weekly-health-2026-11-30
     markdown: "{{ lookup('ansible.builtin.template', 'weekly-health.md.j2') }}"
     document: "{{ fleet }}"
+    html: true
   run_once: true
   delegate_to: localhost
 """
@@ -63,7 +76,8 @@ paths:
   returned: always
   type: list
   elements: str
-  sample: [/home/op/reports/weekly-health-2026-11-30.md, /home/op/reports/weekly-health-2026-11-30.json]
+  sample: [/home/op/reports/weekly-health-2026-11-30.md, /home/op/reports/weekly-health-2026-11-30.json,
+           /home/op/reports/weekly-health-2026-11-30.html]
 written:
   description: False in check mode.
   returned: always

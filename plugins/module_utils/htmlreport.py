@@ -1,0 +1,563 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, twzrd.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The fleet report as one self-contained HTML file (weekly-health-YYYY-MM-DD.html).
+
+render(document) is a pure function of the fleet document (the JSON twin written by the
+fleet_report action plugin): the same document always gives the same bytes. The page has
+no script, no external style, font or image: inline CSS (dark mode through
+prefers-color-scheme, a print layout through @media print) and inline SVG line charts
+with axes and labels, so it opens from disk and in a mail client that shows HTML.
+
+Everything that comes from a host (names, app names, messages, errors, disk paths) is
+untrusted and goes through html.escape; classes and ids are built only from this
+module's own names. Numbers are shown through FORMATS and carry data-field / data-host
+attributes so a test can compare every number shown with the JSON twin.
+
+Series are cleaned before they are drawn: points that are not finite numbers are dropped
+(never a NaN in the SVG), points outside the window are left out and long series are
+downsampled to at most MAX_POINTS points per line (the minimum and the maximum of each
+bucket, so peaks stay visible).
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+import math
+
+VERDICTS = ("ok", "warning", "critical", "unreachable", "unknown")
+WINDOWS = (("7d", "last 7 days"), ("30d", "last 30 days"))
+MAX_POINTS = 400
+MIB = 1024.0 * 1024.0
+
+# How each number is shown: the HTML report's one table of formats (a test mirrors it).
+FORMATS = {
+    "memory_percent": "%.0f%%",
+    "swap_percent": "%.1f%%",
+    "load_per_core": "%.2f",
+    "load1": "%.2f",
+    "pm2_online": "%d",
+    "pm2_total": "%d",
+    "crashes": "%d",
+    "health_latency_ms": "%.0f ms",
+    "count": "%d",
+    "restarts": "%d",
+    "memory_median": "mib",
+    "memory_peak": "mib",
+    "swap_p95": "%.1f%%",
+    "load_p95": "%.2f",
+    "growth_bytes": "mib",
+}
+
+# Chart lines of a window's "host" part: key, title, kind.
+HOST_CHARTS = (
+    ("memory_percent", "Memory used", "percent"),
+    ("swap_percent", "Swap used", "percent"),
+    ("load1", "Load (1 min)", "number"),
+)
+
+COLOURS = {
+    "line": "#1f5fa8",
+    "limit": "#b42318",
+    "grid": "#d0d4da",
+    "axis": "#5b6470",
+}
+
+CSS = """
+:root { color-scheme: light dark; --bg: #ffffff; --fg: #1d2229; --muted: #5b6470; --border: #d0d4da;
+  --ok-bg: #e3f4e8; --ok-fg: #145c2e; --warning-bg: #fff3cd; --warning-fg: #7a5200;
+  --critical-bg: #fde2e1; --critical-fg: #8f1d16; --unreachable-bg: #ece4f6; --unreachable-fg: #4b2a7a;
+  --unknown-bg: #eceef1; --unknown-fg: #3d4450; --line: #1f5fa8; --limit: #b42318; --grid: #d0d4da; }
+@media (prefers-color-scheme: dark) {
+  :root { --bg: #14171c; --fg: #e6e9ee; --muted: #a3acb9; --border: #3a414c;
+    --ok-bg: #123222; --ok-fg: #8fe0ab; --warning-bg: #3a2e0c; --warning-fg: #f5d27a;
+    --critical-bg: #451614; --critical-fg: #ffaba5; --unreachable-bg: #2d2040; --unreachable-fg: #d4bdf5;
+    --unknown-bg: #2a2f37; --unknown-fg: #c9ced6; --line: #7fb3f0; --limit: #ff8a80; --grid: #3a414c; }
+}
+body { background: var(--bg); color: var(--fg); font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+  margin: 1.5em auto; max-width: 1200px; padding: 0 1em; }
+h1 { font-size: 1.6em; margin: 0 0 .2em; } h2 { font-size: 1.25em; margin-top: 1.6em; border-bottom: 1px solid var(--border); }
+h3 { font-size: 1.1em; margin: 1.2em 0 .4em; } h4 { font-size: 1em; margin: .8em 0 .3em; color: var(--muted); }
+.meta, .note { color: var(--muted); }
+table { border-collapse: collapse; margin: .5em 0; }
+th, td { border: 1px solid var(--border); padding: .3em .6em; text-align: left; vertical-align: top; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.badge { display: inline-block; font-weight: 700; padding: 0 .45em; border-radius: 3px; border: 1px solid currentColor; }
+.v-ok { background: var(--ok-bg); color: var(--ok-fg); }
+.v-warning { background: var(--warning-bg); color: var(--warning-fg); }
+.v-critical { background: var(--critical-bg); color: var(--critical-fg); }
+.v-unreachable { background: var(--unreachable-bg); color: var(--unreachable-fg); }
+.v-unknown { background: var(--unknown-bg); color: var(--unknown-fg); }
+tr.v-ok td, tr.v-warning td, tr.v-critical td, tr.v-unreachable td, tr.v-unknown td { color: inherit; }
+ul.findings { margin: .3em 0 .8em; padding-left: 1.2em; }
+.charts { display: flex; flex-wrap: wrap; gap: .8em; }
+figure.chart { margin: 0; border: 1px solid var(--border); padding: .4em; break-inside: avoid; page-break-inside: avoid; }
+figure.chart svg { display: block; max-width: 100%; height: auto; }
+figure.chart figcaption { font-size: .85em; color: var(--muted); }
+svg .line { stroke: var(--line); } svg .limit { stroke: var(--limit); } svg .limit-label { fill: var(--limit); }
+svg .grid { stroke: var(--grid); } svg .axis { stroke: var(--muted); } svg text { fill: var(--muted); }
+@media print {
+  :root { --bg: #ffffff; --fg: #000000; --muted: #333333; --border: #999999; --line: #000000; --limit: #000000; --grid: #cccccc; }
+  body { margin: 0; max-width: none; font-size: 11pt; }
+  section.host { break-before: page; page-break-before: always; }
+  .badge { border-width: 2px; }
+}
+"""
+
+
+def _e(value):
+    """Escape any value for HTML text and attributes (quotes included)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _number(value):
+    """A finite float, or None (bools, strings, NaN and infinities are not numbers here)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def fmt(field, value):
+    """The text of a number as the report shows it ("-" when absent)."""
+    number = _number(value)
+    if number is None:
+        return "-"
+    pattern = FORMATS.get(field, "%s")
+    if pattern == "mib":
+        return "%.1f MiB" % (number / MIB)
+    if pattern == "%d":
+        return "%d" % int(round(number))
+    return pattern % number
+
+
+def _verdict(value):
+    return value if value in VERDICTS else "unknown"
+
+
+def _badge(verdict):
+    verdict = _verdict(verdict)
+    return '<span class="badge v-%s">%s</span>' % (verdict, verdict.upper())
+
+
+def _dict(value):
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value):
+    return value if isinstance(value, list) else []
+
+
+def _cell(field, value, host, extra=""):
+    return '<td class="num" data-field="%s" data-host="%s"%s>%s</td>' % (field, _e(host), extra, _e(fmt(field, value)))
+
+
+# ---------------------------------------------------------------- series and charts
+
+
+def clean_series(points, start=None, end=None, limit=MAX_POINTS):
+    """[(t, v)] sorted by time: finite numbers only, inside [start, end], at most limit points."""
+    cleaned = []
+    for point in _list(points):
+        if not isinstance(point, (list, tuple)) or len(point) != 2:
+            continue
+        t, v = _number(point[0]), _number(point[1])
+        if t is None or v is None:
+            continue
+        if (start is not None and t < start) or (end is not None and t > end):
+            continue
+        cleaned.append((t, v))
+    cleaned.sort()
+    if len(cleaned) <= limit:
+        return cleaned
+    buckets = max(1, limit // 2)
+    size = int(math.ceil(len(cleaned) / float(buckets)))
+    reduced = []
+    for index in range(0, len(cleaned), size):
+        chunk = cleaned[index:index + size]
+        low = min(chunk, key=lambda p: p[1])
+        high = max(chunk, key=lambda p: p[1])
+        for point in sorted({low, high}):
+            reduced.append(point)
+    return reduced
+
+
+def _nice_step(span, ticks=4):
+    raw = span / float(ticks) if span > 0 else 1.0
+    power = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 2.5, 5, 10):
+        if factor * power >= raw:
+            return factor * power
+    return 10 * power
+
+
+def _byte_unit(maximum):
+    for name, size in (("GiB", 1024.0 ** 3), ("MiB", MIB), ("KiB", 1024.0)):
+        if maximum >= size:
+            return name, size
+    return "B", 1.0
+
+
+def _label(value, step):
+    if step >= 1 and float(value).is_integer():
+        return "%d" % value
+    return ("%.1f" % value) if step >= 0.1 else ("%.2f" % value)
+
+
+def _day(epoch):
+    return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime("%m-%d")
+
+
+def _segments(points):
+    """Split a series where a gap is much longer than its usual spacing (no line across an outage)."""
+    if len(points) < 3:
+        return [points]
+    gaps = sorted(b[0] - a[0] for a, b in zip(points, points[1:]))
+    usual = gaps[len(gaps) // 2] or 1.0
+    segments, current = [], [points[0]]
+    for previous, point in zip(points, points[1:]):
+        if point[0] - previous[0] > 5 * usual:
+            segments.append(current)
+            current = []
+        current.append(point)
+    segments.append(current)
+    return segments
+
+
+def svg_chart(points, start, end, kind, title, limit=None):
+    """An inline SVG line chart of cleaned points over [start, end], or None when there are none.
+
+    kind: "percent" (0-100), "bytes" (unit picked from the largest value) or "number".
+    limit: a horizontal dashed line (max_memory_restart), in the series' unit.
+    """
+    if not points:
+        return None
+    width, height = 520, 200
+    left, right, top, bottom = 58, 24, 14, 30
+    plot_w, plot_h = width - left - right, height - top - bottom
+    t0, t1 = (start, end) if start is not None and end is not None and end > start else (points[0][0], points[-1][0])
+    if t1 <= t0:
+        t0, t1 = t0 - 1800.0, t0 + 1800.0
+    values = [v for _t, v in points]
+    limit = _number(limit)
+    top_value = max(values + ([limit] if limit is not None else []))
+    unit, scale = "", 1.0
+    if kind == "percent":
+        y_max = 100.0 if top_value <= 100 else top_value
+        unit = "%"
+    elif kind == "bytes":
+        unit, scale = _byte_unit(top_value)
+        y_max = top_value / scale
+    else:
+        y_max = top_value
+    y_min = min(0.0, min(values) / scale)
+    step = _nice_step(y_max - y_min)
+    y_max = step * math.ceil(y_max / step) if y_max > 0 else step
+    if kind == "percent" and top_value <= 100:
+        y_max = 100.0
+        step = 25.0
+    y_min = step * math.floor(y_min / step)
+
+    def x(t):
+        return left + (t - t0) / (t1 - t0) * plot_w
+
+    def y(v):
+        return top + plot_h - (v / scale - y_min) / (y_max - y_min) * plot_h
+
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" role="img" class="chart-svg">'
+           % (width, height, width, height)]
+    out.append("<title>%s</title>" % _e(title))
+    for index in range(int(round((y_max - y_min) / step)) + 1):
+        tick = y_min + index * step
+        ty = y(tick * scale)
+        out.append('<line class="grid" x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="1"/>'
+                   % (left, left + plot_w, ty, ty, COLOURS["grid"]))
+        out.append('<text x="%d" y="%.1f" text-anchor="end" font-size="11" fill="%s">%s%s</text>'
+                   % (left - 6, ty + 4, COLOURS["axis"], _label(tick, step), "%" if unit == "%" else ""))
+    if unit and unit != "%":
+        out.append('<text x="4" y="%d" font-size="11" fill="%s">%s</text>' % (top + 4, COLOURS["axis"], unit))
+    day = 86400.0
+    span_days = (t1 - t0) / day
+    every = day * max(1, int(math.ceil(span_days / 8.0)))
+    first = math.ceil(t0 / day) * day
+    mark = first
+    while mark <= t1:
+        tx = x(mark)
+        out.append('<line class="grid" x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="%s" stroke-width="1"/>'
+                   % (tx, tx, top, top + plot_h, COLOURS["grid"]))
+        out.append('<text x="%.1f" y="%d" text-anchor="middle" font-size="11" fill="%s">%s</text>'
+                   % (tx, top + plot_h + 16, COLOURS["axis"], _day(mark)))
+        mark += every
+    out.append('<line class="axis" x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-width="1"/>'
+               % (left, left, top, top + plot_h, COLOURS["axis"]))
+    out.append('<line class="axis" x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-width="1"/>'
+               % (left, left + plot_w, top + plot_h, top + plot_h, COLOURS["axis"]))
+    path = []
+    for segment in _segments(points):
+        if len(segment) == 1:  # a lone sample: a short tick so it is visible
+            tx, ty = x(segment[0][0]), y(segment[0][1])
+            path.append("M%.1f %.1fL%.1f %.1f" % (tx - 1.5, ty, tx + 1.5, ty))
+            continue
+        path.append("M" + "L".join("%.1f %.1f" % (x(t), y(v)) for t, v in segment))
+    out.append('<path class="line" d="%s" fill="none" stroke="%s" stroke-width="1.6" stroke-linejoin="round"/>'
+               % (" ".join(path), COLOURS["line"]))
+    if limit is not None:
+        ly = y(limit)
+        out.append('<line class="limit" x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="1.4" stroke-dasharray="6 4"/>'
+                   % (left, left + plot_w, ly, ly, COLOURS["limit"]))
+        out.append('<text class="limit-label" x="%d" y="%.1f" text-anchor="end" font-size="11" fill="%s">max_memory_restart %s</text>'
+                   % (left + plot_w - 2, ly - 4, COLOURS["limit"], _e(_size(limit))))
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _size(number):
+    unit, scale = _byte_unit(number)
+    return "%.0f %s" % (number / scale, unit) if unit == "B" else "%.1f %s" % (number / scale, unit)
+
+
+def _shown(kind, value):
+    if kind == "percent":
+        return "%.1f%%" % value
+    if kind == "bytes":
+        return _size(value)
+    return "%.2f" % value
+
+
+def _figure(host, window, chart, title, kind, raw, start, end, limit=None, subject=None):
+    """A chart with its caption, or a sentence when the window holds no sample of it."""
+    points = clean_series(raw, start, end)
+    label = title if subject is None else "%s: %s" % (title, subject)
+    svg = svg_chart(points, start, end, kind, "%s, %s" % (label, window), limit)
+    attrs = 'data-host="%s" data-window="%s" data-chart="%s"' % (_e(host), window, chart)
+    if subject is not None:
+        attrs += ' data-subject="%s"' % _e(subject)
+    if svg is None:
+        return '<p class="note no-samples" %s>%s: no samples in this window.</p>' % (attrs, _e(label))
+    values = [v for _t, v in points]
+    caption = "%s &mdash; last %s, min %s, max %s" % (
+        _e(label), _e(_shown(kind, values[-1])), _e(_shown(kind, min(values))), _e(_shown(kind, max(values))))
+    if limit is not None and _number(limit) is not None:
+        caption += ", max_memory_restart %s (dashed)" % _e(_size(_number(limit)))
+    return '<figure class="chart" %s>%s<figcaption>%s</figcaption></figure>' % (attrs, svg, caption)
+
+
+def _window_charts(host, key, label, window):
+    window = _dict(window)
+    start, end = _number(window.get("start")), _number(window.get("end"))
+    parts = ['<div class="window" data-window="%s"><h4>%s</h4><div class="charts">' % (key, _e(label.capitalize()))]
+    series = _dict(window.get("host"))
+    for name, title, kind in HOST_CHARTS:
+        parts.append(_figure(host, key, name, title, kind, series.get(name), start, end))
+    for path in sorted(_dict(window.get("disks")), key=str):
+        parts.append(_figure(host, key, "disk", "Disk used", "percent", window["disks"][path], start, end, subject=path))
+    apps = _dict(window.get("apps"))
+    for name in sorted(apps, key=str):
+        app = _dict(apps[name])
+        parts.append(_figure(host, key, "app_memory", "App memory", "bytes", app.get("memory"), start, end,
+                             limit=app.get("max_memory_restart"), subject=name))
+    daemon = _dict(window.get("pm2_daemon"))
+    if daemon.get("memory"):
+        parts.append(_figure(host, key, "pm2_daemon_memory", "PM2 daemon memory", "bytes", daemon.get("memory"), start, end))
+    parts.append("</div></div>")
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------- sections
+
+
+def _history(entry):
+    history = entry.get("history")
+    return history if isinstance(history, dict) else None
+
+
+def no_history_sentence(entry):
+    """Why a host has no charts, in one sentence (None when it has history)."""
+    history = _history(entry)
+    if _verdict(entry.get("verdict")) == "unreachable":
+        return "No history yet: the host was unreachable, so nothing was read from it."
+    if history is None:
+        return "No history yet: this host sent no history with its check."
+    if not history.get("available"):
+        reason = history.get("reason") or "no samples have been recorded yet"
+        return "No history yet: %s." % str(reason).rstrip(".")
+    return None
+
+
+def _fleet_table(hosts):
+    head = ("<table class=\"fleet\"><thead><tr><th>Host</th><th>Verdict</th><th class=\"num\">Memory</th>"
+            "<th class=\"num\">Swap</th><th class=\"num\">Load/core</th><th class=\"num\">PM2 online</th>"
+            "<th class=\"num\">Crashes</th><th>Health</th><th>Top finding</th></tr></thead><tbody>")
+    rows = [head]
+    for entry in hosts:
+        host = entry.get("host")
+        verdict = _verdict(entry.get("verdict"))
+        if entry.get("swap_configured") is False:
+            swap = '<td class="num" data-field="swap_percent" data-host="%s" data-text="no swap">no swap</td>' % _e(host)
+        else:
+            swap = _cell("swap_percent", entry.get("swap_percent"), host)
+        pm2 = '<td class="num">%s</td>' % "-"
+        if _number(entry.get("pm2_total")) is not None:
+            pm2 = ('<td class="num"><span data-field="pm2_online" data-host="%s">%s</span>/<span data-field="pm2_total" data-host="%s">%s</span></td>'
+                   % (_e(host), _e(fmt("pm2_online", entry.get("pm2_online"))), _e(host), _e(fmt("pm2_total", entry.get("pm2_total")))))
+        healthy = entry.get("health_healthy")
+        if healthy is True:
+            health = '<td>ok <span data-field="health_latency_ms" data-host="%s">%s</span></td>' % (
+                _e(host), _e(fmt("health_latency_ms", entry.get("health_latency_ms"))))
+        elif healthy is False:
+            health = "<td>FAIL (%s)</td>" % _e(entry.get("health_reason") or "unhealthy")
+        else:
+            health = "<td>-</td>"
+        rows.append(
+            '<tr class="v-%s" data-host="%s"><th scope="row">%s</th><td>%s</td>%s%s%s%s%s%s<td>%s</td></tr>'
+            % (verdict, _e(host), _e(host), _badge(verdict), _cell("memory_percent", entry.get("memory_percent"), host),
+               swap, _cell("load_per_core", entry.get("load_per_core"), host), pm2,
+               _cell("crashes", entry.get("crashes"), host), health, _e(entry.get("top_finding") or "-")))
+    rows.append("</tbody></table>")
+    return "".join(rows)
+
+
+def _findings(hosts):
+    parts = []
+    for entry in hosts:
+        host = entry.get("host")
+        items = []
+        if entry.get("error"):
+            items.append('<li><span class="badge v-%s">%s</span> %s</li>'
+                         % (_verdict(entry.get("verdict")), _e(_verdict(entry.get("verdict")).upper()), _e(entry["error"])))
+        for finding in _list(entry.get("findings")):
+            finding = _dict(finding)
+            level = _verdict(finding.get("level"))
+            items.append('<li><span class="badge v-%s">%s</span> %s <span class="meta">(%s)</span></li>'
+                         % (level, level.upper(), _e(finding.get("message")), _e(finding.get("rule"))))
+        for trend in _list(_dict(_history(entry)).get("trends")):
+            trend = _dict(trend)
+            level = _verdict(trend.get("level"))
+            hours = _number(trend.get("hours_to_limit"))
+            when = " (limit in about %.0f h)" % hours if hours is not None else ""
+            items.append('<li><span class="badge v-%s">%s</span> trend: %s%s <span class="meta">(%s, %s)</span></li>'
+                         % (level, level.upper(), _e(trend.get("message")), _e(when), _e(trend.get("rule")), _e(trend.get("subject"))))
+        if not items:
+            items.append("<li>No findings.</li>")
+        parts.append('<h3 data-host="%s">%s %s</h3><ul class="findings">%s</ul>'
+                     % (_e(host), _e(host), _badge(entry.get("verdict")), "".join(items)))
+    return "".join(parts)
+
+
+def _arrow(pair):
+    if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+        return None, None, '<span class="arrow" title="no data">&ndash;</span>'
+    this, prev = _number(pair[0]), _number(pair[1])
+    if this is None or prev is None:
+        arrow = '<span class="arrow" title="no comparison">&ndash;</span>'
+    elif this > prev:
+        arrow = '<span class="arrow" title="up">&#9650; up</span>'
+    elif this < prev:
+        arrow = '<span class="arrow" title="down">&#9660; down</span>'
+    else:
+        arrow = '<span class="arrow" title="same">= same</span>'
+    return pair[0], pair[1], arrow
+
+
+def _wow_row(host, subject, field, label, pair):
+    this, prev, arrow = _arrow(pair)
+    attrs = 'data-host="%s" data-subject="%s"' % (_e(host), _e(subject))
+    return ('<tr><td>%s</td><td>%s</td><td>%s</td>'
+            '<td class="num" data-field="%s" data-period="this" %s>%s</td>'
+            '<td class="num" data-field="%s" data-period="prev" %s>%s</td><td>%s</td></tr>'
+            % (_e(host), _e(subject), _e(label), field, attrs, _e(fmt(field, this)), field, attrs, _e(fmt(field, prev)), arrow))
+
+
+def week_over_week_rows(entry):
+    """[(subject, field, label, [this, prev])] of a host's week-over-week comparison, in report order."""
+    wow = _dict(_dict(_history(entry)).get("week_over_week"))
+    rows = []
+    host = _dict(wow.get("host"))
+    for field, label in (("swap_p95", "swap p95"), ("load_p95", "load p95")):
+        if field in host:
+            rows.append(("host", field, label, host[field]))
+    disks = _dict(host.get("disks"))
+    for path in sorted(disks, key=str):
+        rows.append(("disk " + str(path), "growth_bytes", "disk growth", _dict(disks[path]).get("growth_bytes")))
+    apps = _dict(wow.get("apps"))
+    for name in sorted(apps, key=str):
+        app = _dict(apps[name])
+        for field, label in (("restarts", "restarts"), ("crashes", "crashes"), ("memory_median", "memory median"),
+                             ("memory_peak", "memory peak")):
+            if field in app:
+                rows.append((str(name), field, label, app[field]))
+    return rows
+
+
+def _week_over_week(hosts):
+    body = []
+    for entry in hosts:
+        for subject, field, label, pair in week_over_week_rows(entry):
+            body.append(_wow_row(entry.get("host"), subject, field, label, pair))
+    if not body:
+        return '<p class="note">No week-over-week comparison yet: no host has two weeks of history.</p>'
+    return ('<table class="wow"><thead><tr><th>Host</th><th>Subject</th><th>Measure</th><th class="num">This week</th>'
+            '<th class="num">Previous week</th><th>Change</th></tr></thead><tbody>%s</tbody></table>' % "".join(body))
+
+
+def _host_section(index, entry):
+    host = entry.get("host")
+    parts = ['<section class="host" id="host-%d" data-host="%s"><h3>%s %s</h3>'
+             % (index, _e(host), _e(host), _badge(entry.get("verdict")))]
+    sentence = no_history_sentence(entry)
+    if sentence is not None:
+        parts.append('<p class="note no-history" data-host="%s">%s</p>' % (_e(host), _e(sentence)))
+    else:
+        windows = _dict(_history(entry).get("windows"))
+        for key, label in WINDOWS:
+            if key in windows:
+                parts.append(_window_charts(host, key, label, windows[key]))
+            else:
+                parts.append('<p class="note no-samples" data-host="%s" data-window="%s">%s: no samples in this window.</p>'
+                             % (_e(host), key, _e(label.capitalize())))
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def render(document):
+    """The fleet report document as one self-contained HTML page (a str)."""
+    document = _dict(document)
+    hosts = [entry for entry in _list(document.get("hosts")) if isinstance(entry, dict)]
+    title = "Fleet report: %s" % (document.get("title") or "weekly health")
+    date = document.get("date")
+    counts = _dict(document.get("counts"))
+    verdict = _verdict(document.get("verdict"))
+    out = ['<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+           '<meta name="viewport" content="width=device-width, initial-scale=1">'
+           '<meta name="color-scheme" content="light dark">',
+           "<title>%s%s</title>" % (_e(title), _e(" " + str(date)) if date else ""),
+           "<style>%s</style></head><body>" % CSS,
+           "<h1>%s%s</h1>" % (_e(title), _e(" " + str(date)) if date else "")]
+    meta = []
+    if document.get("generated"):
+        meta.append("generated %s" % _e(document["generated"]))
+    if document.get("check_mode"):
+        meta.append("check mode")
+    out.append('<p class="meta">%s</p>' % (", ".join(meta) or "&nbsp;"))
+    summary = ", ".join('<span data-field="count" data-verdict="%s">%s</span> %s' % (state, _e(fmt("count", counts.get(state, 0))), state)
+                        for state in VERDICTS)
+    out.append('<p class="summary">Fleet verdict: %s (%s)</p>' % (_badge(verdict), summary))
+    out.append("<h2>Hosts</h2>")
+    if hosts:
+        out.append(_fleet_table(hosts))
+    else:
+        out.append('<p class="note no-hosts">No hosts in this report.</p>')
+    out.append("<h2>Findings</h2>")
+    out.append(_findings(hosts) if hosts else '<p class="note">No findings: no hosts in this report.</p>')
+    out.append("<h2>Week over week</h2>")
+    out.append(_week_over_week(hosts))
+    out.append("<h2>History</h2>")
+    if not hosts:
+        out.append('<p class="note">No history: no hosts in this report.</p>')
+    for index, entry in enumerate(hosts):
+        out.append(_host_section(index, entry))
+    out.append('<p class="meta">Written by twzrd.ops fleet_report; the numbers are those of the JSON twin of this file.</p>')
+    out.append("</body></html>\n")
+    return "".join(out)

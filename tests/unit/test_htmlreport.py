@@ -1,0 +1,344 @@
+"""Unit tests for plugins/module_utils/htmlreport.py: the fleet report as one HTML page.
+
+The documents are synthetic fleet documents in the shape of fleet.fleet_document() with
+each host's "history" in the contract of issue 11 (windows 7d/30d, week_over_week,
+trends); hostile names come from hosts in real life and are planted here on purpose.
+synthetic_document() is also used by tests/integration/test_html_report.py, which opens
+the page in a real Chromium.
+"""
+
+from __future__ import annotations
+
+import copy
+import html.parser
+import math
+import re
+
+from ansible_collections.twzrd.ops.plugins.module_utils import htmlreport
+
+END = 1795737600  # 2026-11-27T00:00:00Z
+HOUR = 3600
+DAY = 86400
+MIB = 1024 * 1024
+HOSTILE_HOST = '"><img src=x onerror=alert(1)>'
+HOSTILE_APP = "<script>alert('app')</script>"
+
+
+def _series(start, end, step, base, amplitude, phase=0.0):
+    return [[t, round(base + amplitude * math.sin((t - start) / 21600.0 + phase), 3)] for t in range(start, end + 1, step)]
+
+
+def _window(start, end, step):
+    return {
+        "start": start,
+        "end": end,
+        "host": {
+            "memory_percent": _series(start, end, step, 55, 15),
+            "swap_percent": _series(start, end, step, 8, 4, 1.0),
+            "load1": _series(start, end, step, 1.2, 0.8, 2.0),
+        },
+        "disks": {"/": _series(start, end, step, 61, 2), "/var": _series(start, end, step, 40, 1)},
+        "apps": {
+            "api": {"memory": _series(start, end, step, 180 * MIB, 60 * MIB), "max_memory_restart": 300 * MIB},
+            HOSTILE_APP: {"memory": _series(start, end, step, 90 * MIB, 10 * MIB), "max_memory_restart": None},
+        },
+        "pm2_daemon": {"memory": _series(start, end, step, 60 * MIB, 2 * MIB)},
+    }
+
+
+def history(step_7d=600, step_30d=HOUR):
+    return {
+        "available": True,
+        "reason": None,
+        "samples": 7 * DAY // step_7d,
+        "first": END - 30 * DAY,
+        "last": END,
+        "windows": {"7d": _window(END - 7 * DAY, END, step_7d), "30d": _window(END - 30 * DAY, END, step_30d)},
+        "week_over_week": {
+            "apps": {
+                "api": {"restarts": [3, 1], "crashes": [1, 1], "memory_median": [190 * MIB, 170 * MIB],
+                        "memory_peak": [260 * MIB, 280 * MIB]},
+                HOSTILE_APP: {"restarts": [0, 0], "crashes": [0, 2], "memory_median": [91 * MIB, None],
+                              "memory_peak": [99 * MIB, 98 * MIB]},
+            },
+            "host": {"swap_p95": [11.5, 9.25], "load_p95": [1.9, 2.35], "disks": {"/": {"growth_bytes": [512 * MIB, -3 * MIB]}}},
+        },
+        "trends": [{"rule": "disk_growth", "subject": "/", "level": "warning",
+                    "message": "/ grows 0.2 %/h <b>fast</b>", "slope_per_hour": 0.2, "hours_to_limit": 170.0}],
+    }
+
+
+def _row(host, verdict, **extra):
+    row = {"host": host, "verdict": verdict, "error": None, "memory_percent": 61.4, "swap_percent": 7.25,
+           "swap_configured": True, "load_per_core": 0.456, "load1": 0.912, "cpu_count": 2, "pm2_online": 2,
+           "pm2_total": 3, "pm2_not_online": [], "crashes": 1, "crash_window": "7d", "health_healthy": True,
+           "health_latency_ms": 12.6, "health_reason": None, "top_finding": "", "findings": [], "report": None}
+    row.update(extra)
+    return row
+
+
+def synthetic_document():
+    """Five hosts: full history (one with a hostile name), history not available yet, no
+    history key, unreachable (no history), and no swap configured."""
+    hosts = [
+        _row("web-1", "warning", history=history(), top_finding="memory 61% <above> warning",
+             findings=[{"rule": "memory", "key": "memory", "level": "warning", "message": "memory 61% <above> warning", "value": 61.4}]),
+        _row(HOSTILE_HOST, "ok", history=history(step_7d=1800, step_30d=4 * HOUR), memory_percent=33.0, crashes=0),
+        _row("db-2", "critical", history={"available": False, "reason": "only 1 sample so far", "samples": 1, "first": END,
+                                          "last": END, "windows": {}, "week_over_week": {}, "trends": []},
+             health_healthy=False, health_reason="HTTP 503 <oops>", top_finding="health failed",
+             findings=[{"rule": "health", "key": "health", "level": "critical", "message": "health failed", "value": None}]),
+        _row("old-4", "ok", swap_configured=False, swap_percent=None, pm2_online=None, pm2_total=None),
+        {"host": "edge-3", "verdict": "unreachable", "error": "Failed to connect: <Connection refused>", "memory_percent": None,
+         "swap_percent": None, "swap_configured": None, "load_per_core": None, "load1": None, "cpu_count": None,
+         "pm2_online": None, "pm2_total": None, "pm2_not_online": [], "crashes": None, "crash_window": None,
+         "health_healthy": None, "health_latency_ms": None, "health_reason": None,
+         "top_finding": "Failed to connect: <Connection refused>", "findings": [], "report": None},
+    ]
+    return {"title": "weekly health", "date": "2026-11-27", "generated": "2026-11-27T06:00:00Z", "check_mode": False,
+            "verdict": "critical", "counts": {"ok": 2, "warning": 1, "critical": 1, "unknown": 0, "unreachable": 1},
+            "failing_hosts": ["db-2", "edge-3"], "hosts": hosts}
+
+
+# ------------------------------------------------------------------ parsing helpers (the tests' own)
+
+
+class Page(html.parser.HTMLParser):
+    """Tags, attributes and the text of every data-field element of an HTML page."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags = []
+        self.fields = []
+        self._open = []  # stack of [attrs, text] for elements with data-field
+        self._depth = []
+        self.text = []
+        self.svg_numbers = []
+        self._in_svg = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append((tag, attrs))
+        if tag == "svg":
+            self._in_svg += 1
+        if self._in_svg:
+            for name, value in attrs.items():
+                if name in ("x", "y", "x1", "x2", "y1", "y2", "d", "viewbox", "width", "height"):
+                    self.svg_numbers.extend(re.findall(r"[-+]?[0-9.]*[a-zA-Z]*[0-9.]+|[a-zA-Z]+", value or ""))
+        self._depth.append(tag)
+        if "data-field" in attrs:
+            self._open.append([attrs, [], len(self._depth)])
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        self.handle_endtag(tag)
+
+    def handle_endtag(self, tag):
+        if tag == "svg":
+            self._in_svg -= 1
+        if self._open and self._open[-1][2] == len(self._depth):
+            attrs, text, _level = self._open.pop()
+            self.fields.append((attrs, "".join(text).strip()))
+        if self._depth:
+            self._depth.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+        for entry in self._open:
+            entry[1].append(data)
+
+
+def parse(text):
+    page = Page()
+    page.feed(text)
+    page.close()
+    return page
+
+
+def expected_text(field, value):
+    """How the report must show a JSON number: the tests' own table, written from the brief."""
+    if value is None:
+        return "-"
+    if field in ("memory_percent",):
+        return "%.0f%%" % value
+    if field in ("swap_percent", "swap_p95"):
+        return "%.1f%%" % value
+    if field in ("load_per_core", "load_p95"):
+        return "%.2f" % value
+    if field in ("pm2_online", "pm2_total", "crashes", "count", "restarts"):
+        return "%d" % value
+    if field == "health_latency_ms":
+        return "%.0f ms" % value
+    if field in ("memory_median", "memory_peak", "growth_bytes"):
+        return "%.1f MiB" % (value / 1048576.0)
+    raise AssertionError("field %s shown in the report but unknown to the test" % field)
+
+
+def json_value(document, attrs):
+    """The JSON twin's value behind one data-field element of the page."""
+    field = attrs["data-field"]
+    if field == "count":
+        return document["counts"][attrs["data-verdict"]]
+    host = next(h for h in document["hosts"] if h["host"] == attrs["data-host"])
+    if "data-period" not in attrs:
+        return host[field]
+    index = 0 if attrs["data-period"] == "this" else 1
+    wow = host["history"]["week_over_week"]
+    subject = attrs["data-subject"]
+    if subject == "host":
+        return wow["host"][field][index]
+    if subject.startswith("disk "):
+        return wow["host"]["disks"][subject[5:]][field][index]
+    return wow["apps"][subject][field][index]
+
+
+def check_numbers_equal_json(text, document):
+    """Every data-field number on the page equals the JSON twin's value; returns how many were compared."""
+    page = parse(text)
+    compared = 0
+    for attrs, shown in page.fields:
+        if attrs.get("data-text") == "no swap":
+            host = next(h for h in document["hosts"] if h["host"] == attrs["data-host"])
+            assert host["swap_configured"] is False and shown == "no swap"
+            continue
+        assert shown == expected_text(attrs["data-field"], json_value(document, attrs)), attrs
+        compared += 1
+    return compared
+
+
+def expected_chart_count(entry):
+    """Charts a host with history must show: one per non-empty series of each window."""
+    count = 0
+    for window in entry["history"]["windows"].values():
+        series = list(window["host"].values()) + list(window["disks"].values())
+        series += [app["memory"] for app in window["apps"].values()] + [window["pm2_daemon"]["memory"]]
+        count += sum(1 for points in series if points)
+    return count
+
+
+def host_section(text, index):
+    start = text.index('<section class="host" id="host-%d"' % index)
+    return text[start:text.index("</section>", start)]
+
+
+# ------------------------------------------------------------------ tests
+
+
+def test_hostile_names_are_escaped_everywhere():
+    document = synthetic_document()
+    document["hosts"][0]["error"] = "<script>alert(1)</script>"
+    text = htmlreport.render(document)
+    page = parse(text)
+    tags = {tag for tag, _attrs in page.tags}
+    assert "script" not in tags and "img" not in tags and "b" not in tags
+    assert not [name for _tag, attrs in page.tags for name in attrs if name.startswith("on")]
+    assert "<script" not in text.lower() and "<img" not in text.lower()
+    assert "&lt;script&gt;alert(&#x27;app&#x27;)&lt;/script&gt;" in text  # the app name, shown as text
+    assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in text  # the host name, shown as text
+    assert HOSTILE_HOST in [attrs.get("data-host") for _tag, attrs in page.tags]  # and round-trips as an attribute
+
+
+def test_the_page_is_self_contained():
+    text = htmlreport.render(synthetic_document())
+    page = parse(text)
+    tags = {tag for tag, _attrs in page.tags}
+    assert not tags & {"script", "link", "img", "iframe", "object", "embed"}
+    assert not [name for _tag, attrs in page.tags for name in attrs if name in ("src", "href", "srcset", "background")]
+    assert not re.search(r"url\(|@import", htmlreport.CSS)
+    assert re.findall(r"https?://[^\"' ]+", text) == ["http://www.w3.org/2000/svg"] * text.count("<svg")
+    assert "prefers-color-scheme: dark" in text and "@media print" in text
+
+
+def test_empty_fleet_and_odd_documents_render_a_page():
+    for document in ({"hosts": []}, {}, None, {"hosts": "nonsense", "counts": []}, {"hosts": [None, 3, {"host": "x"}]}):
+        text = htmlreport.render(document)
+        assert text.startswith("<!DOCTYPE html>") and text.endswith("</html>\n")
+        assert "<svg" not in text
+    assert "No hosts in this report." in htmlreport.render({"hosts": []})
+
+
+def test_a_host_without_history_says_so_and_draws_no_chart():
+    text = htmlreport.render(synthetic_document())
+    not_yet = host_section(text, 2)  # db-2: history available false
+    assert "No history yet: only 1 sample so far." in not_yet and "<svg" not in not_yet
+    no_key = host_section(text, 3)  # old-4: no history key at all
+    assert "No history yet: this host sent no history with its check." in no_key and "<svg" not in no_key
+
+
+def test_an_unreachable_host_is_listed_with_its_error_and_no_charts():
+    text = htmlreport.render(synthetic_document())
+    section = host_section(text, 4)
+    assert "No history yet: the host was unreachable" in section and "<svg" not in section
+    assert '<tr class="v-unreachable" data-host="edge-3">' in text
+    assert '<span class="badge v-unreachable">UNREACHABLE</span>' in text  # text, not colour alone
+    assert "Failed to connect: &lt;Connection refused&gt;" in text
+
+
+def test_rows_are_coloured_by_verdict_with_the_verdict_in_words():
+    document = synthetic_document()
+    page = parse(htmlreport.render(document))
+    rows = [attrs for tag, attrs in page.tags if tag == "tr" and "data-host" in attrs]
+    assert [(r["data-host"], r["class"]) for r in rows] == [(h["host"], "v-" + h["verdict"]) for h in document["hosts"]]
+    assert "UNREACHABLE" in "".join(page.text) and "CRITICAL" in "".join(page.text)
+
+
+def test_every_number_shown_equals_the_document():
+    document = synthetic_document()
+    compared = check_numbers_equal_json(htmlreport.render(document), document)
+    # 5 counts + per host memory, swap, load, crashes (+ pm2 and latency where known) + 2 x 12 week-over-week cells
+    assert compared >= 5 + 5 * 4 + 2 * 2 * 12
+
+
+def test_charts_per_host_with_history_and_the_dashed_max_memory_restart_line():
+    document = synthetic_document()
+    text = htmlreport.render(document)
+    web = host_section(text, 0)
+    assert web.count("<svg") == expected_chart_count(document["hosts"][0]) == 2 * (3 + 2 + 2 + 1)
+    page = parse(web)
+    limits = [attrs for tag, attrs in page.tags if tag == "line" and attrs.get("class") == "limit"]
+    assert len(limits) == 2  # api has max_memory_restart in both windows; the other app has none
+    assert all(attrs["stroke-dasharray"] for attrs in limits)
+    assert "max_memory_restart 300.0 MiB" in web
+
+
+def test_week_over_week_arrows():
+    text = htmlreport.render(synthetic_document())
+    assert "&#9650; up" in text and "&#9660; down" in text and "= same" in text
+    assert 'title="no comparison"' in text  # memory_median [91 MiB, None]
+
+
+def test_huge_series_is_downsampled_and_keeps_its_peak():
+    document = synthetic_document()
+    window = document["hosts"][0]["history"]["windows"]["7d"]
+    start = window["start"]
+    points = [[start + i * 6, 40.0 + (i % 7)] for i in range(100000)]
+    points[54321][1] = 99.5  # one spike
+    window["host"]["memory_percent"] = points
+    text = htmlreport.render(document)
+    figure = re.search(r'<figure class="chart" data-host="web-1" data-window="7d" data-chart="memory_percent">.*?</figure>', text).group(0)
+    path = re.search(r'<path class="line" d="([^"]+)"', figure).group(1)
+    assert len(re.findall(r"[ML]", path)) <= htmlreport.MAX_POINTS
+    assert "max 99.5%" in figure
+
+
+def test_no_nan_or_infinity_reaches_the_svg():
+    document = synthetic_document()
+    window = document["hosts"][0]["history"]["windows"]["7d"]
+    start = window["start"]
+    window["host"]["load1"] = [[start, float("nan")], [start + 60, float("inf")], [start + 120, None], [start + 180, "3"],
+                               [start + 240, True], ["x", 1.0], [start + 300], 7, [start + 360, 1.5], [start + 420, 2.5]]
+    window["apps"]["api"]["max_memory_restart"] = float("nan")
+    window["host"]["swap_percent"] = [[start, float("nan")]]  # nothing left: a sentence, not an empty chart
+    text = htmlreport.render(document)
+    assert not re.search(r"nan|inf", " ".join(parse(text).svg_numbers), re.I)
+    assert "Swap used: no samples in this window." in text
+    figure = re.search(r'data-window="7d" data-chart="load1">.*?</figure>', text).group(0)
+    assert "last 2.50, min 1.50, max 2.50" in figure
+
+
+def test_output_is_deterministic_whatever_the_key_order():
+    document = synthetic_document()
+    shuffled = copy.deepcopy(document)
+    apps = shuffled["hosts"][0]["history"]["windows"]["7d"]["apps"]
+    shuffled["hosts"][0]["history"]["windows"]["7d"]["apps"] = dict(reversed(list(apps.items())))
+    assert htmlreport.render(document) == htmlreport.render(copy.deepcopy(document)) == htmlreport.render(shuffled)
