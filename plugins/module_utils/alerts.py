@@ -118,6 +118,27 @@ def validate(alerts_cfg=None):
     return conf
 
 
+_FILE_SETTINGS = ("state_file", "log_file", "textfile_path", "webhook_url_file", "heartbeat_url_file")
+
+
+def refuse_unusable_paths(conf):
+    """On the host: a file setting that names a directory, or whose nearest existing parent
+    is a file, is refused with one sentence naming the setting (the run ends UNKNOWN)."""
+    import os
+
+    for key in _FILE_SETTINGS:
+        path = conf.get(key)
+        if not path:
+            continue
+        if os.path.isdir(path):
+            raise OpsError("Alert setting %s names a directory (%s); it must name a file." % (key, path))
+        parent = os.path.dirname(path)
+        while parent and parent != "/" and not os.path.lexists(parent):
+            parent = os.path.dirname(parent)
+        if parent and not os.path.isdir(parent):
+            raise OpsError("Alert setting %s: %s is a file, not a directory, so %s cannot be created." % (key, parent, path))
+
+
 def deliver_webhook(url, texts, timeout, retries):
     """Post the texts as one Slack-compatible message; returns None or "HTTP 500"-like reason."""
     return _deliver_webhook(url, texts, timeout, retries, retry_delay=RETRY_DELAY)
@@ -186,6 +207,7 @@ def process(alerts_cfg, snapshot, findings, cfg, now=None):
     active alerts: 2 when any is critical, 1 when any is a warning, else 0.
     """
     conf = validate(alerts_cfg)
+    refuse_unusable_paths(conf)
     now = now_epoch(now)
     host = (snapshot or {}).get("host") or socket.gethostname()
     lines, errors = [], []
@@ -310,13 +332,17 @@ def _save_then_send(conf, new_state, now, lines, problem):
 
 
 def _append(conf, lines, errors):
+    """Append lines to the alert log; False when it could not be written."""
     if conf["log_file"]:
         try:
             append_log(conf["log_file"], lines)
         except OpsError as exc:
             errors.append(str(exc))
+            return False
         except OSError as exc:
             errors.append("Cannot append to the alert log %s (%s)." % (conf["log_file"], exc.strerror or exc))
+            return False
+    return True
 
 
 def record_failure(alerts_cfg, error, now=None, host=None):
@@ -327,8 +353,8 @@ def record_failure(alerts_cfg, error, now=None, host=None):
     log and webhook as any alert; every other alert is kept as it was (its state is
     unknown, not fixed). The log gets the event and a RUN line with level unknown, the
     Prometheus textfile marks the run failed with the reason. When the state itself
-    cannot be used, nothing is sent (it would be sent again every hour). Returns the log
-    lines; never raises.
+    cannot be used, nothing is sent (it would be sent again every hour). Returns the lines
+    appended to the log ([] when it could not be written); never raises.
     """
     try:
         conf = validate(alerts_cfg)
@@ -384,5 +410,5 @@ def record_failure(alerts_cfg, error, now=None, host=None):
                 None, state["alerts"], state["crash_counts"], now, False, len(state["outbox"]), reason=error))
         except OpsError as exc:
             problem(str(exc))
-    _append(conf, lines, errors)
-    return lines
+    # The lines reached no log: the caller says the failure on stderr instead.
+    return lines if _append(conf, lines, errors) else []

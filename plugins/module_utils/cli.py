@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -75,6 +76,8 @@ def cmd_health(cfg, args, runner, out, err, now=None):
     problem = None
     saved, pruned = {}, []
     try:
+        if os.path.lexists(cfg["reports"]["dir"]) and not os.path.isdir(cfg["reports"]["dir"]):
+            raise OpsError("Setting reports.dir names a file (%s); it must name a directory." % cfg["reports"]["dir"])
         saved = report.write_report(cfg["reports"]["dir"], snapshot, findings, level, text=text, now=snapshot.get("epoch"))
         pruned = report.prune(cfg["reports"]["dir"], cfg["reports"]["keep_weeks"], now=snapshot.get("epoch"))
     except OpsError as exc:

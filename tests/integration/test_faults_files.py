@@ -110,3 +110,94 @@ def test_a_webhook_url_file_holding_garbage_is_not_echoed(tmp_path, conf):
     conf["webhook_url_file"] = str(url_file)
     result = alerts.process(conf, {"host": "web-1"}, SWAP, CFG, now=T0)
     assert result["errors"] and "xoxb-secret" not in json.dumps(result)
+
+
+# --------------------------------------------------------------- a directory where a file goes
+#
+# Real parts: the on-host command's main() with a real PM2 (its daemon not started: the
+# checks run and say so, which is not what these tests look at), real directories and files.
+
+
+def cli_config(tmp_path, pm2_bin, pm2_home, **alerts_settings):
+    (tmp_path / "state").mkdir(exist_ok=True)
+    (tmp_path / "textfile").mkdir(exist_ok=True)
+    section = {
+        "state_file": str(tmp_path / "state" / "alerts-state.json"),
+        "log_file": str(tmp_path / "alerts.log"),
+        "textfile_path": str(tmp_path / "textfile" / "twzrd_ops.prom"),
+    }
+    section.update(alerts_settings)
+    data = {
+        "checks": {"pm2_path": pm2_bin, "pm2_home": pm2_home, "health_url": "", "disk_paths": [str(tmp_path)],
+                   "load_mode": "absolute", "load_warning": 10000, "load_critical": 20000},
+        "reports": {"dir": str(tmp_path / "reports")},
+        "alerts": section,
+    }
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def run_cli(*argv):
+    import io
+
+    from ansible_collections.twzrd.ops.plugins.module_utils import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("setting", ["state_file", "log_file", "textfile_path", "webhook_url_file", "heartbeat_url_file"])
+def test_a_file_setting_that_names_a_directory_ends_unknown_with_a_sentence_naming_it(tmp_path, pm2_bin, pm2_home, setting):
+    directory = tmp_path / ("a-directory.prom" if setting == "textfile_path" else "a-directory")
+    directory.mkdir()
+    (directory / "kept").write_text("untouched\n")
+    path = cli_config(tmp_path, pm2_bin, pm2_home, **{setting: str(directory)})
+    code, out, err = run_cli("--config", path, "alerts")
+    sentence = "Alert setting %s names a directory (%s); it must name a file." % (setting, directory)
+    assert code == 3
+    assert "Traceback" not in out + err
+    assert sorted(os.listdir(str(directory))) == ["kept"], "the directory was written into"
+    if setting == "log_file":
+        # No log to deliver to: the sentence goes to stderr, in the alert log's line format.
+        assert out == ""
+        assert err.rstrip("\n").split("\n") == [err.split(" ", 1)[0] + " ERROR unknown twzrd-ops: " + sentence]
+    else:
+        logged = (tmp_path / "alerts.log").read_text()
+        assert " RUN unknown run: the checks failed: %s\n" % sentence in logged
+        assert out == logged
+    if setting != "textfile_path":
+        prom = (tmp_path / "textfile" / "twzrd_ops.prom").read_text()
+        assert "twzrd_ops_last_run_success 0" in prom and "names a directory" in prom
+
+
+def test_a_file_setting_under_a_file_ends_unknown_with_a_sentence_naming_it(tmp_path, pm2_bin, pm2_home):
+    (tmp_path / "plain").write_text("a file where a directory should be\n")
+    path = cli_config(tmp_path, pm2_bin, pm2_home, state_file=str(tmp_path / "plain" / "alerts-state.json"))
+    code, out, err = run_cli("--config", path, "alerts")
+    assert code == 3 and err == ""
+    assert ("Alert setting state_file: %s is a file, not a directory, so %s cannot be created."
+            % (tmp_path / "plain", tmp_path / "plain" / "alerts-state.json")) in out
+    assert (tmp_path / "plain").read_text() == "a file where a directory should be\n"
+
+
+def test_a_reports_dir_that_is_a_file_ends_unknown_with_a_sentence_naming_it(tmp_path, pm2_bin, pm2_home):
+    path = cli_config(tmp_path, pm2_bin, pm2_home)
+    (tmp_path / "reports").write_text("not a directory\n")
+    code, out, err = run_cli("--config", path, "health")
+    assert code == 3
+    assert "Verdict:" in out, "the report is still printed"
+    assert err == "Setting reports.dir names a file (%s); it must name a directory.\n" % (tmp_path / "reports")
+    assert (tmp_path / "reports").read_text() == "not a directory\n"
+
+
+@pytest.mark.parametrize("command", ["alerts", "health"])
+def test_a_configuration_path_that_is_a_directory_is_one_sentence(tmp_path, command):
+    code, out, err = run_cli("--config", str(tmp_path), command)
+    assert code == 3 and out == ""
+    sentence = "Configuration file %s is a directory, not a file." % tmp_path
+    if command == "alerts":
+        assert err.rstrip("\n").split("\n") == [err.split(" ", 1)[0] + " ERROR unknown twzrd-ops: " + sentence]
+    else:
+        assert err == sentence + "\n"
