@@ -24,6 +24,8 @@ from __future__ import annotations
 import calendar
 import errno
 import glob
+import gzip
+import itertools
 import json
 import math
 import os
@@ -31,6 +33,7 @@ import pwd
 import re
 import socket
 import time
+import zlib
 
 from .common import OpsError, now_epoch, number
 
@@ -63,6 +66,8 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # before the window still explains an exit inside it (PM2's kill timeout is 1.6 s by default).
 STOP_LOOKBACK = 120
 _CHUNK = 64 * 1024
+# At most this many rotated copies of pm2.log (pm2.log.1, pm2.log.2.gz, ...) are looked at.
+ROTATED_MAX = 100
 
 
 def _home_of(user):
@@ -300,6 +305,11 @@ def _line_time(match):
     return seconds
 
 
+def _log_match(raw):
+    # copytruncate behind a writer without O_APPEND leaves NUL bytes where the old lines were
+    return _LOG_LINE.match(raw.lstrip(b"\0").decode("utf-8", "replace").rstrip("\r\n"))
+
+
 def _first_time_after(handle, offset, size):
     """Timestamp of the first full pm2.log line starting after byte offset (None at EOF)."""
     handle.seek(offset)
@@ -309,7 +319,7 @@ def _first_time_after(handle, offset, size):
         line = handle.readline()
         if not line:
             break
-        match = _LOG_LINE.match(line.decode("utf-8", "replace").rstrip("\r\n"))
+        match = _log_match(line)
         stamp = _line_time(match) if match else None
         if stamp is not None:
             return stamp
@@ -332,6 +342,167 @@ def _seek_before(handle, size, target):
     return low
 
 
+def _record(raw, stats):
+    """(epoch, message) of a pm2.log line, or None (no timestamp; a timestamp that does not
+    parse is counted in stats["unparsed"] when stats is given)."""
+    match = _log_match(raw)
+    if not match:
+        return None
+    stamp = _line_time(match)
+    if stamp is None:
+        if stats is not None:
+            stats["unparsed"] = stats.get("unparsed", 0) + 1
+        return None
+    return stamp, match.group("msg")
+
+
+def _plain_records(handle, start, stats):
+    """The records of an open plain pm2.log from about the first line stamped >= start."""
+    size = os.fstat(handle.fileno()).st_size
+    handle.seek(_seek_before(handle, size, start))
+    if handle.tell():
+        handle.readline()
+    for raw in handle:
+        record = _record(raw, stats)
+        if record is not None:
+            yield record
+
+
+def _gzip_records(handle, start, stats):
+    """(records stamped >= start, first stamp) of a compressed rotated pm2.log: read through,
+    since a gzip stream cannot be bisected."""
+    records, first = [], None
+    for raw in handle:
+        record = _record(raw, stats if records else None)
+        if record is None:
+            continue
+        if first is None:
+            first = record[0]
+        if records or record[0] >= start:
+            records.append(record)
+    return records, first
+
+
+def _plain_is_prefix(older, current):
+    """Is the rotated file a copy of the start of pm2.log (the copy was made but pm2.log was
+    not truncated)? Its first and last 64 KiB are compared: timestamped lines do not repeat."""
+    size = os.fstat(older.fileno()).st_size
+    if not size or size > os.fstat(current.fileno()).st_size:
+        return False
+    for offset in sorted(set((0, max(0, size - _CHUNK)))):
+        length = min(_CHUNK, size - offset)
+        older.seek(offset)
+        current.seek(offset)
+        if older.read(length) != current.read(length):
+            return False
+    return True
+
+
+def _gzip_is_prefix(older, current):
+    current.seek(0)
+    total = 0
+    while True:
+        data = older.read(_CHUNK)
+        if not data:
+            return total > 0
+        if current.read(len(data)) != data:
+            return False
+        total += len(data)
+
+
+def _rotated_file(base, number_):
+    """(path, compressed) of pm2.log.N (delaycompress) or pm2.log.N.gz; None when neither exists."""
+    for path, compressed in (("%s.%d" % (base, number_), False), ("%s.%d.gz" % (base, number_), True)):
+        if os.path.lexists(path):
+            return path, compressed
+    return None
+
+
+def _read_rotated(path, compressed, start, stats, current):
+    """(records, first stamp, duplicate) of one rotated pm2.log; duplicate when it is a copy of
+    the start of the current pm2.log (current given), whose lines are then read there once.
+    OSError / EOFError / zlib.error when it cannot be read."""
+    if compressed:
+        with gzip.open(path, "rb") as handle:
+            if current is not None and _gzip_is_prefix(handle, current):
+                return [], None, True
+            handle.seek(0)
+            records, first = _gzip_records(handle, start, stats)
+            return records, first, False
+    with open(path, "rb") as handle:
+        if current is not None and _plain_is_prefix(handle, current):
+            return [], None, True
+        first = _first_time_after(handle, 0, os.fstat(handle.fileno()).st_size)
+        return list(_plain_records(handle, start, stats)), first, False
+
+
+def _older_records(base, start, first, current, stats):
+    """Records of the rotated copies (pm2.log.1, .2.gz, ...) a window starting at start
+    reaches, oldest first. Stops at the first copy whose first line is at or before start,
+    at a missing copy, or at one that cannot be read (said in stats["unreadable"])."""
+    chunks = []
+    for number_ in range(1, ROTATED_MAX + 1):
+        found = _rotated_file(base, number_)
+        if found is None:
+            break
+        path, compressed = found
+        local = {}
+        try:
+            records, file_first, duplicate = _read_rotated(path, compressed, start, local, current if number_ == 1 else None)
+        except (OSError, EOFError, zlib.error) as error:
+            if stats is not None:
+                reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+                stats.setdefault("unreadable", []).append(
+                    "Cannot read PM2's rotated log %s (%s), so the crashes it holds are not counted." % (path, reason))
+            break
+        if stats is not None and local.get("unparsed"):
+            stats["unparsed"] = stats.get("unparsed", 0) + local["unparsed"]
+        if not duplicate:
+            chunks.append(records)
+            if file_first is not None:
+                first = file_first
+        if first is not None and first <= start:
+            break
+    return [record for chunk in reversed(chunks) for record in chunk]
+
+
+def _crashes(records, since_epoch, until):
+    """The crash events of time-ordered (epoch, message) records (see crash_events)."""
+    events = []
+    stopping = set()
+    for stamp, message in records:
+        if until is not None and stamp > until:
+            break
+        stop = _STOPPING.match(message)
+        if stop:
+            stopping.add((stop.group("name"), stop.group("id")))
+            continue
+        start = _STARTING.match(message)
+        if start:
+            stopping.discard((start.group("name"), start.group("id")))
+            continue
+        exited = _EXITED.match(message)
+        if not exited:
+            continue
+        key = (exited.group("name"), exited.group("id"))
+        if key in stopping:
+            stopping.discard(key)
+            continue
+        if stamp < since_epoch:
+            continue
+        pm_id = exited.group("id")
+        events.append(
+            {
+                "name": key[0],
+                "pm_id": _pm_id(pm_id),
+                "time": stamp,
+                "code": _int(exited.group("code"), exited.group("code")),
+                "signal": exited.group("signal") or None,
+            }
+        )
+    return events
+
+
 def crash_events(pm2_log_path, since_epoch, until=None, stats=None):
     """Crashes recorded in PM2's daemon log between since_epoch and until (epoch seconds).
 
@@ -339,62 +510,36 @@ def crash_events(pm2_log_path, since_epoch, until=None, stats=None):
     (what PM2 logs for `pm2 restart`, `reload`, `stop`). Returns a list of
     {name, pm_id, time, code, signal}. OpsError when the log cannot be read.
 
+    Rotation (the role's logrotate: copytruncate, delaycompress): when the window (less
+    STOP_LOOKBACK) starts before the first line of pm2.log, the rotated copies pm2.log.1,
+    pm2.log.2.gz, ... are read too, newest first, until one starts at or before the window,
+    and their lines come before pm2.log's. Each line is counted once: PM2 opens pm2.log with
+    O_APPEND, so after copytruncate a line is either in the copy or in the truncated file;
+    the one case of a line in both (the copy made, pm2.log not truncated: logrotate failed
+    in between, or `copy` instead of `copytruncate`) leaves pm2.log.1 an exact copy of the
+    start of pm2.log, which is then not read. A rotated copy that cannot be read (permissions,
+    corrupt gzip) is skipped and said in stats["unreadable"] (sentences).
+
     A line whose timestamp does not parse (hour 25, month 13, a corrupt write) is skipped,
     never fatal; when stats (a dict) is given, stats["unparsed"] counts those lines.
     """
+    start = since_epoch - STOP_LOOKBACK
     try:
         handle = open(pm2_log_path, "rb")
     except FileNotFoundError:
-        return []
+        handle = None
     except OSError as error:
         raise OpsError("Cannot read PM2's log %s (%s), so crashes cannot be counted." % (pm2_log_path, error.strerror or error))
-    events = []
-    stopping = set()
-    with handle:
-        size = os.fstat(handle.fileno()).st_size
-        handle.seek(_seek_before(handle, size, since_epoch - STOP_LOOKBACK))
-        if handle.tell():
-            handle.readline()
-        for raw in handle:
-            match = _LOG_LINE.match(raw.decode("utf-8", "replace").rstrip("\r\n"))
-            if not match:
-                continue
-            stamp = _line_time(match)
-            if stamp is None:
-                if stats is not None:
-                    stats["unparsed"] = stats.get("unparsed", 0) + 1
-                continue
-            if until is not None and stamp > until:
-                break
-            message = match.group("msg")
-            stop = _STOPPING.match(message)
-            if stop:
-                stopping.add((stop.group("name"), stop.group("id")))
-                continue
-            start = _STARTING.match(message)
-            if start:
-                stopping.discard((start.group("name"), start.group("id")))
-                continue
-            exited = _EXITED.match(message)
-            if not exited:
-                continue
-            key = (exited.group("name"), exited.group("id"))
-            if key in stopping:
-                stopping.discard(key)
-                continue
-            if stamp < since_epoch:
-                continue
-            pm_id = exited.group("id")
-            events.append(
-                {
-                    "name": key[0],
-                    "pm_id": _pm_id(pm_id),
-                    "time": stamp,
-                    "code": _int(exited.group("code"), exited.group("code")),
-                    "signal": exited.group("signal") or None,
-                }
-            )
-    return events
+    try:
+        first = _first_time_after(handle, 0, os.fstat(handle.fileno()).st_size) if handle is not None else None
+        older = []
+        if first is None or first > start:
+            older = _older_records(pm2_log_path, start, first, handle, stats)
+        current = _plain_records(handle, start, stats) if handle is not None else ()
+        return _crashes(itertools.chain(older, current), since_epoch, until)
+    finally:
+        if handle is not None:
+            handle.close()
 
 
 def unparsed_warning(log_path, count):
@@ -433,6 +578,23 @@ def daemon_running(pm2_home):
         return False
     finally:
         sock.close()
+
+
+def daemon_memory(pm2_home):
+    """Resident memory (bytes) of the PM2 daemon of pm2_home (pm2.pid -> /proc/PID/status
+    VmRSS), None when it cannot be read. For the per-host history (history.py)."""
+    try:
+        with open(os.path.join(pm2_home, "pm2.pid")) as handle:
+            pid = int(handle.read().strip() or 0)
+        if pid <= 0:
+            return None
+        with open("/proc/%d/status" % pid) as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def _looks_like_pm2(pid):
@@ -572,6 +734,7 @@ def pm2_status(
         result["warnings"].append("Started a PM2 daemon for PM2_HOME %s (start_daemon)." % pm2_home)
     raw, warnings = pm2.jlist()
     result["daemon_running"] = True
+    result["daemon_memory"] = daemon_memory(pm2_home)
     result["warnings"].extend(warnings)
     processes = [normalize(entry, now) for entry in raw]
     if names:
@@ -585,6 +748,7 @@ def pm2_status(
         crashes = crash_events(log_path, now - longest, now, stats=stats)
         if stats.get("unparsed"):
             result["warnings"].append(unparsed_warning(log_path, stats["unparsed"]))
+        result["warnings"].extend(stats.get("unreadable") or [])
     in_window = [event for event in crashes if crash_window and event["time"] >= now - crash_window]
     result["summary"] = summarize(processes, in_window, expected, crash_window, crash_threshold, names)
     if report_window:
@@ -714,3 +878,26 @@ def pm2_action(
         result["not_online"] = sorted(set(proc["name"] for proc in pending))
     result["processes"] = after
     return result
+
+
+def read_dump(path):
+    """The apps of PM2's saved process list (dump.pm2, what `pm2 resurrect` starts on boot),
+    normalised like `pm2 jlist` entries (names, status; env names only, never values).
+
+    The one reader of dump.pm2 in module_utils. None when the file does not exist; OpsError
+    (one sentence) when it cannot be read or is not a JSON list of processes.
+    """
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(64 * 1024 * 1024)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise OpsError("Cannot read PM2's saved process list %s (%s)." % (path, error.strerror or error))
+    try:
+        raw = json.loads(data.decode("utf-8", "replace"))
+    except (ValueError, RecursionError):
+        raw = None
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        raise OpsError("PM2's saved process list %s is not a JSON list of processes (%d bytes), so `pm2 resurrect` would restore nothing from it." % (path, len(data)))
+    return [normalize(entry) for entry in raw]
