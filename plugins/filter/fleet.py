@@ -15,6 +15,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.twzrd.ops.plugins.module_utils.common import LEVELS
+from ansible_collections.twzrd.ops.plugins.module_utils.history import wow_rows
 
 # Verdicts beyond checks.verdict(): the host could not be reached, or its checks could not run.
 HOST_STATES = ("ok", "warning", "critical", "unknown", "unreachable")
@@ -125,6 +126,13 @@ def host_row(host, result):
         "latency": _fmt(row["health_latency_ms"], "%.0f", " ms"),
         "top_finding": _shorten(row["top_finding"]) or "-",
     }
+    # The host's history (history.summary(), the contract of the HTML report) unchanged, and
+    # its week-over-week rows with arrows and deltas for the Markdown report (judged in Python).
+    history = result.get("history") if isinstance(result.get("history"), dict) else None
+    row["history"] = history
+    row["display"]["trends"] = [t.get("message") for t in (history or {}).get("trends") or [] if isinstance(t, dict)]
+    row["display"]["week_over_week"] = wow_rows(history) if history and history.get("available") else []
+    row["display"]["history_reason"] = (history or {}).get("reason") or ("" if history else "no history reported")
     return row
 
 

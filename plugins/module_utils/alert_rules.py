@@ -122,6 +122,9 @@ def _held(alert, key, snapshot, cfg, conf, findings_rules):
         return dict(alert, key=key)
     if rule in ("swap", "load", "disk") and "system_unavailable" in findings_rules:
         return dict(alert, key=key)
+    if rule in ("memory_leak_suspected", "disk_full_forecast") and ((snapshot or {}).get("history") or {}).get("error"):
+        # The history could not be read this run: its trends are unknown, not gone.
+        return dict(alert, key=key)
     return None
 
 

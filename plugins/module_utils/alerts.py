@@ -198,13 +198,14 @@ def _crash_totals(previous, counts, snapshot):
     return totals
 
 
-def process(alerts_cfg, snapshot, findings, cfg, now=None):
+def process(alerts_cfg, snapshot, findings, cfg, now=None, warnings=None):
     """Run the alert state machine once and deliver its events.
 
     Returns {"exit_code": 0|1|2, "events": [...], "lines": [...], "errors": [...],
     "active": [...]}: lines are what was appended to the log file (print them), errors are
     delivery problems (one sentence each, never the webhook URL). exit_code follows the
-    active alerts: 2 when any is critical, 1 when any is a warning, else 0.
+    active alerts: 2 when any is critical, 1 when any is a warning, else 0. warnings are
+    sentences of the run's other steps (the history) logged as WARNING lines.
     """
     conf = validate(alerts_cfg)
     refuse_unusable_paths(conf)
@@ -220,6 +221,8 @@ def process(alerts_cfg, snapshot, findings, cfg, now=None):
         state, warning = read_state(conf["state_file"], now)
         if warning:
             lines.append(log_line(now, "WARNING", "warning", "twzrd-ops", warning))
+        for sentence in warnings or ():
+            lines.append(log_line(now, "WARNING", "warning", "twzrd-ops", sentence))
         alerts, events, counts, crash_until, problems = run_rules(state, snapshot, findings, cfg, conf, now)
         for sentence in problems:
             problem(sentence)

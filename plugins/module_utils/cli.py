@@ -55,6 +55,9 @@ def build_parser():
     subs.add_parser("health", parents=[common], help="weekly health report, saved to the reports directory")
     subs.add_parser("alerts", parents=[common], help="hourly alert check; events go to the alert log")
     subs.add_parser("restart", parents=[common], help="restart the PM2 apps and verify they come back healthy")
+    hist = subs.add_parser("history", parents=[common], help="the samples of the per-host history and their judged trends")
+    hist.add_argument("--days", default="7", help="how many days back to print (default 7)")
+    hist.add_argument("--app", default=None, help="only this PM2 app")
     return parser
 
 
@@ -72,7 +75,11 @@ def cmd_health(cfg, args, runner, out, err, now=None):
     snapshot = checks.collect(cfg["checks"], runner=runner, kind="health", now=now)
     findings = checks.evaluate(snapshot, cfg["checks"])
     level = checks.verdict(findings)
-    text = report.render_text(snapshot, findings, level)
+    from . import history
+
+    history_conf = cfg.get("history") or history.validate({})
+    text = report.render_text(snapshot, findings, level,
+                              history=history.summary(history_conf["db_path"], snapshot.get("epoch"), history_conf))
     problem = None
     saved, pruned = {}, []
     try:
@@ -126,7 +133,8 @@ def _alerts_run(cfg, args, runner, out, err, now=None):
     try:
         snapshot = checks.collect(cfg["checks"], runner=runner, kind="alerts", now=now)
         findings = checks.evaluate(snapshot, cfg["checks"])
-        result = alerts.process(cfg["alerts"], snapshot, findings, cfg["checks"], now=now)
+        history_warnings = _history_step(cfg, snapshot, findings, now)
+        result = alerts.process(cfg["alerts"], snapshot, findings, cfg["checks"], now=now, warnings=history_warnings)
     except Exception as exc:  # pylint: disable=broad-except
         # Unknown is loud: a failed tool, a state that cannot be used or a bug is delivered
         # like a finding (alert log, textfile, webhook "checks failed on HOST: reason").
@@ -244,6 +252,83 @@ def _record_config_failure(path, exc, out):
 
 
 COMMANDS = {"health": cmd_health, "alerts": cmd_alerts, "restart": cmd_restart}
+
+
+def _history_step(cfg, snapshot, findings, now=None):
+    """The history part of the hourly run: record this run's sample (and prune), then add
+    the judged trends (memory_leak_suspected, disk_full_forecast) to findings so the alert
+    engine fires, reminds and resolves them like any rule. Never fatal: returns sentences
+    for the alert log's WARNING lines; snapshot["history"] = {"error": ...} when the trends
+    could not be judged (their alerts are then held, not resolved)."""
+    from . import alert_rules, history
+
+    conf = cfg.get("history") or history.validate({})
+    now = now_epoch(now if now is not None else snapshot.get("epoch"))
+    warnings = []
+
+    def crashes_since(since):
+        return alert_rules.crash_findings(snapshot, cfg["checks"], since, now)[1]
+
+    try:
+        warnings.extend(history.record(snapshot, conf["db_path"], now=now, retention_days=conf["retention_days"],
+                                       crashes=crashes_since)["warnings"])
+    except OpsError as exc:
+        warnings.append(str(exc))
+    except Exception as exc:  # pylint: disable=broad-except
+        warnings.append("The history sample was not recorded: internal error: %s: %s" % (type(exc).__name__, exc))
+    try:
+        days = max(conf["leak_window_hours"], conf["disk_forecast_short_hours"], conf["disk_forecast_long_hours"]) / 24.0
+        findings.extend(history.findings(history.read(conf["db_path"], days=days, now=now), conf, now))
+    except Exception as exc:  # pylint: disable=broad-except
+        reason = str(exc) if isinstance(exc, OpsError) else "internal error: %s: %s" % (type(exc).__name__, exc)
+        snapshot["history"] = {"error": reason}
+        if reason not in warnings:
+            warnings.append("Trends not judged: %s" % reason)
+    return warnings
+
+
+def cmd_history(cfg, args, runner, out, err, now=None):
+    """`history [--days N] [--app NAME]`: the samples, oldest first, and the judged trends."""
+    from . import history
+    from .common import number, size
+
+    conf = cfg.get("history") or history.validate({})
+    now = now_epoch(now)
+    days = number("--days", args.days, minimum=0.001, maximum=36500, what="Option")
+    samples = history.read(conf["db_path"], days=days, app=args.app, now=now)
+    window = max(conf["leak_window_hours"], conf["disk_forecast_short_hours"], conf["disk_forecast_long_hours"]) / 24.0
+    judged = history.judge(history.read(conf["db_path"], days=window, now=now), conf, now)
+    if args.app is not None:
+        judged = [t for t in judged if t["rule"] != history.LEAK_RULE or t["subject"] == args.app]
+    if args.json:
+        _emit(out, {"db_path": conf["db_path"], "days": days, "app": args.app, "samples": samples, "trends": judged})
+        return 0
+    if not samples:
+        out.write("No history samples in the last %g days in %s (%s).\n" % (days, conf["db_path"], history.NO_HISTORY))
+        return 0
+    out.write("History in %s: %d samples from %s to %s.\n" % (
+        conf["db_path"], len(samples), iso_time(samples[0]["t"]), iso_time(samples[-1]["t"])))
+
+    def pct(value):
+        return "-" if value is None else "%.1f" % value
+
+    out.write("%-20s %6s %6s %6s %10s  %s\n" % ("TIME (UTC)", "MEM%", "SWAP%", "LOAD1", "PM2 DAEMON", "DISKS"))
+    for sample in samples:
+        disks = " ".join("%s=%s%%" % (path, pct(d["percent"])) for path, d in sorted(sample["disks"].items()))
+        out.write("%-20s %6s %6s %6s %10s  %s\n" % (
+            iso_time(sample["t"]), pct(sample["memory_percent"]), pct(sample["swap_percent"]), pct(sample["load1"]),
+            size(sample["daemon_memory"]) if sample["daemon_memory"] else "-", printable(disks)))
+        for name, app in sorted(sample["apps"].items()):
+            out.write("    %s: %s, cpu %s%%, restarts %s, crashes %s, %s\n" % (
+                printable(name), size(app["memory"]), pct(app["cpu"]), app["restarts"], app["crashes"],
+                printable(app["status"] or "?")))
+    out.write("Trends:%s\n" % ("" if judged else " none"))
+    for trend in judged:
+        out.write("  %s %s: %s\n" % (trend["level"].upper(), trend["rule"], printable(trend["message"])))
+    return 0
+
+
+COMMANDS["history"] = cmd_history
 
 
 def main(argv=None, out=None, err=None, runner=None):

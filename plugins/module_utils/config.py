@@ -11,6 +11,7 @@ the sections
   reports  {dir, keep_weeks}: where the weekly reports go and how many weeks stay
   restart  {apps, verify_retries, verify_delay}: the Friday restart and its verification
   alerts   the alert engine's settings (alerts.validate)
+  history  the per-host history and its trends (history.validate: db_path, retention_days, ...)
 
 Every section is optional and defaults apply key by key, but unknown sections or keys are
 refused: a typo must not silently fall back to a default. Every problem is an OpsError
@@ -28,7 +29,7 @@ DEFAULT_PATH = "/etc/twzrd-ops/config.json"
 
 REPORTS_DEFAULTS = {"dir": "/var/lib/twzrd-ops/reports", "keep_weeks": 12}
 RESTART_DEFAULTS = {"apps": [], "verify_retries": 6, "verify_delay": 5}
-SECTIONS = ("checks", "reports", "restart", "alerts")
+SECTIONS = ("checks", "reports", "restart", "alerts", "history")
 
 
 def _whole(section, key, value, minimum):
@@ -72,7 +73,7 @@ def _restart(given):
 def validate(data):
     """Check a parsed configuration; returns {checks, reports, restart, alerts} with
     defaults filled in, or raises OpsError (one sentence, no file name)."""
-    from . import alerts, checks
+    from . import alerts, checks, history
 
     if not isinstance(data, dict):
         raise OpsError("The configuration must be a JSON object, got %s." % type(data).__name__)
@@ -88,6 +89,7 @@ def validate(data):
         "reports": _reports(data.get("reports")),
         "restart": _restart(data.get("restart")),
         "alerts": alerts.validate(alert_section or {}),
+        "history": history.validate(data.get("history")),
     }
 
 

@@ -48,12 +48,14 @@ def reports_dir(requested, euid=None, environ=None, home=None):
     return requested
 
 
-def run(cfg, kind="health", runner=None, report_dir=None, write=True, now=None):
+def run(cfg, kind="health", runner=None, report_dir=None, write=True, now=None, history_settings=None):
     """Collect, judge and (kind health, write=True) write the report of this host.
 
-    Returns {host, snapshot, findings, verdict, exit_code, report}; report is None when no
-    report was asked for, else {path, json, written, error}. A report that cannot be written
-    does not lose the check: the result carries the reason.
+    Returns {host, snapshot, findings, verdict, exit_code, report, history}; report is None
+    when no report was asked for, else {path, json, written, error}. A report that cannot be
+    written does not lose the check: the result carries the reason. history is
+    history.summary() of the host's history database (history_settings: the "history"
+    section, db_path first); a host without one says so in history["reason"].
     """
     if kind not in ("health", "status"):
         raise OpsError("host_check kind must be health or status, got %r." % (kind,))
@@ -71,6 +73,10 @@ def run(cfg, kind="health", runner=None, report_dir=None, write=True, now=None):
         "exit_code": exit_code(level),
         "report": None,
     }
+    from . import history
+
+    hconf = history.validate(history_settings or {})
+    result["history"] = history.summary(hconf["db_path"], now=snapshot["epoch"], settings=hconf)
     if kind == "health" and report_dir is not None:
         from . import report
 
@@ -79,7 +85,8 @@ def run(cfg, kind="health", runner=None, report_dir=None, write=True, now=None):
         result["report"] = {"path": base, "json": base[: -len("txt")] + "json", "written": False, "error": None}
         if write:
             try:
-                saved = report.write_report(directory, snapshot, findings, level, now=snapshot["epoch"])
+                saved = report.write_report(directory, snapshot, findings, level, now=snapshot["epoch"],
+                                            history=result["history"])
                 result["report"].update({"path": saved["text"], "json": saved["json"], "written": True})
             except OpsError as exc:
                 result["report"]["error"] = str(exc)
@@ -144,4 +151,6 @@ def host_result(result):
     }
     if result.get("report"):
         state["report"] = result["report"]
+    if isinstance(result.get("history"), dict):
+        state["history"] = result["history"]
     return state

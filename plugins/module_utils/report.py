@@ -255,8 +255,35 @@ def _top_part(system):
     return lines
 
 
-def render_text(snapshot, findings, verdict):
-    """The weekly report as text (a str ending in a newline)."""
+def _history_part(history):
+    """Trends and week over week from history.summary() (arrows and deltas: history.wow_rows)."""
+    from .history import wow_rows
+
+    lines = _section("History: trends and week over week")
+    if not history.get("available"):
+        lines.append("  %s" % (history.get("reason") or "no history"))
+        return lines
+    lines.append("  %d samples from %s to %s" % (history.get("samples") or 0, _iso(history.get("first")),
+                                                _iso(history.get("last"))))
+    for trend in history.get("trends") or []:
+        lines.append("  %s %s: %s" % (str(trend.get("level", "")).upper(), trend.get("rule"), trend.get("message")))
+    if not history.get("trends"):
+        lines.append("  no memory leak suspected, no filesystem forecast to fill up")
+    rows = [[r["subject"], r["figure"], r["this"], r["prev"], ("%s %s" % (r["arrow"], r["delta"])).strip()]
+            for r in wow_rows(history)]
+    if rows:
+        lines.append("  Week over week (this week vs the previous):")
+        lines.extend(_table(rows, ["SUBJECT", "FIGURE", "THIS WEEK", "PREVIOUS", "CHANGE"]))
+    return lines
+
+
+def _iso(epoch):
+    return "?" if epoch is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def render_text(snapshot, findings, verdict, history=None):
+    """The weekly report as text (a str ending in a newline); history (history.summary())
+    adds its trends and week-over-week part."""
     snapshot = snapshot or {}
     findings = list(findings or [])
     title = "twzrd.ops weekly health report"
@@ -273,6 +300,8 @@ def render_text(snapshot, findings, verdict):
     lines.extend(_pm2_part(snapshot.get("pm2")))
     lines.extend(_health_part(snapshot.get("health")))
     lines.extend(_logs_part(snapshot.get("logs")))
+    if history is not None:
+        lines.extend(_history_part(history))
     lines.extend(_top_part(snapshot.get("system")))
     # App names, log lines, PM2 notices and health messages come from outside: their control
     # characters are shown escaped, so the report cannot drive the terminal it is read in.
@@ -290,12 +319,12 @@ def report_name(epoch, ext):
     return "%s%s.%s" % (REPORT_PREFIX, time.strftime("%Y-%m-%d", time.gmtime(epoch)), ext)
 
 
-def write_report(directory, snapshot, findings, verdict, text=None, now=None):
+def write_report(directory, snapshot, findings, verdict, text=None, now=None, history=None):
     """Write the text report and its JSON twin into directory, each atomically.
     Returns {"text": path, "json": path}. A later run on the same day replaces them."""
     now = now_epoch(now if now is not None else (snapshot or {}).get("epoch"))
     if text is None:
-        text = render_text(snapshot, findings, verdict)
+        text = render_text(snapshot, findings, verdict, history=history)
     paths = {"text": os.path.join(directory, report_name(now, "txt")), "json": os.path.join(directory, report_name(now, "json"))}
     try:
         if not os.path.isdir(directory):

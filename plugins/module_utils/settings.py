@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from . import alerts, checks, config, schedule
+from . import alerts, checks, config, history, schedule
 from .common import OpsError, number, refuse_unknown
 
 PREFIX = "twzrd_ops_"
@@ -42,6 +42,8 @@ VARIABLES = {
         "twzrd_ops_alerts_textfile_path": "textfile_path",
     },
 }
+# The history section keeps its names too: twzrd_ops_history_ + key.
+VARIABLES["history"] = dict(("twzrd_ops_history_" + key, key) for key in history.DEFAULTS)
 SCHEDULES = ("twzrd_ops_cron_health_schedule", "twzrd_ops_cron_alerts_schedule", "twzrd_ops_cron_restart_schedule")
 
 
@@ -118,6 +120,7 @@ def errors(variables, known, checks_only=False):
         ("alerts", alerts.validate),
         ("reports", lambda section: config.validate({"reports": section})),
         ("restart", lambda section: config.validate({"restart": section})),
+        ("history", history.validate),
     )
     for section, validate in validators:
         try:

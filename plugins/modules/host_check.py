@@ -47,6 +47,13 @@ options:
       - Only used with O(kind=health). Empty means no report.
     type: str
     default: /var/lib/twzrd-ops/reports
+  history:
+    description:
+      - Settings of the per-host history, named like the role variables without the C(twzrd_ops_history_) prefix
+        (C(db_path), C(leak_window_hours), C(leak_min_r2), C(disk_forecast_warning_days), ...).
+      - The history itself is written by the hourly C(twzrd-ops alerts) job; this module only reads it into RV(history).
+    type: dict
+    default: {}
   timeout:
     description:
       - Seconds all the external commands of the check (C(pm2 jlist) and the like) may take together;
@@ -125,6 +132,17 @@ snapshot:
   returned: success
   type: dict
   sample: {}
+history:
+  description:
+    - The host's history (the hourly alerts job's samples) for the fleet report, read from its SQLite file.
+    - C(available) is false with a C(reason) when the host has no history (yet) or it cannot be read.
+    - C(windows) has C(7d) and C(30d) series (host memory/swap/load, disk percent per path, memory per app and of the
+      PM2 daemon, at most 240 points each), C(week_over_week) this week against the previous, C(trends) the judged
+      rules C(memory_leak_suspected) and C(disk_full_forecast) with C(hours_to_limit).
+  returned: success
+  type: dict
+  sample: {available: false, reason: "no history yet on this host: the hourly alerts job records one sample per run",
+           samples: 0, first: null, last: null, windows: {}, week_over_week: {apps: {}, host: {}}, trends: []}
 report:
   description: The per-host report files (O(kind=health) with a O(report_dir)), else null.
   returned: success
@@ -161,6 +179,7 @@ def main():
             kind=dict(type="str", choices=["health", "status"], default="health"),
             report_dir=dict(type="str", default=hostcheck.SYSTEM_REPORTS_DIR),
             timeout=dict(type="float", default=60),
+            history=dict(type="dict", default={}),
         ),
         supports_check_mode=True,
     )
@@ -175,6 +194,7 @@ def main():
             runner=runner,
             report_dir=params["report_dir"] or None,
             write=not module.check_mode,
+            history_settings=params["history"],
         )
     except OpsError as exc:
         module.fail_json(msg=str(exc))

@@ -86,7 +86,7 @@ def test_top_level_must_be_an_object(tmp_path):
 
 def test_unknown_section_is_refused(tmp_path):
     message = error_of(write(tmp_path, {"chekcs": {}}))
-    assert "Unknown section: chekcs (known: alerts, checks, reports, restart)." in message
+    assert "Unknown section: chekcs (known: alerts, checks, history, reports, restart)." in message
 
 
 def test_unknown_check_setting_is_refused(tmp_path):

@@ -104,7 +104,7 @@ def test_run_writes_both_reports_of_one_run(tmp_path):
     text = open(result["report"]["path"]).read()
     twin = json.load(open(result["report"]["json"]))
     # The text is the cron job's rendering of the same snapshot the JSON holds.
-    assert text == report.render_text(result["snapshot"], result["findings"], result["verdict"])
+    assert text == report.render_text(result["snapshot"], result["findings"], result["verdict"], history=result["history"])
     assert twin["verdict"] == result["verdict"] and twin["snapshot"]["epoch"] == result["snapshot"]["epoch"]
 
 

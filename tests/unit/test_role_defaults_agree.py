@@ -8,7 +8,7 @@ import os
 
 import yaml
 
-from ansible_collections.twzrd.ops.plugins.module_utils import alerts, checks, settings
+from ansible_collections.twzrd.ops.plugins.module_utils import alerts, checks, history, settings
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ROLE = os.path.join(ROOT, "roles", "twzrd_ops")
@@ -21,7 +21,7 @@ def _load(*parts):
 
 def _module_utils_defaults():
     """Role variable -> the default module_utils applies when the variable is unset."""
-    sources = {"checks": checks.DEFAULTS, "alerts": alerts.DEFAULTS}
+    sources = {"checks": checks.DEFAULTS, "alerts": alerts.DEFAULTS, "history": history.DEFAULTS}
     wanted = {}
     for section, names in settings.VARIABLES.items():
         defaults = sources.get(section)
