@@ -127,9 +127,10 @@ def _number_text(value):
     return repr(float(value))
 
 
-def render_textfile(snapshot, alerts, crash_totals, now, success, outbox=0, reason=None):
+def render_textfile(snapshot, alerts, crash_totals, now, success, outbox=0, reason=None, silenced=()):
     """The Prometheus text exposition of one run (for node_exporter's textfile collector).
-    reason: why the run failed (the label of twzrd_ops_last_run_failure_info)."""
+    reason: why the run failed (the label of twzrd_ops_last_run_failure_info); silenced: the
+    alert keys an active silence covers (label silenced="1", else "0")."""
     metrics = []
 
     def metric(name, kind, helptext, samples):
@@ -163,8 +164,10 @@ def render_textfile(snapshot, alerts, crash_totals, now, success, outbox=0, reas
     metric("twzrd_ops_pm2_crashes_total", "counter",
            "PM2 app crashes counted from the PM2 daemon log (planned restarts excluded).",
            [(_labels(app=name), crash_totals[name]) for name in sorted(crash_totals)])
-    metric("twzrd_ops_alert_active", "gauge", "1 for each alert that is active, labelled by rule, key and level.",
-           [(_labels(rule=a["rule"], key=key, level=a["level"]), 1) for key, a in sorted(alerts.items())])
+    metric("twzrd_ops_alert_active", "gauge",
+           "1 for each alert that is active, labelled by rule, key, level and silenced (1 while a silence covers it).",
+           [(_labels(rule=a["rule"], key=key, level=a["level"], silenced=1 if key in silenced else 0), 1)
+            for key, a in sorted(alerts.items())])
     metric("twzrd_ops_alerts_undelivered", "gauge", "Webhook messages waiting for the next run.", [("", outbox)])
     metric("twzrd_ops_last_run_timestamp_seconds", "gauge", "Time of the last alert run (Unix epoch).", [("", now)])
     metric("twzrd_ops_last_run_success", "gauge",

@@ -26,6 +26,10 @@ from .common import OpsError, duration, iso_time, rank
 REMINDER_GRACE = 300
 
 _PM2_RULES = ("pm2_app_down", "pm2_missing", "pm2_crashes", "crash_loop")
+# Every rule an alert can come from (checks.evaluate, system.breaches, this file); silences
+# (silences.py) refuse any other name. checks_failed is the monitor itself failing (alerts.py).
+CHECKS_FAILED = "checks_failed"
+RULES = ("swap", "load", "disk", "health", "log_errors", "pm2_unavailable", "system_unavailable") + _PM2_RULES + (CHECKS_FAILED,)
 
 
 def _cfg(cfg, key, default):
@@ -130,7 +134,10 @@ def _held(alert, key, snapshot, cfg, conf, findings_rules):
 
 def _transition(state, findings, snapshot, cfg, conf, now):
     """Pure: (new alerts dict, events) from the previous alerts and this run's findings."""
+    from . import silences  # silences.py imports RULES from here
+
     previous = state["alerts"]
+    quiet = state.get("silences") or []
     current = {}
     for finding in findings:
         key = finding["key"]
@@ -147,6 +154,8 @@ def _transition(state, findings, snapshot, cfg, conf, now):
     alerts, events = {}, []
     for key, finding in current.items():
         prev = previous.get(key)
+        silence = silences.match(key, quiet, now)
+        unsent = bool(prev and prev.get("unsent"))
         alert = {
             "rule": finding["rule"],
             "level": finding["level"],
@@ -155,24 +164,43 @@ def _transition(state, findings, snapshot, cfg, conf, now):
             "since": now if prev is None else prev["since"],
             "notified": now if prev is None else prev["notified"],
         }
-        if prev is None or rank(finding["level"]) > rank(prev["level"]):
+        if prev is None or rank(finding["level"]) > rank(prev["level"]) or (unsent and silence is None):
+            # (unsent: its FIRING was silenced; the silence ended and it still fires: send it now)
             kind = "firing"
             alert["notified"] = now
+            unsent = silence is not None
         elif repeat and now - prev["notified"] >= repeat - REMINDER_GRACE:
             kind = "reminder"
-            alert["notified"] = now
+            if silence is None:  # a silenced reminder is logged; the next one is due when the silence ends
+                alert["notified"] = now
         else:
             kind = None
+        if unsent:
+            alert["unsent"] = True
         alerts[key] = alert
         if kind:
-            events.append(_event(kind, key, alert, alert["message"]))
+            events.append(_silenced(_event(kind, key, alert, alert["message"]), silence))
     for key, prev in previous.items():
         if key not in current:
             message = "Resolved after %s; was: %s" % (duration(now - prev["since"]), prev["message"])
-            events.append(_event("resolved", key, dict(prev, level="ok"), message))
+            event = _event("resolved", key, dict(prev, level="ok"), message)
+            if prev.get("unsent"):
+                # Nobody was told it fired (silenced): the resolution is logged, not sent. A
+                # resolution of an alert that WAS sent goes out even during a silence.
+                event.update(silenced=True, note=" [not sent: its FIRING was silenced]")
+            events.append(event)
     order = {"resolved": 0, "firing": 1, "reminder": 2}
     events.sort(key=lambda e: (order[e["type"]], -rank(e["level"]), e["key"]))
     return alerts, events
+
+
+def _silenced(event, silence):
+    """Mark an event a silence covers: logged with the marker, not sent (alerts._queue)."""
+    if silence is not None:
+        from .silences import marker
+
+        event.update(silenced=True, silence_id=silence["id"], note=marker(silence))
+    return event
 
 
 def _event(kind, key, alert, message):

@@ -19,6 +19,7 @@ import os
 import time
 
 from .common import OpsError, atomic_write, now_epoch, read_nofollow
+from .silences import valid_record
 
 STATE_VERSION = 1
 # Seconds to wait for another run holding the state lock.
@@ -26,7 +27,8 @@ LOCK_WAIT = 60
 
 
 def empty_state():
-    return {"version": STATE_VERSION, "last_run": None, "crash_until": None, "alerts": {}, "crash_counts": {}, "outbox": []}
+    return {"version": STATE_VERSION, "last_run": None, "crash_until": None, "alerts": {}, "crash_counts": {}, "outbox": [],
+            "silences": []}
 
 
 def _check_state(data):
@@ -58,6 +60,11 @@ def _check_state(data):
     if not isinstance(outbox, list) or not all(isinstance(m, str) for m in outbox):
         return None
     state["outbox"] = outbox
+    # A state written before silences existed has none (silences.py).
+    silences = data.get("silences", [])
+    if not isinstance(silences, list) or not all(valid_record(s) for s in silences):
+        return None
+    state["silences"] = silences
     return state
 
 

@@ -32,7 +32,9 @@ from .alert_delivery import (
     write_textfile,
 )
 from .alert_delivery import deliver_webhook as _deliver_webhook
+from .alert_rules import CHECKS_FAILED as _CHECKS_FAILED
 from .alert_rules import REMINDER_GRACE, active_list, crash_findings, run_rules
+from . import silences as _silences
 from .alert_state import StateLock, empty_state, read_state, write_state, STATE_VERSION
 from .common import OpsError, exit_code, now_epoch, number, refuse_unknown, worst
 
@@ -52,14 +54,15 @@ DEFAULTS = {
     "webhook_retries": 2,
     "textfile_path": "",
     "heartbeat_url_file": "",
+    "silence_max_hours": 24,
 }
 
 # Undelivered webhook messages kept for the next run; older ones are dropped (and counted).
 OUTBOX_LIMIT = 100
 # Seconds between webhook attempts within one run (tests set it to 0).
 RETRY_DELAY = 1.0
-# The alert that says the monitor itself is broken (a run that ended UNKNOWN).
-CHECKS_FAILED = "checks_failed"
+# The alert that says the monitor itself is broken (a run that ended UNKNOWN); alert_rules.CHECKS_FAILED.
+CHECKS_FAILED = _CHECKS_FAILED
 
 
 # --------------------------------------------------------------------------- settings
@@ -91,6 +94,7 @@ _RANGES = (
     ("load_clear_ratio", 0, 1),
     ("webhook_timeout", 0.1, 300),
     ("webhook_retries", 0, 10),
+    ("silence_max_hours", 0.1, 24 * 30),
 )
 
 
@@ -228,11 +232,16 @@ def process(alerts_cfg, snapshot, findings, cfg, now=None, warnings=None):
             problem(sentence)
         crash_totals = _crash_totals(state["crash_counts"], counts, snapshot)
 
+        for silence in _silences.expired(state["silences"], now):
+            lines.append(log_line(now, "SILENCE", "ok", silence["target"], "%s expired (%s)" % (silence["id"], silence["reason"])))
+        quiet = _silences.active(state["silences"], now)
         for event in events:
-            lines.append(log_line(now, EVENT_WORD[event["type"]], event["level"], event["key"], event["message"]))
+            lines.append(log_line(now, EVENT_WORD[event["type"]], event["level"], event["key"],
+                                  event["message"] + event.get("note", "")))
 
         outbox = _queue(conf, state["outbox"], host, events)
         new_state = {
+            "silences": quiet,
             "version": STATE_VERSION,
             "last_run": now,
             "crash_until": crash_until,
@@ -256,7 +265,8 @@ def process(alerts_cfg, snapshot, findings, cfg, now=None, warnings=None):
             try:
                 write_textfile(conf["textfile_path"], render_textfile(
                     snapshot, alerts, crash_totals, now, not errors, len(new_state["outbox"]),
-                    reason=errors[0] if errors else None))
+                    reason=errors[0] if errors else None,
+                    silenced={k for k in alerts if _silences.match(k, quiet, now)}))
             except OpsError as exc:
                 problem(str(exc))
         _append(conf, lines, errors)
@@ -290,7 +300,8 @@ def _queue(conf, outbox, host, events):
     if not conf["webhook_url_file"]:
         return []
     outbox = list(outbox) + [
-        "%s %s %s %s: %s" % (host, EVENT_WORD[e["type"]], e["level"], key_text(e["key"]), one_line(e["message"])) for e in events
+        "%s %s %s %s: %s" % (host, EVENT_WORD[e["type"]], e["level"], key_text(e["key"]), one_line(e["message"]))
+        for e in events if not e.get("silenced")  # logged with their marker, never sent
     ]
     if len(outbox) > OUTBOX_LIMIT:
         dropped = len(outbox) - OUTBOX_LIMIT + 1
@@ -383,16 +394,27 @@ def record_failure(alerts_cfg, error, now=None, host=None):
             message = "checks failed on %s: %s" % (host, error)
             alert = {"rule": CHECKS_FAILED, "level": "critical", "message": message, "value": None,
                      "since": now if prev is None else prev["since"], "notified": now if prev is None else prev["notified"]}
+            # Only a silence that names checks_failed covers it, never "all" (silences.matches).
+            silence = _silences.match(CHECKS_FAILED, state["silences"], now)
+            unsent = bool(prev and prev.get("unsent"))
             kind = None
-            if prev is None:
+            if prev is None or (unsent and silence is None):
                 kind = "firing"
+                alert["notified"] = now
+                unsent = silence is not None
             elif conf["repeat_hours"] and now - prev["notified"] >= conf["repeat_hours"] * 3600.0 - REMINDER_GRACE:
                 kind = "reminder"
-                alert["notified"] = now
+                if silence is None:
+                    alert["notified"] = now
+            if unsent:
+                alert["unsent"] = True
             alerts[CHECKS_FAILED] = alert
             events = [] if kind is None else [{"type": kind, "key": CHECKS_FAILED, "level": "critical", "message": message}]
+            if events and silence is not None:
+                events[0].update(silenced=True, silence_id=silence["id"], note=_silences.marker(silence))
             for event in events:
-                lines.append(log_line(now, EVENT_WORD[event["type"]], event["level"], event["key"], event["message"]))
+                lines.append(log_line(now, EVENT_WORD[event["type"]], event["level"], event["key"],
+                                      event["message"] + event.get("note", "")))
             state = dict(state, version=STATE_VERSION, last_run=now, alerts=alerts,
                          outbox=_queue(conf, state["outbox"], host, events))
             unsaved = _save_then_send(conf, state, now, lines, problem)
@@ -410,7 +432,8 @@ def record_failure(alerts_cfg, error, now=None, host=None):
             state = {"alerts": {}, "crash_counts": {}, "outbox": []}
         try:
             write_textfile(conf["textfile_path"], render_textfile(
-                None, state["alerts"], state["crash_counts"], now, False, len(state["outbox"]), reason=error))
+                None, state["alerts"], state["crash_counts"], now, False, len(state["outbox"]), reason=error,
+                silenced={k for k in state["alerts"] if _silences.match(k, state.get("silences"), now)}))
         except OpsError as exc:
             problem(str(exc))
     # The lines reached no log: the caller says the failure on stderr instead.

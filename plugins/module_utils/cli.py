@@ -6,6 +6,7 @@
 
   twzrd-ops [--config FILE] [--json] health    weekly report (saved under reports.dir)
   twzrd-ops [--config FILE] [--json] alerts    hourly threshold check (alert engine)
+  twzrd-ops [--config FILE] [--json] silence add TARGET --for 2h --reason TEXT | list | remove ID
   twzrd-ops [--config FILE] [--json] restart   restart PM2 apps, then verify them
 
 Exit codes are Nagios style: 0 ok, 1 warning, 2 critical, 3 unknown (bad configuration,
@@ -51,9 +52,18 @@ def build_parser():
         description="On-host checks of the twzrd.ops runbook. Exit codes: 0 ok, 1 warning, 2 critical, 3 unknown.",
         parents=[common],
     )
-    subs = parser.add_subparsers(dest="command", metavar="{health,alerts,restart}", parser_class=_Parser)
+    subs = parser.add_subparsers(dest="command", metavar="{health,alerts,restart,silence}", parser_class=_Parser)
     subs.add_parser("health", parents=[common], help="weekly health report, saved to the reports directory")
     subs.add_parser("alerts", parents=[common], help="hourly alert check; events go to the alert log")
+    silence = subs.add_parser("silence", parents=[common], help="silence alerts for planned work: add, list, remove")
+    actions = silence.add_subparsers(dest="silence_action", metavar="{add,list,remove}", parser_class=_Parser)
+    add = actions.add_parser("add", parents=[common], help="silence TARGET (rule, rule:subject or all) for a while")
+    add.add_argument("target", help="a rule (swap), rule:subject (pm2_app_down:milo-aggregator) or all")
+    add.add_argument("--for", dest="for_", required=True, help="how long, e.g. 30m, 2h, 1d (at most silence_max_hours)")
+    add.add_argument("--reason", required=True, help="why (shown in the alert log next to every silenced event)")
+    actions.add_parser("list", parents=[common], help="the active silences")
+    remove = actions.add_parser("remove", parents=[common], help="lift the silence ID before it ends")
+    remove.add_argument("id", help="the silence id (silence list shows it)")
     subs.add_parser("restart", parents=[common], help="restart the PM2 apps and verify they come back healthy")
     hist = subs.add_parser("history", parents=[common], help="the samples of the per-host history and their judged trends")
     hist.add_argument("--days", default="7", help="how many days back to print (default 7)")
@@ -232,6 +242,66 @@ def cmd_restart(cfg, args, runner, out, err, now=None, sleep=time.sleep):
     return code
 
 
+def cmd_silence(cfg, args, runner, out, err, now=None):
+    """`silence add|list|remove`: alert silences kept in the alert state (silences.py)."""
+    from . import silences
+
+    conf = cfg["alerts"]
+    now = now_epoch(now)
+    action = getattr(args, "silence_action", None)
+    if action == "add":
+        silence, _created, _lines = silences.add(conf, args.target, args.for_, args.reason, now=now)
+        data, text = silences.public(silence, now), ["Silenced %s until %s (id %s): %s" % (
+            printable(silence["target"]), iso_time(silence["until"]), silence["id"], silence["reason"])]
+    elif action == "remove":
+        removed, _lines = silences.remove(conf, silence_id=args.id, now=now)
+        data = {"removed": [silences.public(s, now) for s in removed]}
+        text = ["Removed silence %s (%s)." % (s["id"], printable(s["target"])) for s in removed]
+    elif action == "list":
+        active = silences.listing(conf, now)
+        data = {"silences": [silences.public(s, now) for s in active]}
+        text = [silences.describe(s, now) for s in active] or ["No active silences."]
+    else:
+        raise OpsError("Choose what to do with silences: add, list or remove (see twzrd-ops silence --help).")
+    if args.json:
+        _emit(out, data)
+    else:
+        out.write("".join(line + "\n" for line in text))
+    return 0
+
+
+# Minutes a restart's own silence lasts beyond its verification (pm2 itself may be slow).
+RESTART_SILENCE_MARGIN = 600
+
+
+def cmd_restart_silenced(cfg, args, runner, out, err, now=None):
+    """cmd_restart between a silence of what it disturbs (the restarted apps' pm2_app_down
+    alerts and the health probe) and the lifting of that silence, also when it fails. A
+    silence that cannot be set is said on stderr; the restart still runs."""
+    from . import silences
+
+    apps = list(cfg["restart"]["apps"]) or ["all"]
+    targets = (["pm2_app_down"] if "all" in apps else ["pm2_app_down:%s" % app for app in apps]) + ["health"]
+    seconds = min(cfg["restart"]["verify_retries"] * cfg["restart"]["verify_delay"] + RESTART_SILENCE_MARGIN,
+                  cfg["alerts"]["silence_max_hours"] * 3600.0)
+    added = []
+    try:
+        for target in targets:
+            added.append(silences.add(cfg["alerts"], target, seconds, "twzrd-ops restart of %s" % ", ".join(apps),
+                                      now=now, by="twzrd-ops restart")[0])
+    except OpsError as exc:
+        err.write("restart: alerts not silenced during the restart: %s\n" % exc)
+    try:
+        return cmd_restart(cfg, args, runner, out, err, now=now)
+    finally:
+        for silence in added:
+            try:
+                silences.remove(cfg["alerts"], silence_id=silence["id"], now=now, missing_ok=True)
+            except OpsError as exc:
+                err.write("restart: the silence %s could not be lifted (it ends by itself at %s): %s\n"
+                          % (silence["id"], iso_time(silence["until"]), exc))
+
+
 def _record_config_failure(path, exc, out):
     """A configuration the checks cannot run with is delivered like any failed run (alert
     log, textfile, webhook "checks failed on HOST: ...") when the file's own "alerts"
@@ -251,7 +321,7 @@ def _record_config_failure(path, exc, out):
     return bool(logged) and bool(section.get("log_file", alerts.DEFAULTS["log_file"]))
 
 
-COMMANDS = {"health": cmd_health, "alerts": cmd_alerts, "restart": cmd_restart}
+COMMANDS = {"health": cmd_health, "alerts": cmd_alerts, "restart": cmd_restart_silenced, "silence": cmd_silence}
 
 
 def _history_step(cfg, snapshot, findings, now=None):
@@ -342,7 +412,7 @@ def main(argv=None, out=None, err=None, runner=None):
         err.write("twzrd-ops: %s (see twzrd-ops --help).\n" % exc)
         return EXIT_UNKNOWN
     if not getattr(args, "command", None):
-        err.write("twzrd-ops: choose a subcommand: health, alerts or restart (see twzrd-ops --help).\n")
+        err.write("twzrd-ops: choose a subcommand: health, alerts, restart or silence (see twzrd-ops --help).\n")
         return EXIT_UNKNOWN
     args.json = getattr(args, "json", False)
     args.config = getattr(args, "config", None)

@@ -146,6 +146,23 @@ def duration(seconds):
     return "%ds" % seconds
 
 
+_DURATION_PART = re.compile(r"(\d+)([dhms])")
+_DURATION_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def parse_duration(name, text):
+    """The one duration parser, the inverse of duration(): "30m", "2h", "1d", "1h30m" ->
+    seconds (int > 0). A bare number is refused: "30" could be seconds or minutes."""
+    value = text.strip().lower() if isinstance(text, str) else ""
+    parts = _DURATION_PART.findall(value)
+    if not value or "".join(n + u for n, u in parts) != value:
+        raise OpsError("%s must be a duration such as 30m, 2h, 1d or 1h30m, got %s." % (name, _excerpt(text)))
+    seconds = sum(int(number_) * _DURATION_UNITS[unit] for number_, unit in parts)
+    if seconds <= 0:
+        raise OpsError("%s must be longer than 0 seconds, got %s." % (name, _excerpt(text)))
+    return seconds
+
+
 def size(value):
     """The one size formatter: bytes in binary units (0 B, 512.0 MiB, 1.5 GiB); "?" when unknown."""
     if value is None or isinstance(value, bool):

@@ -40,6 +40,7 @@ VARIABLES = {
         "twzrd_ops_alerts_webhook_timeout": "webhook_timeout",
         "twzrd_ops_alerts_webhook_retries": "webhook_retries",
         "twzrd_ops_alerts_textfile_path": "textfile_path",
+        "twzrd_ops_alerts_silence_max_hours": "silence_max_hours",
     },
 }
 # The history section keeps its names too: twzrd_ops_history_ + key.

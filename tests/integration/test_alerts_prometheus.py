@@ -114,8 +114,8 @@ def test_node_exporter_serves_the_textfile_metrics(textfile):
     assert samples["twzrd_ops_memory_available_bytes"] == 2147483648
     assert samples['twzrd_ops_pm2_app_up{app="api"}'] == 1
     assert samples['twzrd_ops_pm2_app_up{app="odd \\"name\\"\\\\x"}'] == 0
-    assert samples['twzrd_ops_alert_active{key="swap",level="warning",rule="swap"}'] == 1
-    assert samples['twzrd_ops_alert_active{key="pm2_app_down:odd \\"name\\"\\\\x",level="critical",rule="pm2_app_down"}'] == 1
+    assert samples['twzrd_ops_alert_active{key="swap",level="warning",rule="swap",silenced="0"}'] == 1
+    assert samples['twzrd_ops_alert_active{key="pm2_app_down:odd \\"name\\"\\\\x",level="critical",rule="pm2_app_down",silenced="0"}'] == 1
     assert samples["twzrd_ops_last_run_timestamp_seconds"] == T0
     assert samples["twzrd_ops_last_run_success"] == 1
     assert "# TYPE twzrd_ops_pm2_crashes_total counter" in body

@@ -300,4 +300,4 @@ def test_deployed_package_runs_with_the_same_exit_codes(tmp_path, deployed, pm2_
 def test_deployed_help_lists_the_subcommands(deployed):
     proc = run_deployed(deployed, "--help")
     assert proc.returncode == 0
-    assert "{health,alerts,restart}" in proc.stdout and "3 unknown" in proc.stdout
+    assert "{health,alerts,restart," in proc.stdout and "silence" in proc.stdout and "3 unknown" in proc.stdout

@@ -299,7 +299,7 @@ def test_textfile_has_help_type_and_escaped_labels(conf, tmp_path):
     assert 'twzrd_ops_pm2_app_up{app="we\\"ird\\\\app"} 1\n' in text
     assert 'twzrd_ops_pm2_app_up{app="api"} 0\n' in text
     assert 'twzrd_ops_pm2_app_up{app="ghost"} 0\n' in text
-    assert 'twzrd_ops_alert_active{key="swap",level="warning",rule="swap"} 1\n' in text
+    assert 'twzrd_ops_alert_active{key="swap",level="warning",rule="swap",silenced="0"} 1\n' in text
     assert "twzrd_ops_last_run_timestamp_seconds 1795737600\n" in text
     assert "twzrd_ops_last_run_success 1\n" in text
     names = re.findall(r"^# TYPE (\S+) (gauge|counter)$", text, re.M)
