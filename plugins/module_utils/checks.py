@@ -173,6 +173,9 @@ def collect(cfg, runner=None, kind="health", now=None):
     except OpsError as exc:
         snapshot["pm2"] = {"error": str(exc)}
 
+    # Would a reboot bring the apps back (issue 12)? Weekly report only; file checks, no process.
+    snapshot["reboot"] = _reboot_readiness(cfg, snapshot["pm2"]) if kind == "health" else None
+
     from . import system
 
     try:
@@ -221,6 +224,34 @@ def collect(cfg, runner=None, kind="health", now=None):
         except OpsError as exc:
             snapshot["logs"] = {"error": str(exc)}
     return snapshot
+
+
+def _reboot_readiness(cfg, status, unit_dir=None, booted=None):
+    """reboot_ready.check() for the weekly report: file checks only (no node is run) on a host
+    booted with systemd whose PM2 could be read and has apps to bring back; else None."""
+    from . import pm2, reboot_ready
+
+    if booted is None:
+        booted = reboot_ready.systemd_booted()
+    if not booted or not status or status.get("error") or not status.get("installed"):
+        return None
+    online = sorted(set(p["name"] for p in status.get("processes") or [] if p.get("status") == "online"))
+    if not online and not cfg["expected_apps"]:
+        return None
+    try:
+        result = reboot_ready.check(cfg["pm2_user"] or pm2._current_user(), status.get("pm2_home") or None,
+                                    cfg["expected_apps"], online, status.get("warnings"),
+                                    unit_dir=unit_dir or reboot_ready.UNIT_DIR)
+    except OpsError as exc:
+        return {"ready": False, "problems": [str(exc)], "message": "A reboot now may not bring back the PM2 apps: %s" % exc}
+    result["message"] = reboot_ready.warning_message(result, cfg["expected_apps"], online)
+    return result
+
+
+def _reboot_findings(reboot):
+    if not reboot or reboot.get("ready", True):
+        return []
+    return [_finding("reboot_ready", "warning", reboot.get("message") or " ".join(reboot.get("problems") or []))]
 
 
 def _pm2_findings(status, cfg):
@@ -338,6 +369,7 @@ def evaluate(snapshot, cfg=None):
     findings.extend(_system_findings(snapshot.get("system"), snapshot.get("disk"), cfg))
     findings.extend(_pm2_findings(snapshot.get("pm2"), cfg))
     findings.extend(_health_findings(snapshot.get("health")))
+    findings.extend(_reboot_findings(snapshot.get("reboot")))
     findings.extend(_log_findings(snapshot.get("logs"), cfg))
     order = {"critical": 0, "warning": 1}
     return sorted(findings, key=lambda f: order.get(f["level"], 2))
