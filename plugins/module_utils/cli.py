@@ -8,6 +8,7 @@
   twzrd-ops [--config FILE] [--json] alerts    hourly threshold check (alert engine)
   twzrd-ops [--config FILE] [--json] silence add TARGET --for 2h --reason TEXT | list | remove ID
   twzrd-ops [--config FILE] [--json] restart   restart PM2 apps, then verify them
+            (restart --mode reload: pm2 reload, zero-downtime for cluster-mode apps)
 
 Exit codes are Nagios style: 0 ok, 1 warning, 2 critical, 3 unknown (bad configuration,
 bad usage or a check that could not run). A problem is reported as one sentence on
@@ -64,7 +65,11 @@ def build_parser():
     actions.add_parser("list", parents=[common], help="the active silences")
     remove = actions.add_parser("remove", parents=[common], help="lift the silence ID before it ends")
     remove.add_argument("id", help="the silence id (silence list shows it)")
-    subs.add_parser("restart", parents=[common], help="restart the PM2 apps and verify they come back healthy")
+    restart = subs.add_parser("restart", parents=[common], help="restart the PM2 apps and verify they come back healthy")
+    from .pm2 import MODES
+
+    restart.add_argument("--mode", choices=sorted(MODES, reverse=True), default=None,
+                         help="pm2 restart, or pm2 reload (zero-downtime for cluster-mode apps); default: restart.mode of the configuration")
     hist = subs.add_parser("history", parents=[common], help="the samples of the per-host history and their judged trends")
     hist.add_argument("--days", default="7", help="how many days back to print (default 7)")
     hist.add_argument("--app", default=None, help="only this PM2 app")
@@ -213,15 +218,19 @@ def cmd_restart(cfg, args, runner, out, err, now=None, sleep=time.sleep):
             out.write(line + "\n")
             out.flush()
 
-    say("restart: restarting %s as PM2 user %s" % (", ".join(apps), ccfg["pm2_user"] or "(current user)"))
-    pm2.pm2_action(
+    mode = getattr(args, "mode", None) or cfg["restart"]["mode"]
+    say("restart: %s %s as PM2 user %s" % ("reloading" if mode == "reload" else "restarting", ", ".join(apps),
+                                            ccfg["pm2_user"] or "(current user)"))
+    acted = pm2.pm2_action(
         runner,
-        "restarted",
+        pm2.MODES[mode],
         apps,
         pm2_path=ccfg["pm2_path"] or None,
         pm2_home=ccfg["pm2_home"] or None,
         user=ccfg["pm2_user"] or None,
     )
+    for warning in acted.get("warnings") or []:
+        say("%s: %s" % (mode, warning))
     retries = cfg["restart"]["verify_retries"]
     delay = cfg["restart"]["verify_delay"]
     problems = []
@@ -237,7 +246,7 @@ def cmd_restart(cfg, args, runner, out, err, now=None, sleep=time.sleep):
     code = 0 if not problems else 2
     say("restart: %s" % ("OK" if code == 0 else "CRITICAL: the apps did not come back healthy"))
     if args.json:
-        _emit(out, {"exit_code": code, "restarted": apps, "verified": not problems, "checks": attempt,
+        _emit(out, {"exit_code": code, "restarted": apps, "mode": mode, "verified": not problems, "checks": attempt,
                     "problems": problems, "lines": log})
     return code
 

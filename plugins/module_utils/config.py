@@ -9,7 +9,8 @@ the sections
 
   checks   the flat check configuration of docs/DESIGN.md (checks.normalize_config)
   reports  {dir, keep_weeks}: where the weekly reports go and how many weeks stay
-  restart  {apps, verify_retries, verify_delay}: the Friday restart and its verification
+  restart  {apps, verify_retries, verify_delay, mode}: the Friday restart (mode restart or
+           reload) and its verification
   alerts   the alert engine's settings (alerts.validate)
   history  the per-host history and its trends (history.validate: db_path, retention_days, ...)
 
@@ -28,7 +29,7 @@ from .common import OpsError, number, refuse_unknown
 DEFAULT_PATH = "/etc/twzrd-ops/config.json"
 
 REPORTS_DEFAULTS = {"dir": "/var/lib/twzrd-ops/reports", "keep_weeks": 12}
-RESTART_DEFAULTS = {"apps": [], "verify_retries": 6, "verify_delay": 5}
+RESTART_DEFAULTS = {"apps": [], "verify_retries": 6, "verify_delay": 5, "mode": "restart"}
 SECTIONS = ("checks", "reports", "restart", "alerts", "history")
 
 
@@ -67,6 +68,10 @@ def _restart(given):
         raise OpsError("Setting restart.apps must be a list of PM2 app names, got %r." % (apps,))
     conf["verify_retries"] = _whole("restart", "verify_retries", conf["verify_retries"], 1)
     conf["verify_delay"] = _whole("restart", "verify_delay", conf["verify_delay"], 0)
+    from .pm2 import MODES
+
+    if not isinstance(conf["mode"], str) or conf["mode"] not in MODES:
+        raise OpsError("Setting restart.mode must be %s, got %r." % (" or ".join(sorted(MODES, reverse=True)), conf["mode"]))
     return conf
 
 

@@ -38,6 +38,9 @@ import zlib
 from .common import OpsError, now_epoch, number
 
 ACTIONS = {"restarted": "restart", "reloaded": "reload", "stopped": "stop", "started": "start"}
+# The restart modes of the Friday job and restart.yml (config restart.mode, twzrd_ops_restart_mode)
+# -> the pm2_action state. A reload is zero-downtime for cluster-mode apps only.
+MODES = {"restart": "restarted", "reload": "reloaded"}
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _OUTDATED = re.compile(r"In-memory PM2 is out-of-date")
@@ -850,6 +853,12 @@ def pm2_action(
         raise _not_running(pm2_home, user)
     pm2 = _Pm2(runner, path, pm2_home, user)
     raw, warnings = pm2.jlist()
+    forked = sorted(set(proc["name"] for proc in targets if proc["exec_mode"] != "cluster"))
+    if action == "reloaded" and forked:
+        # PM2 reloads a fork-mode app by restarting it: say so, the operator asked for no downtime.
+        result["warnings"].append(
+            "%s %s not in cluster mode, so pm2 reload restarts %s (a brief outage); only cluster-mode apps reload one instance at a time."
+            % (", ".join(forked), "is" if len(forked) == 1 else "are", "it" if len(forked) == 1 else "them"))
     before = [normalize(entry, now) for entry in raw]
     known = set(proc["name"] for proc in before)
     if names != ["all"]:

@@ -31,6 +31,7 @@ VARIABLES = {
         "twzrd_ops_restart_apps": "apps",
         "twzrd_ops_restart_verify_retries": "verify_retries",
         "twzrd_ops_restart_verify_delay": "verify_delay",
+        "twzrd_ops_restart_mode": "mode",
     },
     "alerts": {
         "twzrd_ops_alerts_log": "log_file",
@@ -45,6 +46,8 @@ VARIABLES = {
 }
 # The history section keeps its names too: twzrd_ops_history_ + key.
 VARIABLES["history"] = dict(("twzrd_ops_history_" + key, key) for key in history.DEFAULTS)
+# logrotate's size / maxsize values (bytes, k, M, G); 0 would rotate an empty log every run.
+LOGROTATE_SIZE = re.compile(r"^[1-9][0-9]{0,11}[kMG]?$")
 SCHEDULES = ("twzrd_ops_cron_health_schedule", "twzrd_ops_cron_alerts_schedule", "twzrd_ops_cron_restart_schedule")
 
 
@@ -81,12 +84,17 @@ def _role_rules(variables, checks_only):
     # user); setting up the cron jobs needs the account that owns the apps.
     if user == "root" or (not user and not checks_only):
         yield "twzrd_ops_pm2_user must name a non-root user that owns the PM2 apps, got '%s'." % user
-    for name, minimum, maximum in (("twzrd_ops_swappiness", 0, 200), ("twzrd_ops_logrotate_rotate", 1, None)):
+    for name, minimum, maximum in (("twzrd_ops_swappiness", 0, 200), ("twzrd_ops_logrotate_rotate", 1, None),
+                                   ("twzrd_ops_logrotate_pm2_log_rotate", 1, None), ("twzrd_ops_logrotate_app_rotate", 1, None)):
         if variables.get(name) is not None:
             try:
                 number(name, variables[name], minimum, maximum, integer=True)
             except OpsError as exc:
                 yield str(exc)
+    for name in ("twzrd_ops_logrotate_pm2_log_maxsize", "twzrd_ops_logrotate_app_maxsize"):
+        size = variables.get(name)
+        if size is not None and not LOGROTATE_SIZE.match(str(size)):
+            yield "%s must be a logrotate size: digits, then optionally k, M or G (e.g. 100M), got '%s'." % (name, size)
     reports = variables.get("twzrd_ops_reports_dir")
     if isinstance(reports, str) and re.match(r"^/(var/)?tmp(/|$)", reports):
         # The on-host config accepts any absolute path (tests use temporary ones); a host

@@ -32,7 +32,7 @@ def test_empty_object_gives_every_default(tmp_path):
     cfg = config.load(write(tmp_path, {}))
     assert cfg["checks"] == checks.normalize_config({})
     assert cfg["reports"] == {"dir": "/var/lib/twzrd-ops/reports", "keep_weeks": 12}
-    assert cfg["restart"] == {"apps": [], "verify_retries": 6, "verify_delay": 5}
+    assert cfg["restart"] == {"apps": [], "verify_retries": 6, "verify_delay": 5, "mode": "restart"}
     assert cfg["alerts"] == alerts.validate({})
 
 
@@ -40,7 +40,7 @@ def test_values_flow_through_unchanged(tmp_path):
     data = {
         "checks": {"pm2_user": "twzrd", "expected_apps": ["milo-aggregator"], "swap_warning": 30, "swap_critical": 60},
         "reports": {"dir": "/srv/reports/", "keep_weeks": 4},
-        "restart": {"apps": ["milo-aggregator"], "verify_retries": 3, "verify_delay": 0},
+        "restart": {"apps": ["milo-aggregator"], "verify_retries": 3, "verify_delay": 0, "mode": "reload"},
         "alerts": {"repeat_hours": 2, "log_file": "/var/log/x.log"},
     }
     cfg = config.load(write(tmp_path, data))
@@ -48,7 +48,7 @@ def test_values_flow_through_unchanged(tmp_path):
     assert cfg["checks"]["expected_apps"] == ["milo-aggregator"]
     assert cfg["checks"]["swap_warning"] == 30
     assert cfg["reports"] == {"dir": "/srv/reports", "keep_weeks": 4}
-    assert cfg["restart"] == {"apps": ["milo-aggregator"], "verify_retries": 3, "verify_delay": 0}
+    assert cfg["restart"] == {"apps": ["milo-aggregator"], "verify_retries": 3, "verify_delay": 0, "mode": "reload"}
     assert cfg["alerts"]["repeat_hours"] == 2 and cfg["alerts"]["log_file"] == "/var/log/x.log"
 
 
@@ -111,6 +111,7 @@ def test_unknown_report_setting_is_refused(tmp_path):
         ({"restart": {"apps": "milo"}}, "Setting restart.apps must be a list of PM2 app names, got 'milo'."),
         ({"restart": {"verify_retries": 0}}, "Setting restart.verify_retries must be at least 1, got 0."),
         ({"restart": {"verify_delay": -1}}, "Setting restart.verify_delay must be at least 0, got -1."),
+        ({"restart": {"mode": "bounce"}}, "Setting restart.mode must be restart or reload, got 'bounce'."),
         ({"restart": 5}, "Section restart must be a JSON object, got int."),
         ({"alerts": {"repeat_hours": -1}}, "repeat_hours"),
     ],
