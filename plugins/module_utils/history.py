@@ -171,11 +171,15 @@ def _create_file(db_path):
     directory = os.path.dirname(db_path)
     try:
         if directory and not os.path.isdir(directory):
+            if os.path.lexists(directory):
+                raise OpsError("Cannot create the history database %s: %s is not a directory; nothing was recorded."
+                               % (db_path, directory))
             os.makedirs(directory, 0o750)
         if not os.path.exists(db_path):
-            os.close(os.open(db_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), FILE_MODE))
-    except FileExistsError:
-        pass
+            try:
+                os.close(os.open(db_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), FILE_MODE))
+            except FileExistsError:
+                pass  # another run created it meanwhile
     except OSError as exc:
         raise OpsError("Cannot create the history database %s (%s); nothing was recorded."
                        % (db_path, exc.strerror or exc))
@@ -292,10 +296,10 @@ def record(snapshot, db_path=DEFAULT_DB, now=None, retention_days=DEFAULTS["rete
         connection.execute("DELETE FROM disks WHERE sample_id IN (%s)" % old, (cutoff,))
         pruned = connection.execute("DELETE FROM samples WHERE t < ?", (cutoff,)).rowcount
         connection.execute("COMMIT")
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.Error as exc:
         try:
             connection.execute("ROLLBACK")
-        except sqlite3.DatabaseError:
+        except sqlite3.Error:
             pass
         raise OpsError("Cannot write the history database %s (%s); nothing was recorded." % (db_path, _why(exc)))
     finally:
