@@ -93,7 +93,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.v-ok td, tr.v-warning td, tr.v-critical td, tr.v-unreachable td, tr.v-unknown td { color: inherit; }
 ul.findings { margin: .3em 0 .8em; padding-left: 1.2em; }
 .charts { display: flex; flex-wrap: wrap; gap: .8em; }
-figure.chart { margin: 0; border: 1px solid var(--border); padding: .4em; break-inside: avoid; page-break-inside: avoid; }
+figure.chart { margin: 0; width: 520px; max-width: 100%; border: 1px solid var(--border); padding: .4em; break-inside: avoid; page-break-inside: avoid; }
 figure.chart svg { display: block; max-width: 100%; height: auto; }
 figure.chart figcaption { font-size: .85em; color: var(--muted); }
 svg .line { stroke: var(--line); } svg .limit { stroke: var(--limit); } svg .limit-label { fill: var(--limit); }
@@ -258,6 +258,8 @@ def svg_chart(points, start, end, kind, title, limit=None):
     if kind == "percent" and top_value <= 100:
         y_max = 100.0
         step = 25.0
+    if limit is not None and y_max <= limit / scale:  # room above the dashed line for its label
+        y_max += step
     y_min = step * math.floor(y_min / step)
 
     def x(t):
@@ -381,8 +383,10 @@ def no_history_sentence(entry):
     if history is None:
         return "No history yet: this host sent no history with its check."
     if not history.get("available"):
-        reason = history.get("reason") or "no samples have been recorded yet"
-        return "No history yet: %s." % str(reason).rstrip(".")
+        reason = " ".join(str(history.get("reason") or "no samples have been recorded yet").split()).rstrip(".")
+        if reason.lower().startswith("no history"):
+            return reason[0].upper() + reason[1:] + "."
+        return "No history yet: %s." % reason
     return None
 
 

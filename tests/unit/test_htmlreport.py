@@ -209,9 +209,13 @@ def check_numbers_equal_json(text, document):
 def expected_chart_count(entry):
     """Charts a host with history must show: one per non-empty series of each window."""
     count = 0
-    for window in entry["history"]["windows"].values():
-        series = list(window["host"].values()) + list(window["disks"].values())
-        series += [app["memory"] for app in window["apps"].values()] + [window["pm2_daemon"]["memory"]]
+    for key in ("7d", "30d"):
+        window = entry["history"]["windows"].get(key) or {}
+        host = window.get("host") or {}
+        series = [host.get(name) for name in ("memory_percent", "swap_percent", "load1")]
+        series += list((window.get("disks") or {}).values())
+        series += [app.get("memory") for app in (window.get("apps") or {}).values()]
+        series.append((window.get("pm2_daemon") or {}).get("memory"))
         count += sum(1 for points in series if points)
     return count
 
