@@ -441,7 +441,7 @@ def test_fleet_summary_fits_one_screen():
     lines = text.strip().splitlines()
     assert lines[0] == "Weekly health 2026-11-30: UNREACHABLE (0 critical, 0 warning, 1 ok, 1 unreachable, 0 not checked)"
     assert lines[1].split() == ["HOST", "VERDICT", "SWAP", "LOAD/CORE", "PM2", "CRASHES", "HEALTH", "TOP", "FINDING"]
-    assert lines[-1] == "Fleet report: reports/weekly-health-2026-11-30.md (and .json)"
+    assert lines[-1] == "Fleet report: reports/weekly-health-2026-11-30.md (and .json, .html)"
     assert len(lines) <= 24 and max(len(line) for line in lines) <= 160
 
 
