@@ -94,8 +94,17 @@ def validate(data):
         "reports": _reports(data.get("reports")),
         "restart": _restart(data.get("restart")),
         "alerts": alerts.validate(alert_section or {}),
-        "history": history.validate(data.get("history")),
+        "history": _history(history, data.get("history"), alert_section),
     }
+
+
+def _history(history, section, alert_section):
+    """The history section with its file resolved: by default next to the alert state file."""
+    from . import alerts
+
+    conf = history.validate(section)
+    conf["db_path"] = history.db_file(conf, (alert_section or {}).get("state_file") or alerts.DEFAULTS["state_file"])
+    return conf
 
 
 def load(path=DEFAULT_PATH):

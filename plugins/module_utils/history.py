@@ -46,7 +46,9 @@ TREND_RULES = (LEAK_RULE, DISK_RULE)
 NO_HISTORY = "no history yet on this host: the hourly alerts job records one sample per run"
 
 DEFAULTS = {
-    "db_path": DEFAULT_DB,
+    # "" = history.sqlite next to the alert state file (alerts.state_file), which is
+    # /var/lib/twzrd-ops/history.sqlite on a host the role set up (DEFAULT_DB).
+    "db_path": "",
     "retention_days": 90,
     "leak_window_hours": 24,
     "leak_min_r2": 0.8,
@@ -96,9 +98,9 @@ def validate(section=None):
     conf = dict(DEFAULTS)
     conf.update({k: v for k, v in section.items() if v is not None})
     path = conf["db_path"]
-    if not isinstance(path, str) or not path.startswith("/"):
-        raise OpsError("Setting history.db_path must be an absolute path, got %r." % (path,))
-    conf["db_path"] = os.path.normpath(path)
+    if not isinstance(path, str) or (path and not path.startswith("/")):
+        raise OpsError("Setting history.db_path must be empty or an absolute path, got %r." % (path,))
+    conf["db_path"] = os.path.normpath(path) if path else ""
     for key, minimum, maximum, whole in _RANGES:
         conf[key] = number("history.%s" % key, conf[key], minimum, maximum, integer=whole)
     if conf["disk_forecast_critical_hours"] > conf["disk_forecast_warning_days"] * 24:
@@ -107,6 +109,16 @@ def validate(section=None):
             "(%s days = %s hours)." % (conf["disk_forecast_critical_hours"], conf["disk_forecast_warning_days"],
                                        conf["disk_forecast_warning_days"] * 24))
     return conf
+
+
+def db_file(conf, state_file=None):
+    """The history file of validated settings: db_path, else history.sqlite in the directory
+    of the alert state file, else DEFAULT_DB."""
+    if conf.get("db_path"):
+        return conf["db_path"]
+    if state_file:
+        return os.path.join(os.path.dirname(state_file), "history.sqlite")
+    return DEFAULT_DB
 
 
 # --------------------------------------------------------------------------- the file
@@ -574,7 +586,8 @@ def summary(db_path=DEFAULT_DB, now=None, settings=None):
     raises: a missing, empty or unreadable history says why in "reason"."""
     now = now_epoch(now)
     try:
-        conf = validate(dict(settings or {}, db_path=db_path))
+        conf = validate(dict(settings or {}, db_path=db_path or ""))
+        conf["db_path"] = db_file(conf)
         samples = read(conf["db_path"], days=30, now=now)
     except OpsError as exc:
         return unavailable(str(exc))

@@ -76,6 +76,7 @@ def run(cfg, kind="health", runner=None, report_dir=None, write=True, now=None, 
     from . import history
 
     hconf = history.validate(history_settings or {})
+    hconf["db_path"] = history.db_file(hconf)
     result["history"] = history.summary(hconf["db_path"], now=snapshot["epoch"], settings=hconf)
     if kind == "health" and report_dir is not None:
         from . import report

@@ -255,8 +255,18 @@ def test_settings_are_validated_with_one_sentence_each():
         history.validate({"leak_min_r": 0.5})
     with pytest.raises(OpsError, match="history.leak_min_r2 must be between 0 and 1"):
         history.validate({"leak_min_r2": 2})
-    with pytest.raises(OpsError, match="history.db_path must be an absolute path"):
+    with pytest.raises(OpsError, match="history.db_path must be empty or an absolute path"):
         history.validate({"db_path": "history.sqlite"})
+
+
+def test_the_default_file_lies_next_to_the_alert_state_file():
+    from ansible_collections.twzrd.ops.plugins.module_utils import config
+
+    assert config.validate({})["history"]["db_path"] == "/var/lib/twzrd-ops/history.sqlite"
+    # A test's (or an operator's) own state file takes its history along with it.
+    moved = config.validate({"alerts": {"state_file": "/srv/ops/alerts-state.json"}})
+    assert moved["history"]["db_path"] == "/srv/ops/history.sqlite"
+    assert config.validate({"history": {"db_path": "/data/h.sqlite"}})["history"]["db_path"] == "/data/h.sqlite"
     with pytest.raises(OpsError, match="disk_forecast_critical_hours .* must not be above"):
         history.validate({"disk_forecast_critical_hours": 200, "disk_forecast_warning_days": 7})
 
