@@ -144,7 +144,8 @@ def scan_only(files, window_end):
 
 def floor_only(files):
     """The measured child for the pure-Python floor: what the scanner cannot avoid doing
-    (read, fold case, one bytes.count per keyword) with no per-line work at all."""
+    (read, fold case with bytes.lower, count the lines, one bytes.count per keyword) with no
+    per-match work at all."""
     sys.path.insert(0, os.path.join(ROOT, ".ansible", "collections"))
     from ansible_collections.twzrd.ops.plugins.module_utils import logscan
 
@@ -156,7 +157,8 @@ def floor_only(files):
                 data = handle.read(logscan.CHUNK_SIZE)
                 if not data:
                     break
-                folded = data.translate(matcher.table)
+                folded = data.lower()
+                hits += data.count(b"\n")
                 hits += sum(folded.count(keyword) for keyword in matcher.keywords)
     print(json.dumps({"hits": hits}))
 
@@ -221,11 +223,11 @@ def main():
         ("grep -c -i -E (LC_ALL=C)", g_time, g_cpu, g_rss),
         ("log_scan core, no window", s_time, s_cpu, s_rss),
         ("log_scan core, 7-day window", w_time, w_cpu, w_rss),
-        ("pure-Python floor (read, fold, 1 count/keyword)", f_time, f_cpu, f_rss),
+        ("pure-Python floor (read, lower, count lines, 1 count/keyword)", f_time, f_cpu, f_rss),
     )
     for name, wall, cpu, rss in rows:
         print(
-            "%-48s wall %6.2f s (%4.0f MiB/s)  cpu %6.2f s (%4.0f MiB/s)  ratio wall %.2f cpu %.2f  peak RSS %.1f MiB"
+            "%-62s wall %6.2f s (%4.0f MiB/s)  cpu %6.2f s (%4.0f MiB/s)  ratio wall %.2f cpu %.2f  peak RSS %.1f MiB"
             % (name, wall, mib / wall, cpu, mib / cpu, g_time / wall, g_cpu / cpu, rss / 1024.0)
         )
     print("load average at the end: %s" % " ".join("%.2f" % v for v in os.getloadavg()))

@@ -18,6 +18,8 @@ import time
 import tracemalloc
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.twzrd.ops.plugins.module_utils import logscan
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
@@ -393,3 +395,104 @@ def test_non_finite_window_is_refused_not_silently_empty(tmp_path, window):
     path = write(tmp_path / "a.log", "ERROR x\n")
     with pytest.raises(OpsError, match="Scan setting window_seconds must be a finite number"):
         scan(path, window_seconds=window)
+
+
+# ----------------------------------------------------------------------------- fast path vs the definition
+#
+# Matcher.line_matches (the patterns as one case-insensitive regular expression, searched in
+# one line) is what counts as an error line. The scanner finds those lines a chunk at a time:
+# plain keywords with bytes.find on a lowered copy of the chunk (the fast path), other
+# patterns with the combined expression over the chunk (the general path). Both must give
+# exactly what a line-by-line pass with line_matches gives.
+
+
+def reference_scan(data, patterns, max_lines=50, max_line_length=500):
+    """Line by line with the definition: (total, lines_read, last lines as the scanner shows them)."""
+    matcher = logscan.Matcher(patterns)
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    matched = [line for line in lines if matcher.line_matches(line)]
+    shown = [logscan._text(line, max_line_length) for line in matched[-max_lines:]] if max_lines else []
+    return len(matched), len(lines), shown
+
+
+def assert_same_as_reference(tmp_path, data, patterns, name="r.log", max_lines=50, max_line_length=500):
+    path = write(tmp_path / name, data)
+    result = scan(path, patterns=patterns, window_seconds=0, max_lines=max_lines, max_line_length=max_line_length)
+    total, lines_read, shown = reference_scan(data, patterns, max_lines, max_line_length)
+    assert (result["total"], result["files"][0]["lines_read"], result["lines"]) == (total, lines_read, shown)
+
+
+def test_default_patterns_take_the_fast_path_and_regexes_the_general_one():
+    assert logscan.Matcher(list(logscan.DEFAULT_PATTERNS)).keywords is not None
+    for patterns in ([r"err\w+"], ["ERROR", "timeout 5\\d"], ["(?:ERROR)"], ["a\nb"]):
+        assert logscan.Matcher(patterns).keywords is None, patterns
+
+
+@pytest.mark.parametrize("chunk", list(range(1, 24)) + [4096])
+def test_a_keyword_split_by_every_block_boundary_is_found(tmp_path, monkeypatch, chunk):
+    monkeypatch.setattr(logscan, "CHUNK_SIZE", chunk)
+    data = b"ok line\nxxxxEcOnNrEfUsEd yyy\nok\nfatal\nzzzzzzzzzzzzzzzzUNHANDLED\nno\n"
+    assert_same_as_reference(tmp_path, data, list(logscan.DEFAULT_PATTERNS))
+    assert scan(write(tmp_path / "s.log", data), window_seconds=0)["total"] == 3
+
+
+def test_crlf_lines_match_and_are_shown_without_the_carriage_return(tmp_path):
+    data = b"ERROR one\r\nok\r\nwarn Exception\r\n\r\nFATAL\r"
+    assert_same_as_reference(tmp_path, data, list(logscan.DEFAULT_PATTERNS))
+    assert scan(write(tmp_path / "c.log", data), window_seconds=0)["lines"] == ["ERROR one", "warn Exception", "FATAL"]
+
+
+def test_invalid_utf8_around_keywords_matches_like_the_definition(tmp_path):
+    data = b"\xff\xfeERROR\xc3\n\xc3\x28fatal\n\xe2\x82ERR\xfeOR\nok\x80\n\xc0\xafEtImEdOuT\xf0\n"
+    assert_same_as_reference(tmp_path, data, list(logscan.DEFAULT_PATTERNS))
+    assert scan(write(tmp_path / "u.log", data), window_seconds=0)["total"] == 3
+
+
+def test_very_long_lines_match_like_the_definition(tmp_path, monkeypatch):
+    monkeypatch.setattr(logscan, "CHUNK_SIZE", 1000)
+    data = b"x" * 5000 + b"ERROR" + b"y" * 5000 + b"\n" + b"z" * 3000 + b"\nFATAL " + b"w" * 2500 + b"\n"
+    assert_same_as_reference(tmp_path, data, list(logscan.DEFAULT_PATTERNS), max_line_length=20)
+
+
+def test_a_regex_that_could_span_lines_is_judged_per_line(tmp_path):
+    # In a chunk, ERROR\s+FATAL matches "ERROR\nFATAL" and a lookahead sees the next line;
+    # within one line neither can match, so neither line counts.
+    data = b"first ERROR\nFATAL second\nERROR   FATAL same line\nwarn\n"
+    for patterns in ([r"ERROR\s+FATAL"], [r"ERROR(?=\nFATAL)|ERROR(?=\s+FATAL)"]):
+        assert_same_as_reference(tmp_path, data, patterns)
+    assert scan(write(tmp_path / "x.log", data), patterns=[r"ERROR\s+FATAL"], window_seconds=0)["total"] == 1
+
+
+def test_the_general_path_gives_what_the_fast_path_gives(tmp_path, monkeypatch):
+    monkeypatch.setattr(logscan, "CHUNK_SIZE", 37)
+    rng = random.Random(9)
+    pieces = [b"ERROR", b"eRrOr", b"fatal", b"Unhandled", b"ECONN", b"REFUSED", b"etimedout", b"Exception", b"\r", b" ",
+              b"\xff", b"x" * 40, b"ok"]
+    data = b"\n".join(b"".join(rng.choice(pieces) for _i in range(rng.randint(0, 5))) for _line in range(300))
+    path = write(tmp_path / "g.log", data)
+    fast = scan(path, window_seconds=0)
+    general = scan(path, patterns=["(?:%s)" % p for p in logscan.DEFAULT_PATTERNS], window_seconds=0)
+    assert fast == general
+    assert fast["total"] > 0
+
+
+LINE_PIECES = st.sampled_from(
+    [b"ERROR", b"error", b"ErRoR", b"ERR", b"OR", b"fatal", b"FATAL", b"Exception", b"exceptio", b"Unhandled", b"ECONNREFUSED",
+     b"econn", b"ETIMEDOUT", b"\r", b"\r\n", b" ", b"\t", b"\xff", b"\xc3", b"\xe2\x82", b"\x1b[2J", b"warn", b"x" * 30,
+     "é".encode(), b"[2026-11-27T10:00:00]"]
+) | st.binary(max_size=6).map(lambda raw: raw.replace(b"\0", b""))  # a NUL makes the file "binary"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(
+    pieces=st.lists(LINE_PIECES, max_size=60),
+    chunk=st.integers(1, 200),
+    patterns=st.sampled_from([list(logscan.DEFAULT_PATTERNS), ["error", "warn"], [r"err\w*", r"^warn", r"\s+fatal$"], ["or\r"]]),
+    max_lines=st.integers(0, 4),
+)
+def test_scan_agrees_with_the_line_by_line_definition(tmp_path_factory, monkeypatch, pieces, chunk, patterns, max_lines):
+    monkeypatch.setattr(logscan, "CHUNK_SIZE", chunk)
+    data = b"".join(pieces)
+    assert_same_as_reference(tmp_path_factory.mktemp("p"), data, patterns, max_lines=max_lines)
