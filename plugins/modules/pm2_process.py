@@ -36,6 +36,8 @@ options:
     description:
       - V(restarted) (C(pm2 restart)), V(reloaded) (C(pm2 reload), zero-downtime in cluster mode),
         V(stopped) or V(started).
+      - PM2 reloads a cluster-mode app one instance at a time; an app in fork mode it restarts, and
+        the task warns so (a brief outage).
     type: str
     required: true
     choices: [restarted, reloaded, stopped, started]
