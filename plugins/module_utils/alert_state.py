@@ -68,6 +68,19 @@ def _check_state(data):
     return state
 
 
+def _writable_by_others(path):
+    """Why someone other than root and this user could have written path, or None."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    if info.st_uid not in (0, os.geteuid()):
+        return "belongs to uid %d" % info.st_uid
+    if info.st_mode & 0o022:
+        return "could be written by other users (mode %04o)" % (info.st_mode & 0o7777)
+    return None
+
+
 def read_state(path, now=None, move_aside=True):
     """Return (state, warning sentence or None).
 
@@ -82,6 +95,19 @@ def read_state(path, now=None, move_aside=True):
         if exc.errno == errno.ELOOP:
             raise OpsError("Refusing to read the alert state file %s: it is a symbolic link." % path)
         raise OpsError("Cannot read the alert state file %s (%s)." % (path, exc.strerror or exc))
+    untrusted = _writable_by_others(path)
+    if untrusted:
+        # Another user could have edited it (say, marked an alert as already sent): not
+        # used, moved aside like a corrupt one so that the alerts start afresh and still go out.
+        if not move_aside:
+            return empty_state(), "The alert state file %s %s; it is treated as missing." % (path, untrusted)
+        aside = "%s.untrusted-%s" % (path, time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now_epoch(now))))
+        try:
+            os.replace(path, aside)
+        except OSError as exc:
+            raise OpsError("The alert state file %s %s and cannot be moved aside (%s)." % (path, untrusted, exc.strerror or exc))
+        return empty_state(), "The alert state file %s %s; it was moved to %s and the alerts start afresh." % (
+            path, untrusted, aside)
     try:
         state = _check_state(json.loads(raw.decode("utf-8")))
     except (ValueError, RecursionError):

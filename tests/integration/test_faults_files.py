@@ -201,3 +201,18 @@ def test_a_configuration_path_that_is_a_directory_is_one_sentence(tmp_path, comm
         assert err.rstrip("\n").split("\n") == [err.split(" ", 1)[0] + " ERROR unknown twzrd-ops: " + sentence]
     else:
         assert err == sentence + "\n"
+
+
+def test_a_state_file_other_users_can_write_is_not_trusted(conf):
+    first = alerts.process(conf, {"host": "web-1"}, SWAP, CFG, now=T0)
+    assert [e["type"] for e in first["events"]] == ["firing"]
+    # Another user could now mark the alert as sent long ago, or drop it: not used.
+    os.chmod(conf["state_file"], 0o666)
+    second = alerts.process(conf, {"host": "web-1"}, SWAP, CFG, now=T0 + 3600)
+    aside = conf["state_file"] + ".untrusted-20261127T010000Z"
+    assert second["lines"][0].endswith(
+        " WARNING warning twzrd-ops: The alert state file %s could be written by other users (mode 0666); "
+        "it was moved to %s and the alerts start afresh." % (conf["state_file"], aside))
+    assert [e["type"] for e in second["events"]] == ["firing"], "the alerts start afresh and still go out"
+    assert os.path.exists(aside)
+    assert os.stat(conf["state_file"]).st_mode & 0o777 == 0o600

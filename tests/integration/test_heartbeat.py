@@ -36,6 +36,7 @@ class PingReceiver:
 
     def __init__(self):
         self.pings = []
+        self.release = threading.Event()  # /hang/... waits for it (set on close)
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -44,6 +45,9 @@ class PingReceiver:
 
             def do_GET(self):  # noqa: N802 - http.server's naming
                 owner.pings.append(("GET", self.path))
+                if self.path.startswith("/hang/"):
+                    owner.release.wait(30)
+                    return
                 ok = re.match(r"^/ping/[\w-]+(/start|/\d+)?$", self.path)
                 body = b"OK" if ok else b"not found"
                 self.send_response(200 if ok else 404)
@@ -54,6 +58,7 @@ class PingReceiver:
             do_POST = do_GET  # noqa: N815
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
@@ -61,6 +66,7 @@ class PingReceiver:
         return "http://127.0.0.1:%d%s" % (self.httpd.server_address[1], path)
 
     def close(self):
+        self.release.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -173,4 +179,14 @@ def test_a_receiver_that_refuses_the_ping_is_said_without_the_url(tmp_path, pm2_
     code, out, err = run_alerts(path)
     assert code == 0
     assert err.count("ERROR unknown twzrd-ops: heartbeat ping failed (HTTP 404).") == 2, err
+    assert CHECK_ID not in out + err
+
+
+def test_a_receiver_that_hangs_cannot_hold_the_run(tmp_path, pm2_bin, pm2_home, web, receiver):
+    # webhook_timeout (1 s here) bounds each ping as a whole, as it bounds the webhook.
+    path = config(tmp_path, pm2_bin, pm2_home, web, receiver.url("/hang/" + CHECK_ID), webhook_timeout=1)
+    code, out, err = run_alerts(path)
+    assert code == 0
+    assert err.count("ERROR unknown twzrd-ops: heartbeat ping failed (timeout).") == 2, err
+    assert [path for _method, path in receiver.pings] == ["/hang/%s/start" % CHECK_ID, "/hang/" + CHECK_ID]
     assert CHECK_ID not in out + err

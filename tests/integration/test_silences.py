@@ -165,3 +165,55 @@ def test_a_failed_restart_still_lifts_its_silence(host):
         log = handle.read()
     assert " SILENCE ok pm2_app_down:no-such-app: " in log and log.count(" removed: twzrd-ops restart of no-such-app") == 2
     assert twzrd_ops(host, "silence", "list").stdout == "No active silences.\n"
+
+
+# --- the module alert_silence and playbooks/silence.yml (through ansible, on localhost) ----
+
+
+@pytest.fixture
+def alerts_only(tmp_path):
+    """A config.json with just an alerts section (the module reads only that)."""
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"alerts": {"state_file": str(tmp_path / "state" / "alerts-state.json"),
+                                           "log_file": str(tmp_path / "alerts.log"), "silence_max_hours": 4}}))
+    return {"config": str(path), "tmp": tmp_path, "state": tmp_path / "state" / "alerts-state.json"}
+
+
+def test_module_adds_keeps_lists_and_removes_and_check_mode_writes_nothing(run_module, alerts_only):
+    base = {"config_file": alerts_only["config"]}
+    dry = run_module("twzrd.ops.alert_silence", dict(base, target="all", duration="1h", reason="patch"), check=True)
+    assert dry["changed"] is True and dry["silence"]["target"] == "all"
+    assert not os.path.exists(str(alerts_only["state"].parent))  # --check adds nothing, not even the directory
+    added = run_module("twzrd.ops.alert_silence", dict(base, target="all", duration="1h", reason="patch"))
+    assert added["changed"] is True and [s["id"] for s in added["silences"]] == [added["silence"]["id"]]
+    again = run_module("twzrd.ops.alert_silence", dict(base, target="all", duration="1h", reason="patch"))
+    assert again["changed"] is False and again["silence"]["id"] == added["silence"]["id"]
+    too_long = run_module("twzrd.ops.alert_silence", dict(base, target="all", duration="5h", reason="patch"))
+    assert too_long["failed"] is True and "longer than the maximum of 4h00m" in too_long["msg"]
+    dry_rm = run_module("twzrd.ops.alert_silence", dict(base, state="absent", id=added["silence"]["id"]), check=True)
+    assert dry_rm["changed"] is True and dry_rm["silences"] == []
+    assert len(json.loads(alerts_only["state"].read_text())["silences"]) == 1
+    removed = run_module("twzrd.ops.alert_silence", dict(base, state="absent", id=added["silence"]["id"]))
+    assert removed["changed"] is True and removed["silences"] == []
+    gone = run_module("twzrd.ops.alert_silence", dict(base, state="absent", id=added["silence"]["id"]))
+    assert gone["changed"] is False  # already gone: nothing to do, not an error
+
+
+def test_playbook_adds_idempotently_lists_and_removes_by_target(run_playbook, alerts_only):
+    common = ["-e", "twzrd_ops_become=false",
+              "-e", "twzrd_ops_alerts_config_file=%s" % alerts_only["config"]]
+    add = ["-e", "twzrd_ops_silence_target=pm2_app_down:milo", "-e", "twzrd_ops_silence_duration=2h",
+           "-e", json.dumps({"twzrd_ops_silence_reason": "deploy of milo"})]
+    first = run_playbook("playbooks/silence.yml", *(common + add))
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "changed=1" in first.stdout and re.search(r"localhost: 1 active silence\(s\); added s-[0-9a-f]{6}", first.stdout)
+    second = run_playbook("playbooks/silence.yml", *(common + add))
+    assert second.returncode == 0 and "changed=0" in second.stdout and "; kept s-" in second.stdout
+    listed = run_playbook("playbooks/silence.yml", *(common + ["-e", "twzrd_ops_silence_action=list"]))
+    assert listed.returncode == 0 and " pm2_app_down:milo until " in listed.stdout and ": deploy of milo" in listed.stdout
+    bad = run_playbook("playbooks/silence.yml", *(common + ["-e", "twzrd_ops_silence_target=pm2_app_dwn"] + add[2:]))
+    assert bad.returncode != 0 and "Perhaps you meant pm2_app_down" in bad.stdout
+    removed = run_playbook("playbooks/silence.yml", *(common + ["-e", "twzrd_ops_silence_action=remove",
+                                                                 "-e", "twzrd_ops_silence_target=pm2_app_down:milo"]))
+    assert removed.returncode == 0 and "changed=1" in removed.stdout
+    assert json.loads(alerts_only["state"].read_text())["silences"] == []
