@@ -7,6 +7,7 @@
   twzrd-ops [--config FILE] [--json] health    weekly report (saved under reports.dir)
   twzrd-ops [--config FILE] [--json] alerts    hourly threshold check (alert engine)
   twzrd-ops [--config FILE] [--json] silence add TARGET --for 2h --reason TEXT | list | remove ID
+  twzrd-ops [--config FILE] [--json] history [--days N] [--app NAME]   per-host samples and trends
   twzrd-ops [--config FILE] [--json] restart   restart PM2 apps, then verify them
             (restart --mode reload: pm2 reload, zero-downtime for cluster-mode apps)
 
@@ -53,7 +54,7 @@ def build_parser():
         description="On-host checks of the twzrd.ops runbook. Exit codes: 0 ok, 1 warning, 2 critical, 3 unknown.",
         parents=[common],
     )
-    subs = parser.add_subparsers(dest="command", metavar="{health,alerts,restart,silence}", parser_class=_Parser)
+    subs = parser.add_subparsers(dest="command", metavar="{health,alerts,restart,silence,history}", parser_class=_Parser)
     subs.add_parser("health", parents=[common], help="weekly health report, saved to the reports directory")
     subs.add_parser("alerts", parents=[common], help="hourly alert check; events go to the alert log")
     silence = subs.add_parser("silence", parents=[common], help="silence alerts for planned work: add, list, remove")
@@ -421,7 +422,7 @@ def main(argv=None, out=None, err=None, runner=None):
         err.write("twzrd-ops: %s (see twzrd-ops --help).\n" % exc)
         return EXIT_UNKNOWN
     if not getattr(args, "command", None):
-        err.write("twzrd-ops: choose a subcommand: health, alerts, restart or silence (see twzrd-ops --help).\n")
+        err.write("twzrd-ops: choose a subcommand: health, alerts, restart, silence or history (see twzrd-ops --help).\n")
         return EXIT_UNKNOWN
     args.json = getattr(args, "json", False)
     args.config = getattr(args, "config", None)

@@ -197,3 +197,21 @@ def test_alerts_run_moves_a_corrupt_history_aside_and_says_so_in_the_alert_log(t
     assert (tmp_path / aside[0]).read_bytes().startswith(b"\x00garbage")
     code, out, err = run("--config", path, "--json", "history")
     assert code == 0 and len(json.loads(out)["samples"]) == 1  # the new history has this run's sample
+
+
+def test_alerts_run_with_its_history_in_an_immutable_directory_warns_and_goes_on(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    proc = subprocess.run(["chattr", "+i", str(locked)], capture_output=True, check=False)
+    if proc.returncode != 0:
+        pytest.skip("cannot make a directory immutable here: %s" % proc.stderr.decode().strip())
+    try:
+        db = str(locked / "history.sqlite")
+        path = config(tmp_path, "/nonexistent/pm2", str(tmp_path / "pm2home"), str(tmp_path), {"db_path": db}, expected=())
+        code, out, err = run("--config", path, "alerts")
+        assert (code, err) == (0, ""), (out, err)
+        [warning] = [line for line in out.splitlines() if " WARNING " in line]
+        assert "Cannot create the history database %s (Operation not permitted); nothing was recorded." % db in warning
+        assert os.listdir(str(locked)) == []
+    finally:
+        subprocess.run(["chattr", "-i", str(locked)], check=False)
