@@ -16,6 +16,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import threading
 import time
 
@@ -192,3 +193,30 @@ def test_contrast_restart_and_reload_of_a_fork_mode_app_fail_requests(run_module
     assert result["warnings"] == [
         "solo is not in cluster mode, so pm2 reload restarts it (a brief outage); only cluster-mode apps reload one instance at a time."]
     assert poller.failures, "a reload of a fork-mode app failed no request"
+
+
+def test_restart_playbook_with_mode_reload_fails_no_request_and_verifies(tmp_path, run_playbook, pm2, pm2_home, pm2_bin, app):
+    """playbooks/restart.yml -e twzrd_ops_restart_mode=reload on this machine (connection local,
+    the connecting user's own PM2, no become): reload, then the same verification as a restart."""
+    port, before = app("api", instances=2)
+    extra = {
+        "twzrd_ops_hosts": "localhost", "twzrd_ops_become": False, "twzrd_ops_pm2_user": "",
+        "twzrd_ops_pm2_home": pm2_home, "twzrd_ops_pm2_path": pm2_bin, "twzrd_ops_restart_apps": ["api"],
+        "twzrd_ops_expected_apps": ["api"], "twzrd_ops_health_url": "http://127.0.0.1:%d/health" % port,
+        "twzrd_ops_restart_log": str(tmp_path / "restart.log"), "twzrd_ops_restart_verify_delay": 1,
+        "twzrd_ops_restart_mode": "reload",
+        # the restart's alert silences go to a state file of this test, not the machine's
+        "twzrd_ops_alerts_config_file": str(tmp_path / "config.json"),
+        "ansible_python_interpreter": sys.executable,  # the test's venv (psutil), not interpreter discovery
+    }
+    (tmp_path / "extra.json").write_text(json.dumps(extra))
+    (tmp_path / "config.json").write_text(json.dumps({"alerts": {"state_file": str(tmp_path / "alerts-state.json"),
+                                                                 "log_file": str(tmp_path / "alerts.log")}}))
+    with Poller(port) as poller:
+        proc = run_playbook("playbooks/restart.yml", "-i", "localhost,", "-c", "local", "-e", "@%s" % (tmp_path / "extra.json"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "localhost            reloaded and healthy" in proc.stdout and "[WARNING]" not in proc.stderr, proc.stderr
+    after = pids(pm2, "api")
+    assert all(after[pm_id] not in (0, pid) for pm_id, pid in before.items()), (before, after)
+    assert poller.failures == [], poller.failures
+    assert " PLANNED reload by playbooks/restart.yml: api" in (tmp_path / "restart.log").read_text()
