@@ -394,7 +394,8 @@ def _hours_text(hours):
         return "%.1f days" % (hours / 24.0)
     if hours >= 1:
         return "%.1f hours" % hours
-    return "%d minutes" % max(1, round(hours * 60))
+    minutes = max(1, int(round(hours * 60)))
+    return "%d minute%s" % (minutes, "" if minutes == 1 else "s")
 
 
 def _window_text(hours):

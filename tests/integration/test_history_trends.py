@@ -215,3 +215,37 @@ def test_alerts_run_with_its_history_in_an_immutable_directory_warns_and_goes_on
         assert os.listdir(str(locked)) == []
     finally:
         subprocess.run(["chattr", "-i", str(locked)], check=False)
+
+
+def test_host_check_module_returns_the_history_of_the_host(run_module, tmp_path):
+    """The real module through `ansible localhost`, in check mode: the history of a real file
+    written by history.record() comes back in the result (the fleet JSON's hosts[i].history),
+    and reading it changes nothing; a host without history says so."""
+    from ansible_collections.twzrd.ops.plugins.module_utils import history
+
+    db = str(tmp_path / "history.sqlite")
+    now = int(time.time())
+    for i in range(30):
+        t = now - (29 - i) * 3600
+        history.record({"epoch": t, "system": {"memory": {"percent": 40.0, "available": 8 << 30}, "swap": {"percent": 0.0},
+                                              "load": {"load1": 0.2}},
+                        "pm2": {"processes": [{"name": "api", "memory": (100 + 10 * i) * MIB, "restarts": 0,
+                                               "status": "online", "max_memory_restart": 1024 * MIB}]},
+                        "disk": [{"path": "/", "used": 1 << 30, "free": 9 << 30, "percent": 10.0}]}, db, now=t)
+    before = os.stat(db).st_mtime_ns
+    args = {"kind": "status", "config": {"pm2_path": "/nonexistent/pm2", "health_url": "", "disk_paths": [str(tmp_path)]},
+            "history": {"db_path": db}}
+    result = run_module("twzrd.ops.host_check", args, check=True)
+    assert not result.get("failed"), result
+    got = result["history"]
+    assert got["available"] is True and got["samples"] == 30 and got["last"] == now
+    assert len(got["windows"]["7d"]["apps"]["api"]["memory"]) == 30
+    [leak] = got["trends"]
+    assert leak["rule"] == "memory_leak_suspected" and leak["subject"] == "api"
+    # 390 MiB now, +10 MiB/h, limit 1 GiB: about 63 h.
+    assert leak["hours_to_limit"] == pytest.approx((1024 - 390) / 10.0, rel=0.01)
+    assert os.stat(db).st_mtime_ns == before
+    args["history"] = {"db_path": str(tmp_path / "none.sqlite")}
+    result = run_module("twzrd.ops.host_check", args, check=True)
+    assert result["history"]["available"] is False
+    assert result["history"]["reason"] == history.NO_HISTORY

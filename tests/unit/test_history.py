@@ -40,13 +40,14 @@ def snapshot(t, leak_mib=100, flat_mib=80, restarts=0, used_gib=10, free_gib=40,
     }
 
 
-def fill(db, hours, end=NOW, step=HOUR, **kwargs):
-    """Samples every step seconds for hours, the leaky app +5 MiB/h, the disk +1 GiB/h."""
+def fill(db, hours, end=NOW, step=HOUR, free0=60, **kwargs):
+    """Samples every step seconds for hours, the leaky app +5 MiB/h, the disk +1 GiB/h
+    (free0 GiB free at the start)."""
     count = int(hours * HOUR // step)
     for i in range(count + 1):
         t = end - (count - i) * step
         age_h = (t - (end - hours * HOUR)) / HOUR
-        history.record(snapshot(t, leak_mib=100 + 5 * age_h, used_gib=10 + age_h, free_gib=60 - age_h, **kwargs),
+        history.record(snapshot(t, leak_mib=100 + 5 * age_h, used_gib=10 + age_h, free_gib=free0 - age_h, **kwargs),
                        db, now=t)
 
 
@@ -354,3 +355,48 @@ def test_history_command_without_history_and_with_bad_days(tmp_path):
     assert code == 0 and out.startswith("No history samples in the last 7 days")
     code, out, err = run_history(tmp_path, db, "--days", "soon")
     assert code == 3 and err.strip() == "Option --days must be a number, got 'soon'."
+
+
+# --- the reports: per-host text, fleet row and Markdown ------------------------------------
+
+
+def two_weeks(db):
+    fill(db, 14 * 24, free0=400)  # 64 GiB free at the end: full in 64 h at 1 GiB/h
+    return history.summary(db, now=NOW)
+
+
+def test_text_report_shows_trends_and_week_over_week_with_arrows(db):
+    from ansible_collections.twzrd.ops.plugins.module_utils import report
+
+    text = report.render_text({"host": "web-1"}, [], "warning", history=two_weeks(db))
+    part = text[text.index("== History: trends and week over week"):]
+    # After two weeks the leaky app is far above its limit and rises by under 10 % a day: no
+    # leak is judged (min_rise_percent), but the disk is.
+    assert "WARNING disk_full_forecast: Disk / fills up in about 2.7 days at the rate of the last 24 h" in part
+    # The leaky app grows 5 MiB/h: medians at hour 252 (this week) and 83.5 (the previous).
+    assert [line.split() for line in part.splitlines() if line.strip().startswith("leaky") and "median" in line] == [
+        ["leaky", "memory", "median", "1.3", "GiB", "517.5", "MiB", "↑", "+842.5", "MiB"]]
+    assert "no history yet on this host" in report.render_text({}, [], "ok", history=history.unavailable(history.NO_HISTORY))
+
+
+def test_fleet_row_carries_the_history_unchanged_and_the_markdown_shows_week_over_week(db):
+    import jinja2
+
+    from ansible_collections.twzrd.ops.plugins.filter import fleet
+
+    summary = two_weeks(db)
+    checked = {"state": "checked", "snapshot": {}, "findings": [], "verdict": "ok", "history": summary}
+    rows = [fleet.host_row("web1", checked), fleet.host_row("web2", {"state": "unreachable", "error": "ssh: refused"})]
+    assert rows[0]["history"] is summary and rows[1]["history"] is None
+    doc = fleet.fleet_document(rows, date="2026-11-30", generated="2026-11-30T00:00:00Z")
+    assert doc["hosts"][0]["history"] is summary  # the JSON twin, for the HTML report
+    templates = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "playbooks", "templates")
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), trim_blocks=True, undefined=jinja2.StrictUndefined)
+    env.filters["twzrd.ops.md_cell"] = fleet.md_cell
+    text = env.get_template("weekly-health.md.j2").render(__twzrd_ops_rows=rows, __twzrd_ops_fleet_report=doc)
+    part = text[text.index("## Trends and week over week"):]
+    assert "- trend: Disk / fills up in about 2.7 days" in part
+    assert "| leaky | restarts | 0 | 0 | → +0 |" in part
+    assert "| leaky | memory median | 1.3 GiB | 517.5 MiB | ↑ +842.5 MiB |" in part
+    assert "| disk / | growth bytes | 168.0 GiB | 167.0 GiB | → +1.0 GiB |" in part
+    assert "### web2\n- no history reported" in part
