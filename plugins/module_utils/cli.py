@@ -220,8 +220,8 @@ def cmd_restart(cfg, args, runner, out, err, now=None, sleep=time.sleep):
             out.flush()
 
     mode = getattr(args, "mode", None) or cfg["restart"]["mode"]
-    say("restart: %s %s as PM2 user %s" % ("reloading" if mode == "reload" else "restarting", ", ".join(apps),
-                                            ccfg["pm2_user"] or "(current user)"))
+    doing = "reloading" if mode == "reload" else "restarting"
+    say("restart: %s %s as PM2 user %s" % (doing, ", ".join(apps), ccfg["pm2_user"] or "(current user)"))
     acted = pm2.pm2_action(
         runner,
         pm2.MODES[mode],

@@ -197,7 +197,8 @@ def test_a_big_rotated_copy_is_bisected_not_read_from_the_start(tmp_path, lines,
         last = start + count // 2 + 3600  # an hour after the busy part
         handle.write(b"%s: PM2 log: App [late:7] exited with code [1] via signal [SIGINT]\n" % time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(last)).encode())
     with open(str(tmp_path / "pm2.log"), "wb") as handle:
-        handle.write(b"%s: PM2 log: App [later:8] exited with code [1] via signal [SIGINT]\n" % time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(last + 60)).encode())
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(last + 60)).encode()
+        handle.write(b"%s: PM2 log: App [later:8] exited with code [1] via signal [SIGINT]\n" % stamp)
     read = {"bytes": 0}
     real_open = open
 
