@@ -58,7 +58,7 @@ def test_one_module_run_checks_pm2_health_logs_and_writes_the_report(run_module,
     assert result["exit_code"] == 2
     # The report files are the cron job's rendering of this very snapshot.
     text = open(result["report"]["path"]).read()
-    assert text == report.render_text(snapshot, findings, result["verdict"])
+    assert text == report.render_text(snapshot, findings, result["verdict"], history=result["history"])
     assert json.load(open(result["report"]["json"]))["snapshot"]["epoch"] == snapshot["epoch"]
     # App environments never leave the host.
     assert "twzrd-canary-XYZ-7f3a" not in result["_stdout"]
