@@ -55,8 +55,12 @@ def crashy(pm2, pm2_home):
         else:
             pm2("restart", "crashy", "-s")
         previous = runs["restarts"]
-        env = eventually(lambda: (lambda e: e if e and e["status"] == "errored" and e["restart_time"] > previous else None)(state()),
-                         what="crashy errored after its crash loop")
+
+        def gave_up():
+            env = state()
+            return env if env and env["status"] == "errored" and env["restart_time"] > previous else None
+
+        env = eventually(gave_up, what="crashy errored after its crash loop")
         runs["restarts"] = env["restart_time"]
 
     return crash_loop
