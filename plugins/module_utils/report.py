@@ -263,8 +263,8 @@ def _history_part(history):
     if not history.get("available"):
         lines.append("  %s" % (history.get("reason") or "no history"))
         return lines
-    lines.append("  %d samples from %s to %s" % (history.get("samples") or 0, _iso(history.get("first")),
-                                                _iso(history.get("last"))))
+    first, last = _iso(history.get("first")), _iso(history.get("last"))
+    lines.append("  %d samples from %s to %s" % (history.get("samples") or 0, first, last))
     for trend in history.get("trends") or []:
         lines.append("  %s %s: %s" % (str(trend.get("level", "")).upper(), trend.get("rule"), trend.get("message")))
     if not history.get("trends"):

@@ -227,11 +227,12 @@ def test_host_check_module_returns_the_history_of_the_host(run_module, tmp_path)
     now = int(time.time())
     for i in range(30):
         t = now - (29 - i) * 3600
-        history.record({"epoch": t, "system": {"memory": {"percent": 40.0, "available": 8 << 30}, "swap": {"percent": 0.0},
-                                              "load": {"load1": 0.2}},
-                        "pm2": {"processes": [{"name": "api", "memory": (100 + 10 * i) * MIB, "restarts": 0,
-                                               "status": "online", "max_memory_restart": 1024 * MIB}]},
-                        "disk": [{"path": "/", "used": 1 << 30, "free": 9 << 30, "percent": 10.0}]}, db, now=t)
+        sample = {"epoch": t,
+                  "system": {"memory": {"percent": 40.0, "available": 8 << 30}, "swap": {"percent": 0.0}, "load": {"load1": 0.2}},
+                  "pm2": {"processes": [{"name": "api", "memory": (100 + 10 * i) * MIB, "restarts": 0,
+                                         "status": "online", "max_memory_restart": 1024 * MIB}]},
+                  "disk": [{"path": "/", "used": 1 << 30, "free": 9 << 30, "percent": 10.0}]}
+        history.record(sample, db, now=t)
     before = os.stat(db).st_mtime_ns
     args = {"kind": "status", "config": {"pm2_path": "/nonexistent/pm2", "health_url": "", "disk_paths": [str(tmp_path)]},
             "history": {"db_path": db}}
