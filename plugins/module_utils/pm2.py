@@ -853,12 +853,6 @@ def pm2_action(
         raise _not_running(pm2_home, user)
     pm2 = _Pm2(runner, path, pm2_home, user)
     raw, warnings = pm2.jlist()
-    forked = sorted(set(proc["name"] for proc in targets if proc["exec_mode"] != "cluster"))
-    if action == "reloaded" and forked:
-        # PM2 reloads a fork-mode app by restarting it: say so, the operator asked for no downtime.
-        result["warnings"].append(
-            "%s %s not in cluster mode, so pm2 reload restarts %s (a brief outage); only cluster-mode apps reload one instance at a time."
-            % (", ".join(forked), "is" if len(forked) == 1 else "are", "it" if len(forked) == 1 else "them"))
     before = [normalize(entry, now) for entry in raw]
     known = set(proc["name"] for proc in before)
     if names != ["all"]:
@@ -877,6 +871,12 @@ def pm2_action(
     if targets:
         acted.append({"action": ACTIONS[action], "names": sorted(set(proc["name"] for proc in targets)), "pm_ids": ids})
     result = {"changed": bool(targets), "actions": acted, "warnings": warnings, "not_online": [], "processes": before, "pm2_home": pm2_home, "pm2_path": path}
+    forked = sorted(set(proc["name"] for proc in targets if proc["exec_mode"] != "cluster"))
+    if action == "reloaded" and forked:
+        # PM2 reloads a fork-mode app by restarting it: say so, the operator asked for no downtime.
+        result["warnings"].append(
+            "%s %s not in cluster mode, so pm2 reload restarts %s (a brief outage); only cluster-mode apps reload one instance at a time."
+            % (", ".join(forked), "is" if len(forked) == 1 else "are", "it" if len(forked) == 1 else "them"))
     if check_mode or not targets:
         return result
     if action == "reloaded":
