@@ -356,14 +356,9 @@ def _history_step(cfg, snapshot, findings, now=None):
         warnings.append(str(exc))
     except Exception as exc:  # pylint: disable=broad-except
         warnings.append("The history sample was not recorded: internal error: %s: %s" % (type(exc).__name__, exc))
-    try:
-        days = max(conf["leak_window_hours"], conf["disk_forecast_short_hours"], conf["disk_forecast_long_hours"]) / 24.0
-        findings.extend(history.findings(history.read(conf["db_path"], days=days, now=now), conf, now))
-    except Exception as exc:  # pylint: disable=broad-except
-        reason = str(exc) if isinstance(exc, OpsError) else "internal error: %s: %s" % (type(exc).__name__, exc)
-        snapshot["history"] = {"error": reason}
-        if reason not in warnings:
-            warnings.append("Trends not judged: %s" % reason)
+    problem = history.add_trends(conf, snapshot, findings, now)
+    if problem:
+        warnings.append(problem)
     return warnings
 
 

@@ -483,6 +483,21 @@ def findings(samples, settings=None, now=None):
              "message": t["message"], "value": t["hours_to_limit"]} for t in judge(samples, settings, now)]
 
 
+def add_trends(conf, snapshot, found, now=None):
+    """Read the history (read-only) and add its judged trends to the findings list found, for
+    the alert engine. When it cannot be read, snapshot["history"] = {"error": sentence} (the
+    trend alerts are then held, not resolved) and the sentence is returned; else None."""
+    now = now_epoch(now)
+    try:
+        days = max(conf["leak_window_hours"], conf["disk_forecast_short_hours"], conf["disk_forecast_long_hours"]) / 24.0
+        found.extend(findings(read(db_file(conf), days=days, now=now), conf, now))
+        return None
+    except Exception as exc:  # pylint: disable=broad-except
+        reason = str(exc) if isinstance(exc, OpsError) else "internal error: %s: %s" % (type(exc).__name__, exc)
+        snapshot["history"] = {"error": reason}
+        return "Trends not judged: %s" % reason
+
+
 # --------------------------------------------------------------------------- summary
 
 

@@ -154,7 +154,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.twzrd.ops.plugins.module_utils import alerts, checks, config
+from ansible_collections.twzrd.ops.plugins.module_utils import alerts, checks, config, history
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, number, subprocess_runner
 
 
@@ -189,6 +189,12 @@ def main():
         check_cfg, alert_cfg, warnings = load_settings(module.params["config_file"], module.params["checks"], module.params["alerts"])
         snapshot = checks.collect(check_cfg, runner, kind="alerts")
         findings = checks.evaluate(snapshot, check_cfg)
+        # The trends of the host's history (read only), as the hourly job judges them.
+        path = module.params["config_file"]
+        history_cfg = (config.load(path) if os.path.exists(path) else config.validate({"alerts": alert_cfg}))["history"]
+        problem = history.add_trends(history_cfg, snapshot, findings, now=snapshot.get("epoch"))
+        if problem:
+            warnings.append(problem)
         view = alerts.preview(alert_cfg, snapshot, findings, check_cfg, now=snapshot.get("epoch"))
     except OpsError as exc:
         module.fail_json(msg=str(exc))

@@ -250,3 +250,24 @@ def test_host_check_module_returns_the_history_of_the_host(run_module, tmp_path)
     result = run_module("twzrd.ops.host_check", args, check=True)
     assert result["history"]["available"] is False
     assert result["history"]["reason"] == history.NO_HISTORY
+
+
+def test_alert_check_preview_judges_the_trends_of_the_hosts_history(run_module, tmp_path):
+    """The laptop preview (alert_check) reads the host's history like the hourly job does: a
+    leak the history shows is an active alert in the preview, never a 'resolved' one."""
+    from ansible_collections.twzrd.ops.plugins.module_utils import history
+
+    now = int(time.time())
+    db = str(tmp_path / "history.sqlite")
+    for i in range(30):
+        t = now - (29 - i) * 3600
+        sample = {"epoch": t, "system": {"memory": {"percent": 40.0, "available": 8 << 30}},
+                  "pm2": {"processes": [{"name": "api", "memory": (100 + 10 * i) * MIB, "restarts": 0,
+                                         "status": "online", "max_memory_restart": 1024 * MIB}]}}
+        history.record(sample, db, now=t)
+    path = config(tmp_path, "/nonexistent/pm2", str(tmp_path / "pm2home"), str(tmp_path), {"db_path": db}, expected=())
+    result = run_module("twzrd.ops.alert_check", {"config_file": path})
+    assert not result.get("failed"), result
+    assert [a["key"] for a in result["active"]] == ["memory_leak_suspected:api"]
+    assert [(e["type"], e["key"]) for e in result["events"]] == [("firing", "memory_leak_suspected:api")]
+    assert not os.path.exists(str(tmp_path / "alerts.log"))  # a preview writes nothing
