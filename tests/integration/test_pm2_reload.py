@@ -152,19 +152,22 @@ def test_cluster_reload_through_the_module_fails_no_request(run_module, pm2, pm2
     assert poller.pids & set(before.values()) and poller.pids & set(after.values())
 
 
-def test_restart_mode_reload_of_the_cli_fails_no_request_and_verifies(tmp_path, pm2, pm2_home, pm2_bin, app):
+@pytest.mark.parametrize("in_file, flag", [("restart", ["--mode", "reload"]), ("reload", [])], ids=["flag", "config"])
+def test_restart_mode_reload_of_the_cli_fails_no_request_and_verifies(tmp_path, pm2, pm2_home, pm2_bin, app, in_file, flag):
+    """`twzrd-ops restart --mode reload` by hand, and the Friday job (`twzrd-ops restart`, no
+    option) on a host whose config.json says restart.mode reload (twzrd_ops_restart_mode)."""
     port, before = app("api", instances=2)
     config = tmp_path / "config.json"
     config.write_text(json.dumps({
         "checks": {"pm2_path": pm2_bin, "pm2_home": pm2_home, "expected_apps": ["api"],
                    "health_url": "http://127.0.0.1:%d/health" % port, "health_expect_keys": {"status": "ok"},
                    "load_mode": "absolute", "load_warning": 10000, "load_critical": 20000, "disk_paths": [str(tmp_path)]},
-        "restart": {"apps": ["api"], "verify_retries": 5, "verify_delay": 1},  # mode: restart in the file
+        "restart": {"apps": ["api"], "verify_retries": 5, "verify_delay": 1, "mode": in_file},
         "alerts": {"state_file": str(tmp_path / "alerts-state.json"), "log_file": str(tmp_path / "alerts.log")},
     }))
     out, err = io.StringIO(), io.StringIO()
     with Poller(port) as poller:
-        code = cli.main(["--config", str(config), "restart", "--mode", "reload"], out=out, err=err)
+        code = cli.main(["--config", str(config), "restart"] + flag, out=out, err=err)
     assert (code, err.getvalue()) == (0, ""), out.getvalue()
     lines = out.getvalue().splitlines()
     assert lines[0].endswith(" restart: reloading api as PM2 user (current user)")
