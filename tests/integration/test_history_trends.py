@@ -146,6 +146,8 @@ def test_real_leak_is_flagged_with_time_to_limit_flat_app_is_not_and_disk_foreca
     truth_full = last["disks"][str(tmpfs)]["free"] / DISK_RATE / 3600.0
     assert truth_full / 2 <= disk["hours_to_limit"] <= truth_full * 2, (disk, truth_full)
     assert disk["level"] == "critical"  # under disk_forecast_critical_hours (24 h)
+    print("leak: %.1f s to the limit, truth %.1f s; disk: %.1f s to full, truth %.1f s"
+          % (leak["hours_to_limit"] * 3600, truth_hours * 3600, disk["hours_to_limit"] * 3600, truth_full * 3600))
 
     # Fired through the alert engine once, into the alert log, and the run's exit code says so.
     with open(str(tmp_path / "alerts.log")) as handle:
