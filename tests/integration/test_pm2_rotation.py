@@ -103,7 +103,8 @@ def test_role_config_rotates_pm2_log_by_size_and_the_app_logs_by_default(logrota
     text = open(logrotate_conf).read()
     block = text[text.index("%s/pm2.log\n" % pm2_home):]
     block = block[: block.index("}")]
-    for line in ("weekly", "maxsize 1k", "rotate 4", "copytruncate", "delaycompress", "compress"):
+    # su USER GROUP, the group being the user's primary group (`id -gn`), here root's
+    for line in ("weekly", "maxsize 1k", "rotate 4", "copytruncate", "delaycompress", "compress", "su root root"):
         assert "\n    %s\n" % line in block, (line, block)
     apps = text[text.index("%s/logs/*.log\n" % pm2_home):]
     assert "maxsize 100\n" in apps and "rotate 8\n" in apps and "copytruncate" in apps
