@@ -604,7 +604,8 @@ def summary(db_path=DEFAULT_DB, now=None, settings=None):
     try:
         conf = validate(dict(settings or {}, db_path=db_path or ""))
         conf["db_path"] = db_file(conf)
-        samples = read(conf["db_path"], days=30, now=now)
+        days = max(30.0, conf["leak_window_hours"] / 24.0, conf["disk_forecast_long_hours"] / 24.0)
+        samples = read(conf["db_path"], days=days, now=now)
     except OpsError as exc:
         return unavailable(str(exc))
     samples = [s for s in samples if s["t"] <= now]
