@@ -245,7 +245,22 @@ def audit_host(data, swappiness=10, restart_threshold=10, report_weeks=4, log_si
     checks.extend(_cron_checks(data.get("cron"), list(CRON_JOBS if cron_jobs is None else cron_jobs)))
     checks.extend(_report_checks(data.get("reports"), report_weeks, today))
     checks.extend(_log_checks(data.get("logrotate"), data.get("logs"), log_size_mb))
+    if "reboot" in data:
+        checks.extend(_reboot_checks(data.get("reboot")))
     return {"level": worst(c["level"] for c in checks), "checks": checks, "apps": apps}
+
+
+def _reboot_checks(reboot):
+    """The pre-reboot checks of patch.yml, read-only (a pm2_reboot_ready result): would a
+    reboot now bring the PM2 apps back?"""
+    if not isinstance(reboot, dict):
+        return []  # skipped: PM2 not installed, or twzrd_ops_pm2_startup false
+    if reboot.get("error") or "ready" not in reboot:
+        return [_check("reboot_ready", "warning", "The pre-reboot checks could not run: %s" % (reboot.get("error") or "no result"))]
+    if reboot["ready"]:
+        return [_check("reboot_ready", "ok", "A reboot now would bring back every PM2 app (start-up unit, saved process list, PM2 version).")]
+    details = ["fix: %s" % ", ".join(reboot.get("repairs") or [])] if reboot.get("repairs") else ["no automatic fix: an operator must act"]
+    return [_check("reboot_ready", "warning", reboot.get("message") or " ".join(reboot.get("problems") or []), details)]
 
 
 class FilterModule(object):

@@ -175,7 +175,7 @@ def check_unit(result, user, pm2_home, unit_dir, runner):
     name = unit_name(user)
     path = os.path.join(unit_dir, name)
     unit = {"name": name, "path": path, "exists": False, "masked": False, "enabled": False,
-            "exec_start": None, "pm2_home": None, "path_env": None, "node": None, "versions": None}
+            "exec_start": None, "pm2_home": None, "path_env": None, "node": None}
     result["unit"] = unit
     if not os.path.lexists(path):
         _add(result, "The start-up unit %s does not exist, so nothing starts PM2 for %s on boot." % (path, user), "pm2 startup")
@@ -298,10 +298,20 @@ def check(user, pm2_home=None, expected=None, online=None, pm2_warnings=None, un
     return result
 
 
+def home_of(user):
+    """The home directory of user (what `pm2 startup --hp` takes), or None."""
+    try:
+        import pwd
+
+        return pwd.getpwnam(user).pw_dir
+    except KeyError:
+        return None
+
+
 def node_for(pm2_path, path_env=None):
-    """The node that runs pm2_path now: its #! interpreter, looked up (for `env node`) in the
-    directory of pm2's real file's bin/ first (nvm and tarball layouts), then on path_env
-    (default this process's PATH). None when pm2_path is None or no node is found."""
+    """The node that runs pm2_path now: its #! interpreter, looked up (for `env node`) beside
+    pm2_path, then in the bin/ of the npm prefix pm2 really lives in (nvm and tarball layouts),
+    then on path_env (default this process's PATH). None when pm2_path is None or no node is found."""
     if not pm2_path:
         return None
     interpreter = shebang(pm2_path)
@@ -309,7 +319,11 @@ def node_for(pm2_path, path_env=None):
         return None
     if os.path.basename(interpreter[0]) != "env":
         return interpreter[0] if _executable(interpreter[0]) else None
-    search = [os.path.dirname(pm2_path), path_env if path_env is not None else os.environ.get("PATH", "")]
+    # npm's global layout: PREFIX/lib/node_modules/pm2/bin/pm2 runs with PREFIX/bin/node
+    # (nvm, NodeSource and tarball installs), whatever symlink on PATH pm2 was found through.
+    real = os.path.realpath(pm2_path)
+    prefix_bin = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(real))))), "bin")
+    search = [os.path.dirname(pm2_path), prefix_bin, path_env if path_env is not None else os.environ.get("PATH", "")]
     return which(interpreter[-1], ":".join(search))
 
 

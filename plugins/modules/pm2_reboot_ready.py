@@ -125,6 +125,26 @@ dump:
   returned: always
   type: dict
   sample: {"path": "/home/twzrd/.pm2/dump.pm2", "apps": ["milo-aggregator"]}
+message:
+  description: One sentence, C(A reboot now would not bring back: APPS (why).), or null when RV(ready).
+  returned: always
+  type: str
+  sample: "A reboot now would not bring back: milo-aggregator (The start-up unit pm2-twzrd.service is not enabled, so it does not run on boot)."
+user:
+  description: The PM2 user checked.
+  returned: always
+  type: str
+  sample: twzrd
+home:
+  description: The PM2 user's home directory (C(pm2 startup --hp)), or null when the user has none.
+  returned: always
+  type: str
+  sample: /home/twzrd
+pm2_home:
+  description: The PM2_HOME checked.
+  returned: always
+  type: str
+  sample: /home/twzrd/.pm2
 pm2_path:
   description: The pm2 executable found now (what a repair runs), or null.
   returned: always
@@ -143,7 +163,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, number, subprocess_runner
 from ansible_collections.twzrd.ops.plugins.module_utils.pm2 import pm2_status
-from ansible_collections.twzrd.ops.plugins.module_utils.reboot_ready import check, node_for
+from ansible_collections.twzrd.ops.plugins.module_utils.reboot_ready import check, home_of, node_for, warning_message
 
 
 def main():
@@ -188,6 +208,8 @@ def main():
     result["online"] = online
     result["pm2_path"] = pm2_path
     result["node_path"] = node_for(pm2_path)
+    result["home"] = home_of(result["user"])
+    result["message"] = None if result["ready"] else warning_message(result, params["expected"], online)
     module.exit_json(changed=False, **result)
 
 

@@ -289,3 +289,37 @@ def test_weekly_collect_reads_readiness_only_on_systemd_hosts_with_apps(tmp_path
     assert checks._reboot_readiness(cfg, {"error": "PM2 daemon is not running"}, unit_dir=unit_dir, booted=True) is None
     idle = checks.normalize_config({"pm2_user": USER})
     assert checks._reboot_readiness(idle, dict(status, processes=[]), unit_dir=unit_dir, booted=True) is None
+
+
+def test_audit_reports_the_pre_reboot_checks_read_only(tmp_path):
+    from ansible_collections.twzrd.ops.plugins.filter import audit
+
+    def reboot_check(reboot):
+        data = {"swappiness_live": "10", "swappiness_files": "", "pm2": None, "cron": None, "reports": [],
+                "logrotate": None, "logs": [], "reboot": reboot}
+        return [c for c in audit.audit_host(data, today="2026-11-30")["checks"] if c["check"] == "reboot_ready"]
+
+    unit_dir, home, _pm2 = layout(tmp_path)
+    dump(home, ["web"])
+    result = reboot_ready.check(USER, home, expected=["web", "api"], online=["web", "api"], unit_dir=unit_dir)
+    result["message"] = reboot_ready.warning_message(result, ["web", "api"], ["web", "api"])
+    [check] = reboot_check(result)
+    assert check["level"] == "warning" and check["message"].startswith("A reboot now would not bring back: api (")
+    assert check["details"] == ["fix: pm2 save"]
+    dump(home, ["web", "api"])
+    [check] = reboot_check(reboot_ready.check(USER, home, expected=["web"], online=["web", "api"], unit_dir=unit_dir))
+    assert check["level"] == "ok"
+    assert reboot_check(None) == []
+    [check] = reboot_check({"error": "pm2_reboot_ready: Name the PM2 user whose start-up unit is checked."})
+    assert check["level"] == "warning" and "could not run" in check["message"]
+
+
+def test_node_for_follows_a_symlinked_pm2_to_its_npm_prefix(tmp_path):
+    # /usr/local/bin/pm2 -> /opt/node-v20/bin/pm2 -> ../lib/node_modules/pm2/bin/pm2, node in /opt/node-v20/bin
+    node = script(str(tmp_path / "opt/node-v20/bin/node"), "#!/bin/sh\n")
+    real = script(str(tmp_path / "opt/node-v20/lib/node_modules/pm2/bin/pm2"), "#!/usr/bin/env node\n")
+    os.symlink("../lib/node_modules/pm2/bin/pm2", str(tmp_path / "opt/node-v20/bin/pm2"))
+    os.makedirs(str(tmp_path / "usr/local/bin"))
+    os.symlink(str(tmp_path / "opt/node-v20/bin/pm2"), str(tmp_path / "usr/local/bin/pm2"))
+    assert reboot_ready.node_for(str(tmp_path / "usr/local/bin/pm2"), path_env=str(tmp_path / "empty")) == node
+    assert reboot_ready.node_for(real, path_env=str(tmp_path / "empty")) == node
