@@ -20,7 +20,7 @@ description:
     masked, is enabled (a link in a C(*.wants) directory), resurrects the right PM2_HOME, and every
     path it starts exists. The C(node) of a C(#!/usr/bin/env node) line is looked up on the unit's
     own C(Environment=PATH), as at boot. With O(run=true) that node is run once to load pm2's
-    package, which proves it runs (C(pm2 -v) is not used: it spawns a daemon).
+    package, which proves it runs (not C(pm2 -v), which spawns a daemon).
   - The saved process list C(dump.pm2) holds every O(expected) app and every app online now.
   - The in-memory PM2 is the installed version (C(pm2 jlist)'s out-of-date notice).
   - Returns the problems as sentences and the runbook's fixes (C(pm2 startup), C(pm2 save),
@@ -126,7 +126,7 @@ dump:
   type: dict
   sample: {"path": "/home/twzrd/.pm2/dump.pm2", "apps": ["milo-aggregator"]}
 message:
-  description: One sentence, C(A reboot now would not bring back: APPS (why).), or null when RV(ready).
+  description: One sentence naming the apps a reboot now would not bring back and why, or null when RV(ready).
   returned: always
   type: str
   sample: "A reboot now would not bring back: milo-aggregator (The start-up unit pm2-twzrd.service is not enabled, so it does not run on boot)."

@@ -68,6 +68,7 @@ def test_a_saved_app_and_a_sound_unit_are_ready_and_node_really_ran(run_module, 
     assert result["online"] == ["web"] and result["dump"]["apps"] == ["web"]
     assert result["unit"]["node"] == os.path.join(host["node_dir"], "node")
     assert result["node_path"] and os.path.basename(result["node_path"]) == "node"
+    assert result["message"] is None and result["home"] == pwd.getpwnam(USER).pw_dir
 
 
 def test_an_app_started_after_pm2_save_needs_pm2_save_and_pm2_save_fixes_it(run_module, host, pm2_bin, pm2):
@@ -77,6 +78,7 @@ def test_an_app_started_after_pm2_save_needs_pm2_save_and_pm2_save_fixes_it(run_
     assert result["ready"] is False
     assert result["repairs"] == ["pm2 save"]
     assert "lacks late, which is online now" in result["problems"][0]
+    assert result["message"].startswith("A reboot now would not bring back: late (PM2's saved process list ")
     pm2("save")  # the runbook's repair, for real
     assert ready(run_module, host, pm2_bin)["ready"] is True
 
