@@ -244,6 +244,9 @@ def check_dump(result, pm2_home, expected, online):
     path = os.path.join(pm2_home, "dump.pm2")
     dump = {"path": path, "apps": None}
     result["dump"] = dump
+    # PM2 modules (pm2 install pm2-logrotate) run like apps but `pm2 save` never dumps them:
+    # the daemon starts them from PM2_HOME/modules on boot.
+    online = None if online is None else [name for name in online if not _is_module(pm2_home, name)]
     wanted = sorted(set(expected or []) | set(online or []))
     try:
         saved = pm2lib.read_dump(path)
@@ -267,6 +270,10 @@ def check_dump(result, pm2_home, expected, online):
                      "start %s as the PM2 user, then save." % (
                          "" if len(lost) == 1 else "s", ", ".join(lost), "is" if len(lost) == 1 else "are",
                          "it" if len(lost) == 1 else "them", "it" if len(lost) == 1 else "them"), None)
+
+
+def _is_module(pm2_home, name):
+    return bool(name) and os.sep not in name and os.path.isdir(os.path.join(pm2_home, "modules", name))
 
 
 def check_version(result, pm2_warnings):

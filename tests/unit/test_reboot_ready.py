@@ -323,3 +323,16 @@ def test_node_for_follows_a_symlinked_pm2_to_its_npm_prefix(tmp_path):
     os.symlink(str(tmp_path / "opt/node-v20/bin/pm2"), str(tmp_path / "usr/local/bin/pm2"))
     assert reboot_ready.node_for(str(tmp_path / "usr/local/bin/pm2"), path_env=str(tmp_path / "empty")) == node
     assert reboot_ready.node_for(real, path_env=str(tmp_path / "empty")) == node
+
+
+def test_pm2_modules_are_not_expected_in_the_dump(tmp_path):
+    # `pm2 save` never dumps a PM2 module (pm2 install pm2-logrotate): the daemon starts those
+    # from PM2_HOME/modules, so an online module must not make the host "not ready" for ever.
+    unit_dir, home, _pm2 = layout(tmp_path)
+    dump(home, ["web"])
+    os.makedirs(os.path.join(home, "modules", "pm2-logrotate"))
+    result = reboot_ready.check(USER, home, expected=["web"], online=["web", "pm2-logrotate"], unit_dir=unit_dir)
+    assert result["ready"], result["problems"]
+    # an app of the same kind that is not a module still must be saved
+    result = reboot_ready.check(USER, home, expected=["web"], online=["web", "pm2-other"], unit_dir=unit_dir)
+    assert result["repairs"] == ["pm2 save"]
