@@ -600,23 +600,6 @@ def daemon_memory(pm2_home):
     return None
 
 
-def daemon_memory(pm2_home):
-    """Resident memory (bytes) of the PM2 daemon of pm2_home (pm2.pid -> /proc/PID/status
-    VmRSS), None when it cannot be read. For the per-host history (history.py)."""
-    try:
-        with open(os.path.join(pm2_home, "pm2.pid")) as handle:
-            pid = int(handle.read().strip() or 0)
-        if pid <= 0:
-            return None
-        with open("/proc/%d/status" % pid) as handle:
-            for line in handle:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
-
-
 def _looks_like_pm2(pid):
     """A pid from pm2.pid may have been reused after a reboot: check the process title."""
     try:
@@ -754,7 +737,6 @@ def pm2_status(
         result["warnings"].append("Started a PM2 daemon for PM2_HOME %s (start_daemon)." % pm2_home)
     raw, warnings = pm2.jlist()
     result["daemon_running"] = True
-    result["daemon_memory"] = daemon_memory(pm2_home)
     result["daemon_memory"] = daemon_memory(pm2_home)
     result["warnings"].extend(warnings)
     processes = [normalize(entry, now) for entry in raw]
