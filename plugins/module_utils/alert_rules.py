@@ -29,6 +29,12 @@ _PM2_RULES = ("pm2_app_down", "pm2_missing", "pm2_crashes", "crash_loop")
 # Every rule an alert can come from (checks.evaluate, system.breaches, this file); silences
 # (silences.py) refuse any other name. checks_failed is the monitor itself failing (alerts.py).
 CHECKS_FAILED = "checks_failed"
+# (tests/unit/test_silences.py finds every rule name module_utils raises and holds this list to them.)
+RULES = ("swap", "load", "disk", "health", "log_errors", "pm2_unavailable", "system_unavailable", "reboot_ready",
+         "memory_leak_suspected", "disk_full_forecast") + _PM2_RULES + (CHECKS_FAILED,)
+# Every rule an alert can come from (checks.evaluate, system.breaches, this file); silences
+# (silences.py) refuse any other name. checks_failed is the monitor itself failing (alerts.py).
+CHECKS_FAILED = "checks_failed"
 RULES = ("swap", "load", "disk", "health", "log_errors", "pm2_unavailable", "system_unavailable") + _PM2_RULES + (CHECKS_FAILED,)
 
 

@@ -247,3 +247,21 @@ def test_silences_survive_runs_and_expire_from_the_state(conf):
     assert len(alert_state.read_state(conf["state_file"], move_aside=False)[0]["silences"]) == 1
     run(conf, [SWAP], T0 + HOUR + 60)
     assert alert_state.read_state(conf["state_file"], move_aside=False)[0]["silences"] == []
+
+
+def test_every_rule_module_utils_raises_can_be_silenced():
+    """A silence refuses unknown rule names, so alert_rules.RULES must know every rule a
+    finding can carry: _finding("rule", ...), "rule": "rule" and the *_RULE constants."""
+    from ansible_collections.twzrd.ops.plugins.module_utils import alert_rules
+
+    here = os.path.dirname(alert_rules.__file__)
+    found = set()
+    for name in os.listdir(here):
+        if name.endswith(".py"):
+            with open(os.path.join(here, name)) as handle:
+                text = handle.read()
+            found.update(re.findall(r'_finding\(\s*"([a-z0-9_]+)"', text))
+            found.update(re.findall(r'"rule": "([a-z0-9_]+)"', text))
+            found.update(re.findall(r'^[A-Z_]*RULE = "([a-z0-9_]+)"', text, re.M))
+    assert {"swap", "pm2_app_down", "crash_loop", "memory_leak_suspected"} <= found
+    assert found - set(alert_rules.RULES) == set()
