@@ -32,10 +32,6 @@ CHECKS_FAILED = "checks_failed"
 # (tests/unit/test_silences.py finds every rule name module_utils raises and holds this list to them.)
 RULES = ("swap", "load", "disk", "health", "log_errors", "pm2_unavailable", "system_unavailable", "reboot_ready",
          "memory_leak_suspected", "disk_full_forecast") + _PM2_RULES + (CHECKS_FAILED,)
-# Every rule an alert can come from (checks.evaluate, system.breaches, this file); silences
-# (silences.py) refuse any other name. checks_failed is the monitor itself failing (alerts.py).
-CHECKS_FAILED = "checks_failed"
-RULES = ("swap", "load", "disk", "health", "log_errors", "pm2_unavailable", "system_unavailable") + _PM2_RULES + (CHECKS_FAILED,)
 
 
 def _cfg(cfg, key, default):
