@@ -172,6 +172,20 @@ def public(silence, now):
 # --------------------------------------------------------------------------- on the state
 
 
+def alert_settings(path, overrides=None):
+    """(alerts settings, notices) for the modules: the host's configuration file's "alerts"
+    section (when the file exists, else the defaults, said in a notice) plus overrides."""
+    from . import alerts, config
+
+    notices = []
+    if os.path.exists(path):
+        section = config.load(path)["alerts"]
+    else:
+        notices.append("Configuration file %s does not exist; the built-in alert settings apply." % path)
+        section = {}
+    return alerts.validate(dict(section, **(overrides or {}))), notices
+
+
 def _change(conf, now, edit, check_mode):
     """Apply edit(silences) -> (new silences, result) to the alert state under its lock;
     expired silences are dropped on the way. Returns (result, expired ones, log lines)."""

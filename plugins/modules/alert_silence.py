@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: alert_silence
-short_description: Add, list or remove alert silences (maintenance windows) on a host
+short_description: Add or remove alert silences (maintenance windows) on a host
 version_added: 1.1.0
 description:
   - Silences the host's hourly alerts (C(twzrd-ops alerts)) for planned work, exactly like
@@ -17,6 +17,7 @@ description:
     logged (marked silenced) and exported to the Prometheus textfile (label C(silenced="1")),
     but not sent to the webhook; when the silence ends and the alert still fires, the next
     hourly run sends it.
+  - M(twzrd.ops.alert_silence_info) lists the host's silences.
   - The silences live in the host's alert state file (the C(alerts) section's C(state_file) of
     O(config_file)), taken under the state's lock, so they survive reboots. Every silence ends
     by itself, after at most the host's C(silence_max_hours) (default 24).
@@ -29,9 +30,9 @@ options:
     description:
       - V(present) adds a silence (an active silence with the same O(target) and O(reason) is kept
         as it is and the task reports no change), V(absent) removes the silence O(id), or every
-        active silence of O(target); V(list) only returns the active silences.
+        active silence of O(target).
     type: str
-    choices: [present, absent, list]
+    choices: [present, absent]
     default: present
   target:
     description:
@@ -79,6 +80,7 @@ attributes:
 notes:
   - The alert state file belongs to root; use O(ignore:become=true).
 seealso:
+  - module: twzrd.ops.alert_silence_info
   - module: twzrd.ops.alert_check
 """
 
@@ -97,9 +99,11 @@ EXAMPLES = r"""
     id: "{{ patch_silence.silence.id }}"
   become: true
 
-- name: List the host's silences
+- name: Silence one app's pm2_app_down alert for a deploy
   twzrd.ops.alert_silence:
-    state: list
+    target: pm2_app_down:milo-aggregator
+    duration: 30m
+    reason: deploy of milo-aggregator
   become: true
 """
 
@@ -161,25 +165,14 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.twzrd.ops.plugins.module_utils import alerts, config, silences
+from ansible_collections.twzrd.ops.plugins.module_utils import config, silences
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, now_epoch
-
-
-def alert_settings(path, overrides):
-    """(alerts cfg, notices) from the host's file (when present) plus overrides."""
-    notices = []
-    if os.path.exists(path):
-        section = config.load(path)["alerts"]
-    else:
-        notices.append("Configuration file %s does not exist; the built-in alert settings apply." % path)
-        section = {}
-    return alerts.validate(dict(section, **overrides)), notices
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            state=dict(type="str", choices=["present", "absent", "list"], default="present"),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
             target=dict(type="str"),
             duration=dict(type="str"),
             reason=dict(type="str"),
@@ -195,13 +188,13 @@ def main():
     now = now_epoch()
     result = {"changed": False}
     try:
-        conf, notices = alert_settings(params["config_file"], params["alerts"])
+        conf, notices = silences.alert_settings(params["config_file"], params["alerts"])
         if params["state"] == "present":
             silence, created, _lines = silences.add(
                 conf, params["target"], params["duration"], params["reason"], now=now, check_mode=module.check_mode,
                 by=params["by"] or os.environ.get("SUDO_USER") or None, reuse=True)
             result.update(changed=created, silence=silences.public(silence, now))
-        elif params["state"] == "absent":
+        else:
             if not params["id"] and not params["target"]:
                 raise OpsError("state=absent needs the id of the silence to remove, or its target.")
             removed, _lines = silences.remove(conf, silence_id=params["id"], target=None if params["id"] else params["target"],

@@ -188,6 +188,8 @@ def test_module_adds_keeps_lists_and_removes_and_check_mode_writes_nothing(run_m
     assert added["changed"] is True and [s["id"] for s in added["silences"]] == [added["silence"]["id"]]
     again = run_module("twzrd.ops.alert_silence", dict(base, target="all", duration="1h", reason="patch"))
     assert again["changed"] is False and again["silence"]["id"] == added["silence"]["id"]
+    info = run_module("twzrd.ops.alert_silence_info", base)
+    assert info["changed"] is False and [(s["id"], s["target"]) for s in info["silences"]] == [(added["silence"]["id"], "all")]
     too_long = run_module("twzrd.ops.alert_silence", dict(base, target="all", duration="5h", reason="patch"))
     assert too_long["failed"] is True and "longer than the maximum of 4h00m" in too_long["msg"]
     dry_rm = run_module("twzrd.ops.alert_silence", dict(base, state="absent", id=added["silence"]["id"]), check=True)
