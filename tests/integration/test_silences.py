@@ -219,3 +219,35 @@ def test_playbook_adds_idempotently_lists_and_removes_by_target(run_playbook, al
                                                                  "-e", "twzrd_ops_silence_target=pm2_app_down:milo"]))
     assert removed.returncode == 0 and "changed=1" in removed.stdout
     assert json.loads(alerts_only["state"].read_text())["silences"] == []
+
+
+# --- the emergency playbooks on this machine (connection local, the test's own PM2) ---------
+
+
+@pytest.mark.parametrize("playbook, extra", [
+    ("emergency-load.yml", {"twzrd_ops_emergency_restart_app": "worker"}),
+    ("emergency-crashloop.yml", {"twzrd_ops_crashloop_mode": "recover", "twzrd_ops_crashloop_app": "worker",
+                                 "twzrd_ops_crashloop_watch": 2}),
+])
+def test_emergency_restarts_silence_the_app_and_health_and_lift_it(run_playbook, pm2, pm2_bin, pm2_home, alerts_only,
+                                                                    playbook, extra):
+    pm2("start", WORKER, "--name", "worker")
+    variables = dict({
+        "twzrd_ops_hosts": "localhost", "twzrd_ops_become": False, "twzrd_ops_pm2_user": "",
+        "twzrd_ops_pm2_home": pm2_home, "twzrd_ops_pm2_path": pm2_bin, "twzrd_ops_expected_apps": ["worker"],
+        "twzrd_ops_health_url": "", "twzrd_ops_fleet_reports_dir": str(alerts_only["tmp"] / "reports"),
+        "twzrd_ops_alerts_config_file": alerts_only["config"],
+        "ansible_python_interpreter": sys.executable,  # the test's venv (psutil), not interpreter discovery
+    }, **extra)
+    (alerts_only["tmp"] / "extra.json").write_text(json.dumps(variables))
+    common = ["-i", "localhost,", "-c", "local", "-e", "@%s" % (alerts_only["tmp"] / "extra.json")]
+    dry = run_playbook("playbooks/" + playbook, "--check", *common)
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert not os.path.exists(str(alerts_only["state"].parent))  # --check silences nothing
+    proc = run_playbook("playbooks/" + playbook, *common)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    log = (alerts_only["tmp"] / "alerts.log").read_text()
+    for target in ("pm2_app_down:worker", "health"):
+        assert re.search(r" SILENCE ok %s: s-[0-9a-f]{6} added until .*: %s (restart|recover) of worker\n" % (target, playbook), log), log
+        assert re.search(r" SILENCE ok %s: s-[0-9a-f]{6} removed: %s" % (target, playbook), log), log
+    assert json.loads(alerts_only["state"].read_text())["silences"] == []
