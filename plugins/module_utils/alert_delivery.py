@@ -12,9 +12,11 @@ module_utils file this imports nothing from ansible.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import socket
+import stat
 import time
 
 from .common import OpsError, atomic_write, iso_time, open_append, printable
@@ -39,14 +41,27 @@ def log_line(epoch, word, level, key, message):
     return "%s %s %s %s: %s" % (iso_time(epoch), word, level, key_text(key), one_line(message))
 
 
+# A URL file holds one URL: more than this is not one (and /dev/zero would never end).
+URL_FILE_LIMIT = 64 * 1024
+
+
 def read_webhook_url(path, what="webhook"):
-    """(url, warning or None) from the file holding a secret URL (never shown in errors)."""
+    """(url, warning or None) from the file holding a secret URL (never shown in errors).
+
+    Opened without blocking and read only when it is a regular file of at most
+    URL_FILE_LIMIT bytes: a FIFO or a device planted there cannot hold the hourly run."""
     try:
-        info = os.stat(path)
-        with open(path, "r") as handle:
-            url = handle.read().strip()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise OSError(errno.EINVAL, "not a regular file")
+            raw = handle.read(URL_FILE_LIMIT + 1)
     except OSError as exc:
         raise OpsError("Cannot read the %s URL file %s (%s)." % (what, path, exc.strerror or exc))
+    if len(raw) > URL_FILE_LIMIT:
+        raise OpsError("The %s URL file %s is larger than %d bytes; it must hold one URL." % (what, path, URL_FILE_LIMIT))
+    url = raw.decode("utf-8", "replace").strip()
     if not (url.startswith("https://") or url.startswith("http://")) or any(c.isspace() for c in url):
         raise OpsError("The %s URL file %s does not hold one http(s) URL." % (what, path))
     warning = None

@@ -126,8 +126,9 @@ _FILE_SETTINGS = ("state_file", "log_file", "textfile_path", "webhook_url_file",
 
 
 def refuse_unusable_paths(conf):
-    """On the host: a file setting that names a directory, or whose nearest existing parent
-    is a file, is refused with one sentence naming the setting (the run ends UNKNOWN)."""
+    """On the host: a file setting that names a directory or anything else that is not a
+    regular file (a FIFO would hang the run, a device never end), or whose nearest existing
+    parent is a file, is refused with one sentence naming the setting (the run ends UNKNOWN)."""
     import os
 
     for key in _FILE_SETTINGS:
@@ -136,6 +137,8 @@ def refuse_unusable_paths(conf):
             continue
         if os.path.isdir(path):
             raise OpsError("Alert setting %s names a directory (%s); it must name a file." % (key, path))
+        if os.path.exists(path) and not os.path.isfile(path):
+            raise OpsError("Alert setting %s names something that is not a regular file (%s); it must name a file." % (key, path))
         parent = os.path.dirname(path)
         while parent and parent != "/" and not os.path.lexists(parent):
             parent = os.path.dirname(parent)

@@ -216,3 +216,41 @@ def test_a_state_file_other_users_can_write_is_not_trusted(conf):
     assert [e["type"] for e in second["events"]] == ["firing"], "the alerts start afresh and still go out"
     assert os.path.exists(aside)
     assert os.stat(conf["state_file"]).st_mode & 0o777 == 0o600
+
+
+def run_cli_process(*argv):
+    """The on-host command in a process of its own, so a run that would hang fails the test."""
+    import subprocess
+    import sys
+
+    collections = os.path.abspath(os.path.join(os.path.dirname(common.__file__), *([".."] * 5)))
+    code = "import sys; from ansible_collections.twzrd.ops.plugins.module_utils import cli; sys.exit(cli.main())"
+    proc = subprocess.run([sys.executable, "-c", code] + list(argv), env=dict(os.environ, PYTHONPATH=collections),
+                          capture_output=True, text=True, timeout=60, check=False)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+@pytest.mark.parametrize("setting", ["webhook_url_file", "heartbeat_url_file"])
+@pytest.mark.parametrize("kind", ["fifo", "endless device"])
+def test_a_url_file_that_is_a_fifo_or_a_device_cannot_hold_the_run(tmp_path, pm2_bin, pm2_home, setting, kind):
+    planted = tmp_path / "planted.url"
+    if kind == "fifo":
+        os.mkfifo(str(planted))  # opening it for reading would wait for a writer forever
+    else:
+        os.symlink("/dev/zero", str(planted))  # reading it would never end
+    path = cli_config(tmp_path, pm2_bin, pm2_home, **{setting: str(planted)})
+    code, out, err = run_cli_process("--config", path, "alerts")
+    sentence = "Alert setting %s names something that is not a regular file (%s); it must name a file." % (setting, planted)
+    assert code == 3
+    assert " RUN unknown run: the checks failed: %s\n" % sentence in (tmp_path / "alerts.log").read_text()
+    assert "Traceback" not in out + err
+    if setting == "heartbeat_url_file":
+        assert err.count("heartbeat ping not sent: Cannot read the heartbeat URL file %s (not a regular file)." % planted) == 2
+
+
+def test_a_url_file_too_large_to_be_a_url_is_refused_unread(tmp_path):
+    big = tmp_path / "webhook.url"
+    big.write_bytes(b"https://example.invalid/" + b"x" * (1 << 20))
+    big.chmod(0o600)
+    with pytest.raises(OpsError, match=r"is larger than 65536 bytes; it must hold one URL\.$"):
+        alerts.read_webhook_url(str(big))
