@@ -17,7 +17,7 @@ import time
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.twzrd.ops.plugins.module_utils import checks
+from ansible_collections.twzrd.ops.plugins.module_utils import checks, settings
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, iso_time, plain
 
 PREFIX = "twzrd_ops_"
@@ -50,6 +50,7 @@ def health_config(variables):
         name = PREFIX + key
         if name in variables and variables[name] is not None:
             cfg[key] = plain(variables[name])
+    cfg.update(settings.derived_checks(variables))
     try:
         return checks.normalize_config(cfg)
     except OpsError as exc:

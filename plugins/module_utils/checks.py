@@ -49,6 +49,10 @@ DEFAULTS = {
     "log_patterns": [],
     "log_window_days": 7,
     "log_errors_warning": 100,
+    # The weekly report's "a reboot now would not bring back" warning (reboot_ready.py).
+    # None: judged when PM2 is started on boot by the role (twzrd_ops_pm2_startup), see
+    # settings.derived_checks; false: never (a host whose PM2 is not meant to start on boot).
+    "reboot_check": None,
 }
 
 KINDS = ("health", "alerts", "status")
@@ -103,6 +107,10 @@ def normalize_config(cfg=None):
         )
     if not isinstance(merged["health_expect_keys"], dict):
         raise OpsError("Setting health_expect_keys must be a mapping, got %r." % (merged["health_expect_keys"],))
+    if merged["reboot_check"] is None:
+        merged["reboot_check"] = True
+    if not isinstance(merged["reboot_check"], bool):
+        raise OpsError("Setting reboot_check must be true or false, got %r." % (merged["reboot_check"],))
     if not isinstance(merged["health_expect_json"], bool):
         raise OpsError("Setting health_expect_json must be true or false, got %r." % (merged["health_expect_json"],))
 
@@ -174,7 +182,7 @@ def collect(cfg, runner=None, kind="health", now=None):
         snapshot["pm2"] = {"error": str(exc)}
 
     # Would a reboot bring the apps back (issue 12)? Weekly report only; file checks, no process.
-    snapshot["reboot"] = _reboot_readiness(cfg, snapshot["pm2"]) if kind == "health" else None
+    snapshot["reboot"] = _reboot_readiness(cfg, snapshot["pm2"]) if kind == "health" and cfg["reboot_check"] else None
 
     from . import system
 

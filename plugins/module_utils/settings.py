@@ -51,6 +51,24 @@ LOGROTATE_SIZE = re.compile(r"^[1-9][0-9]{0,11}[kMG]?$")
 SCHEDULES = ("twzrd_ops_cron_health_schedule", "twzrd_ops_cron_alerts_schedule", "twzrd_ops_cron_restart_schedule")
 
 
+_FALSE_WORDS = ("false", "no", "off", "0", "n")
+
+
+def derived_checks(variables):
+    """Check settings the role derives from its other variables (None when not derived).
+
+    reboot_check: a host whose PM2 the role does not start on boot (twzrd_ops_pm2_startup
+    false) is not warned every week that a reboot would not bring its apps back, unless
+    twzrd_ops_reboot_check says otherwise.
+    """
+    derived = {}
+    startup = variables.get(PREFIX + "pm2_startup")
+    if variables.get(PREFIX + "reboot_check") is None and (
+            startup is False or str(startup).strip().lower() in _FALSE_WORDS):
+        derived["reboot_check"] = False
+    return derived
+
+
 def sections(variables, internal=None):
     """The sections of config.json from the role's variables (unset or null ones are left
     out, so the defaults of module_utils apply); internal ({section: {key: value}}) adds what
@@ -61,6 +79,7 @@ def sections(variables, internal=None):
             (key, variables[name]) for name, key in names.items() if variables.get(name) is not None
         )
         result[section].update((internal or {}).get(section) or {})
+    result["checks"].update(derived_checks(variables))
     return result
 
 

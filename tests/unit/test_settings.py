@@ -135,3 +135,37 @@ def test_heartbeat_url_is_checked_like_the_webhook_and_never_echoed():
     found = errors(pm2_user="twzrd", alerts_heartbeat_url="ftp://hc.example/ping/secret-uuid")
     assert found == ["twzrd_ops_alerts_heartbeat_url must be empty or an http(s) URL (value hidden)."]
     assert errors(pm2_user="twzrd", alerts_heartbeat_url="https://hc.example/ping/uuid") == []
+
+
+# --- reboot_check follows twzrd_ops_pm2_startup unless set ------------------------------------
+
+@pytest.mark.parametrize("startup, explicit, wanted", [
+    (True, None, True),
+    (None, None, True),
+    (False, None, False),
+    ("false", None, False),
+    (False, True, True),
+    (True, False, False),
+])
+def test_reboot_check_follows_pm2_startup_unless_set(startup, explicit, wanted):
+    from ansible_collections.twzrd.ops.plugins.filter.health import health_config
+
+    variables = {"twzrd_ops_pm2_startup": startup, "twzrd_ops_reboot_check": explicit}
+    assert health_config(variables)["reboot_check"] is wanted
+    # config.json (the cron'd weekly report) gets the same answer from the same rule
+    assert settings.host_config(variables)["checks"]["reboot_check"] is wanted
+
+
+def test_reboot_check_must_be_a_boolean():
+    with pytest.raises(Exception, match="reboot_check must be true or false"):
+        checks.normalize_config({"reboot_check": "sometimes"})
+
+
+def test_weekly_collect_skips_the_reboot_check_when_it_is_off(monkeypatch):
+    calls = []
+    monkeypatch.setattr(checks, "_reboot_readiness", lambda *a, **k: calls.append(a) or {"ready": False})
+    cfg = checks.normalize_config({"reboot_check": False, "health_url": "", "pm2_path": "/nonexistent/pm2"})
+    snapshot = checks.collect(cfg, kind="health")
+    assert snapshot["reboot"] is None and calls == []
+    cfg = checks.normalize_config({"health_url": "", "pm2_path": "/nonexistent/pm2"})
+    assert checks.collect(cfg, kind="health")["reboot"] == {"ready": False} and len(calls) == 1
