@@ -77,7 +77,9 @@ def run(cfg, kind="health", runner=None, report_dir=None, write=True, now=None, 
 
     hconf = history.validate(history_settings or {})
     hconf["db_path"] = history.db_file(hconf)
-    result["history"] = history.summary(hconf["db_path"], now=snapshot["epoch"], settings=hconf)
+    # The weekly report shows the history; the status check (a quick look) does not read it.
+    result["history"] = (history.summary(hconf["db_path"], now=snapshot["epoch"], settings=hconf)
+                         if kind == "health" else None)
     if kind == "health" and report_dir is not None:
         from . import report
 

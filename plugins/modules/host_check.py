@@ -139,6 +139,7 @@ history:
     - C(windows) has C(7d) and C(30d) series (host memory/swap/load, disk percent per path, memory per app and of the
       PM2 daemon, at most 240 points each), C(week_over_week) this week against the previous, C(trends) the judged
       rules C(memory_leak_suspected) and C(disk_full_forecast) with C(hours_to_limit).
+    - Null for O(kind=status), which does not read the history.
   returned: success
   type: dict
   sample: {available: false, reason: "no history yet on this host: the hourly alerts job records one sample per run",

@@ -127,6 +127,10 @@ def test_status_kind_has_no_log_scan_and_no_report(tmp_path):
     result = hostcheck.run(dict(NO_PM2), kind="status", report_dir=str(tmp_path))
     assert result["snapshot"]["logs"] is None and result["report"] is None
     assert os.listdir(str(tmp_path)) == []
+    # the quick look does not read the history (the weekly report does)
+    assert result["history"] is None
+    health = hostcheck.run(dict(NO_PM2), kind="health", history_settings={"db_path": str(tmp_path / "h.sqlite")})
+    assert health["history"]["available"] is False and health["history"]["reason"]
 
 
 def test_bad_settings_and_kinds_are_refused_in_a_sentence():
