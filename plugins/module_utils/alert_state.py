@@ -137,8 +137,13 @@ class StateLock(object):
         directory = os.path.dirname(self.path)
         try:
             os.makedirs(directory, mode=0o750, exist_ok=True)
-            self.handle = open(self.path, "a")
+            # Never through a symlink: one planted at STATE.lock would make root create or
+            # open any file it names.
+            flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+            self.handle = os.fdopen(os.open(self.path, flags, 0o600), "a")
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise OpsError("Refusing to use the alert state lock %s: it is a symbolic link." % self.path)
             raise OpsError("Cannot use the alert state directory %s (%s)." % (directory, exc.strerror or exc))
         deadline = time.monotonic() + self.wait
         while True:

@@ -254,3 +254,14 @@ def test_a_url_file_too_large_to_be_a_url_is_refused_unread(tmp_path):
     big.chmod(0o600)
     with pytest.raises(OpsError, match=r"is larger than 65536 bytes; it must hold one URL\.$"):
         alerts.read_webhook_url(str(big))
+
+
+def test_a_symlink_planted_at_the_state_lock_is_not_followed(conf, tmp_path):
+    victim = tmp_path / "created-by-root"  # a path the lock must never create or open
+    os.symlink(str(victim), conf["state_file"] + ".lock")
+    with pytest.raises(OpsError, match=r"^Refusing to use the alert state lock .*alerts-state\.json\.lock: it is a symbolic link\.$"):
+        alerts.process(conf, {"host": "web-1"}, SWAP, CFG, now=T0)
+    assert not victim.exists()
+    logged = alerts.record_failure(conf, "the lock", now=T0, host="web-1")
+    assert logged[-1].endswith(" RUN unknown run: the checks failed: the lock")
+    assert not victim.exists()
