@@ -40,7 +40,8 @@ fi
 
 if ! docker info >/dev/null 2>&1; then
   log "starting dockerd in the background (log: /var/log/twzrd-dockerd.log)"
-  as_root sh -c 'nohup dockerd >/var/log/twzrd-dockerd.log 2>&1 &'
+  # setsid: its own session, so the end of the shell (or job) that started it does not stop it
+  as_root sh -c 'setsid nohup dockerd >>/var/log/twzrd-dockerd.log 2>&1 </dev/null &'
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
   docker info >/dev/null 2>&1 || { log "dockerd did not start; see /var/log/twzrd-dockerd.log"; exit 1; }
 fi
