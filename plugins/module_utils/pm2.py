@@ -908,5 +908,6 @@ def read_dump(path):
     except (ValueError, RecursionError):
         raw = None
     if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
-        raise OpsError("PM2's saved process list %s is not a JSON list of processes (%d bytes), so `pm2 resurrect` would restore nothing from it." % (path, len(data)))
+        raise OpsError("PM2's saved process list %s is not a JSON list of processes (%d bytes), so `pm2 resurrect` "
+                       "would restore nothing from it." % (path, len(data)))
     return [normalize(entry) for entry in raw]

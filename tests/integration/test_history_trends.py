@@ -114,7 +114,7 @@ def test_real_leak_is_flagged_with_time_to_limit_flat_app_is_not_and_disk_foreca
     try:
         time.sleep(PAUSE)  # both apps up and past their start-up
         outputs = []
-        for _ in range(SAMPLES):
+        for _sample in range(SAMPLES):
             code, out, err = run("--config", path, "alerts")
             assert err == "", err
             outputs.append((code, out))

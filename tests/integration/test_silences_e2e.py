@@ -215,8 +215,8 @@ def test_playbook_adds_idempotently_lists_and_removes_by_target(run_playbook, al
     assert listed.returncode == 0 and " pm2_app_down:milo until " in listed.stdout and ": deploy of milo" in listed.stdout
     bad = run_playbook("playbooks/silence.yml", *(common + ["-e", "twzrd_ops_silence_target=pm2_app_dwn"] + add[2:]))
     assert bad.returncode != 0 and "Perhaps you meant pm2_app_down" in bad.stdout
-    removed = run_playbook("playbooks/silence.yml", *(common + ["-e", "twzrd_ops_silence_action=remove",
-                                                                 "-e", "twzrd_ops_silence_target=pm2_app_down:milo"]))
+    remove = ["-e", "twzrd_ops_silence_action=remove", "-e", "twzrd_ops_silence_target=pm2_app_down:milo"]
+    removed = run_playbook("playbooks/silence.yml", *(common + remove))
     assert removed.returncode == 0 and "changed=1" in removed.stdout
     assert json.loads(alerts_only["state"].read_text())["silences"] == []
 
@@ -226,11 +226,11 @@ def test_playbook_adds_idempotently_lists_and_removes_by_target(run_playbook, al
 
 @pytest.mark.parametrize("playbook, extra", [
     ("emergency-load.yml", {"twzrd_ops_emergency_restart_app": "worker"}),
-    ("emergency-crashloop.yml", {"twzrd_ops_crashloop_mode": "recover", "twzrd_ops_crashloop_app": "worker",
-                                 "twzrd_ops_crashloop_watch": 2}),
+    ("emergency-crashloop.yml",
+     {"twzrd_ops_crashloop_mode": "recover", "twzrd_ops_crashloop_app": "worker", "twzrd_ops_crashloop_watch": 2}),
 ])
-def test_emergency_restarts_silence_the_app_and_health_and_lift_it(run_playbook, pm2, pm2_bin, pm2_home, alerts_only,
-                                                                    playbook, extra):
+def test_emergency_restarts_silence_the_app_and_health_and_lift_it(
+        run_playbook, pm2, pm2_bin, pm2_home, alerts_only, playbook, extra):
     pm2("start", WORKER, "--name", "worker")
     variables = dict({
         "twzrd_ops_hosts": "localhost", "twzrd_ops_become": False, "twzrd_ops_pm2_user": "",

@@ -142,13 +142,13 @@ def test_removing_an_unknown_id_is_a_sentence(conf):
 
 
 def test_reuse_keeps_the_same_target_and_reason(conf):
-    first, created, _ = silences.add(conf, "all", "1h", "patch", now=T0, reuse=True)
-    again, created_again, _ = silences.add(conf, "all", "1h", "patch", now=T0 + 60, reuse=True)
+    first, created, _log = silences.add(conf, "all", "1h", "patch", now=T0, reuse=True)
+    again, created_again, _log = silences.add(conf, "all", "1h", "patch", now=T0 + 60, reuse=True)
     assert created and not created_again and again["id"] == first["id"]
 
 
 def test_check_mode_writes_nothing(conf):
-    silence, created, _ = silences.add(conf, "all", "1h", "patch", now=T0, check_mode=True)
+    silence, created, _log = silences.add(conf, "all", "1h", "patch", now=T0, check_mode=True)
     assert created and silence["target"] == "all"
     assert not os.path.exists(os.path.dirname(conf["state_file"]))
     assert not os.path.exists(conf["log_file"])
@@ -185,7 +185,7 @@ def test_an_unwritable_state_is_a_sentence(conf, tmp_path):
 
 
 def test_a_silenced_alert_is_logged_marked_not_queued_then_sent_when_the_silence_ends(conf):
-    silence, _, _ = silences.add(conf, "pm2_app_down", "2h", "deploy", now=T0)
+    silence, _created, _log = silences.add(conf, "pm2_app_down", "2h", "deploy", now=T0)
     first = run(conf, [DOWN], T0 + 60)
     assert [(e["type"], e.get("silenced")) for e in first["events"]] == [("firing", True)]
     assert outbox(conf) == []  # nothing for the webhook (its file does not exist: it would be kept there)
@@ -233,7 +233,7 @@ def test_all_does_not_silence_checks_failed_but_an_explicit_silence_does(conf):
     alerts.record_failure(conf, "pm2 hung", now=T0 + 60, host="web-1")
     assert len(outbox(conf)) == 1 and "checks_failed" in outbox(conf)[0]
     conf2 = dict(conf, state_file=conf["state_file"] + "2")
-    silence, _, _ = silences.add(conf2, "checks_failed", "1h", "rebuilding pm2", now=T0)
+    silence, _created, _log = silences.add(conf2, "checks_failed", "1h", "rebuilding pm2", now=T0)
     lines = alerts.record_failure(conf2, "pm2 hung", now=T0 + 60, host="web-1")
     assert any(line.endswith("[silenced until 2026-11-27T01:00:00Z by %s: rebuilding pm2]" % silence["id"]) for line in lines)
     assert alert_state.read_state(conf2["state_file"], move_aside=False)[0]["outbox"] == []

@@ -77,7 +77,7 @@ def test_a_leak_after_the_last_restart_is_judged_on_that_segment_only():
 
 def test_noise_around_a_level_is_not_a_leak():
     rng = random.Random(7)
-    values = [200 * MIB + rng.uniform(-20 * MIB, 20 * MIB) for _ in range(25)]
+    values = [200 * MIB + rng.uniform(-20 * MIB, 20 * MIB) for _i in range(25)]
     assert trends.leak(hourly(values), 500 * MIB, **JUDGE) is None
 
 
@@ -89,13 +89,17 @@ def test_a_slow_creep_below_the_minimum_rise_is_not_a_leak():
     # +0.1 MiB/h on 200 MiB: a perfect line (R² 1) but 1 % in a day.
     values = [200 * MIB + i * MIB // 10 for i in range(25)]
     assert trends.leak(hourly(values), 500 * MIB, **JUDGE) is None
-    assert trends.leak(hourly(values), 500 * MIB, **dict(JUDGE, min_rise_percent=0.5)) is not None
+    judge = dict(JUDGE)
+    judge["min_rise_percent"] = 0.5
+    assert trends.leak(hourly(values), 500 * MIB, **judge) is not None
 
 
 def test_too_few_samples_are_no_verdict():
     values = [100 * MIB + i * 10 * MIB for i in range(6)]
     assert trends.leak(hourly(values), 500 * MIB, **JUDGE) is None
-    assert trends.leak(hourly(values), 500 * MIB, **dict(JUDGE, min_samples=6)) is not None
+    judge = dict(JUDGE)
+    judge["min_samples"] = 6
+    assert trends.leak(hourly(values), 500 * MIB, **judge) is not None
 
 
 def test_gaps_do_not_bend_the_slope():
