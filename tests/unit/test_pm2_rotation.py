@@ -3,7 +3,7 @@
 The log lines are the real ones of tests/fixtures/pm2/pm2.log (a real PM2 7 daemon: planned
 restarts, a cluster reload, kills and a crash loop). The files are cut the way the role's
 logrotate configuration cuts them (copytruncate, delaycompress); the real logrotate binary and
-a real crashing app are driven in tests/integration/test_pm2_rotation.py.
+a real crashing app are driven in tests/integration/test_pm2_logrotate.py.
 """
 
 from __future__ import annotations
