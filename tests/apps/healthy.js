@@ -31,4 +31,15 @@ server.listen(port, process.env.HOST || '127.0.0.1', () => {
 });
 
 // Close the listener on PM2's stop signal so a restart can bind the port again at once.
-process.on('SIGINT', () => server.close(() => process.exit(0)));
+// In cluster mode the master may already have handed this worker a connection that is still
+// in the IPC channel: exiting at once loses it and its client hangs (seen once in ~30 reloads
+// of a 2-instance app). Staying up half a second lets the closed server hand it back to the
+// master, which gives it to the other instance: the graceful shutdown a cluster app needs.
+const cluster = require('cluster');
+process.on('SIGINT', () => server.close(() => {
+  if (cluster.isWorker) {
+    setTimeout(() => process.exit(0), 500);
+  } else {
+    process.exit(0);
+  }
+}));
