@@ -236,8 +236,9 @@ def test_host_check_module_returns_the_history_of_the_host(run_module, tmp_path)
                   "disk": [{"path": "/", "used": 1 << 30, "free": 9 << 30, "percent": 10.0}]}
         history.record(sample, db, now=t)
     before = os.stat(db).st_mtime_ns
-    args = {"kind": "status", "config": {"pm2_path": "/nonexistent/pm2", "health_url": "", "disk_paths": [str(tmp_path)]},
-            "history": {"db_path": db}}
+    # kind health (the weekly report) reads the history; check mode writes no report
+    args = {"kind": "health", "config": {"pm2_path": "/nonexistent/pm2", "health_url": "", "disk_paths": [str(tmp_path)]},
+            "history": {"db_path": db}, "report_dir": str(tmp_path / "reports")}
     result = run_module("twzrd.ops.host_check", args, check=True)
     assert not result.get("failed"), result
     got = result["history"]
@@ -252,6 +253,10 @@ def test_host_check_module_returns_the_history_of_the_host(run_module, tmp_path)
     result = run_module("twzrd.ops.host_check", args, check=True)
     assert result["history"]["available"] is False
     assert result["history"]["reason"] == history.NO_HISTORY
+    assert not (tmp_path / "reports").exists()
+    # the quick look (status.yml) does not read the history at all
+    args.update(kind="status", history={"db_path": db})
+    assert run_module("twzrd.ops.host_check", args, check=True)["history"] is None
 
 
 def test_alert_check_preview_judges_the_trends_of_the_hosts_history(run_module, tmp_path):
