@@ -195,3 +195,16 @@ def closed_port():
     port = sock.getsockname()[1]
     sock.close()
     return port
+
+
+def eventually(predicate, limit=60.0, what="condition", every=0.2):
+    """Poll predicate until it returns something true (bounded) and return that; a readiness
+    wait, not a timing assertion: past the limit it fails saying what was awaited."""
+    deadline = time.monotonic() + limit
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("%s not reached within %s s" % (what, limit))
+        time.sleep(every)

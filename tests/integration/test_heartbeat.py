@@ -16,13 +16,13 @@ import io
 import json
 import os
 import re
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from ansible_collections.twzrd.ops.plugins.module_utils import cli
+from servers import closed_port as free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 APP = os.path.join(ROOT, "tests", "apps", "healthy.js")
@@ -76,12 +76,6 @@ def receiver():
     rec = PingReceiver()
     yield rec
     rec.close()
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

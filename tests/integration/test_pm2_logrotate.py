@@ -22,22 +22,11 @@ import time
 import pytest
 
 from ansible_collections.twzrd.ops.plugins.module_utils import pm2 as pm2_utils
+from servers import eventually
 
 APPS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "apps")
 LOGROTATE = shutil.which("logrotate") or "/usr/sbin/logrotate"
 CRASH_LINE = re.compile(rb"App \[crashy:\d+\] exited with code \[1\]")
-
-
-def eventually(predicate, limit=60.0, what="condition"):
-    """Poll predicate until true (bounded); a readiness wait, not a timing assertion."""
-    deadline = time.monotonic() + limit
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("%s not reached within %s s" % (what, limit))
-        time.sleep(0.2)
 
 
 @pytest.fixture

@@ -14,36 +14,17 @@ import http.client
 import io
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 
 from ansible_collections.twzrd.ops.plugins.module_utils import cli
+from servers import closed_port as free_port, eventually
 
 APPS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "apps")
 EVERY = 0.02  # the client's pause between two requests
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def eventually(predicate, limit=60.0, what="condition"):
-    """Poll predicate until true (bounded); a readiness wait, not a timing assertion."""
-    deadline = time.monotonic() + limit
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("%s not reached within %s s" % (what, limit))
-        time.sleep(0.1)
 
 
 class Poller(threading.Thread):
