@@ -13,12 +13,14 @@ module_utils file this imports nothing from ansible.
 from __future__ import annotations
 
 import errno
+import http.client
 import json
 import os
 import socket
 import stat
 import time
 
+from . import probe
 from .common import OpsError, atomic_write, iso_time, open_append, printable
 
 EVENT_WORD = {"firing": "FIRING", "reminder": "REMINDER", "resolved": "RESOLVED"}
@@ -83,10 +85,6 @@ def ping(url, timeout):
 def _request(url, method, body, timeout):
     """Through the health probe's fetcher: timeout bounds the whole request (a receiver that
     drips cannot hold the hourly run), and redirects are not followed."""
-    import http.client
-
-    from . import probe
-
     headers = {"User-Agent": "twzrd-ops-alerts/1"}
     if body is not None:
         headers["Content-Type"] = "application/json"

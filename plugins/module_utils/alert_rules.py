@@ -9,29 +9,27 @@
 * swap and load alerts have hysteresis: once firing they clear only below swap_clear
   percent / load_clear_ratio x the load warning threshold;
 * PM2 crashes are counted from PM2's daemon log since the previous run, so planned
-  restarts (operator, restart playbook, Friday cron) never count.
+  restarts (operator, restart playbook, Friday cron) never count; the log is read once by
+  the run (snapshot["pm2"]["events"], pm2.pm2_status events_since), never here;
+* a crash loop of an app inhibits that app's pm2_app_down and pm2_crashes alerts while it
+  fires (rule_names.INHIBITED_BY_CRASH_LOOP): one problem, one alert, no flapping.
 
-State (alert_state.py) and delivery (alert_delivery.py) are elsewhere; alerts.py runs the
-three. Like every module_utils file this imports nothing from ansible.
+Everything here is a pure function of (previous state, snapshot, findings, settings, now):
+no I/O, no clock read, no mutation of its inputs. State (alert_state.py) and delivery
+(alert_delivery.py) are elsewhere; alerts.py runs the three.
 """
 
 from __future__ import annotations
 
-import os
-
-from .common import OpsError, duration, iso_time, rank
+from .common import duration, iso_time, rank
+from .rule_names import CHECKS_FAILED, INHIBITED_BY_CRASH_LOOP, PM2_RULES, RULES, split_key
+from .silences import marker, match
 
 # cron starts the hourly run a little late or early; a reminder due within this many
 # seconds is sent now rather than one hour later.
 REMINDER_GRACE = 300
 
-_PM2_RULES = ("pm2_app_down", "pm2_missing", "pm2_crashes", "crash_loop")
-# Every rule an alert can come from (checks.evaluate, system.breaches, this file); silences
-# (silences.py) refuse any other name. checks_failed is the monitor itself failing (alerts.py).
-CHECKS_FAILED = "checks_failed"
-# (tests/unit/test_silences.py finds every rule name module_utils raises and holds this list to them.)
-RULES = ("swap", "load", "disk", "health", "log_errors", "pm2_unavailable", "system_unavailable", "reboot_ready",
-         "memory_leak_suspected", "disk_full_forecast") + _PM2_RULES + (CHECKS_FAILED,)
+__all__ = ["CHECKS_FAILED", "RULES", "REMINDER_GRACE", "crash_findings", "step", "run_rules", "active_list"]
 
 
 def _cfg(cfg, key, default):
@@ -55,18 +53,19 @@ def _load_metric(snapshot, cfg):
 
 
 def crash_findings(snapshot, cfg, since, until):
-    """pm2_crashes findings for crashes logged by PM2 between since and until (epochs),
-    per app, from the daemon log in snapshot["pm2"]["pm2_home"]. Returns (findings, counts)."""
+    """pm2_crashes findings for the crashes PM2 logged between since and until (epochs), per
+    app, from the events the run read once (snapshot["pm2"]["events"]). Returns
+    (findings, counts), or None when the run has no events (PM2 unreadable, or pm2.log not
+    read): the crashes are then counted by a later run."""
     status = (snapshot or {}).get("pm2") or {}
-    home = status.get("pm2_home")
-    if status.get("error") or not home:
-        return [], {}
-    from .pm2 import crash_events
-
+    events = status.get("events")
+    if status.get("error") or events is None:
+        return None
     counts, last = {}, {}
-    for event in crash_events(os.path.join(home, "pm2.log"), since, until=until):
-        counts[event["name"]] = counts.get(event["name"], 0) + 1
-        last[event["name"]] = event
+    for event in events:
+        if since <= event["time"] <= until:
+            counts[event["name"]] = counts.get(event["name"], 0) + 1
+            last[event["name"]] = event
     findings = []
     for name in sorted(counts):
         event = last[name]
@@ -123,7 +122,7 @@ def _held(alert, key, snapshot, cfg, conf, findings_rules):
                 "message": "Load is %.2f%s; the alert clears below %.2f." % (metric, unit, clear),
             }
         return None
-    if rule in _PM2_RULES and "pm2_unavailable" in findings_rules:
+    if rule in PM2_RULES and "pm2_unavailable" in findings_rules:
         # PM2 could not be asked: its apps' state is unknown, not fixed.
         return dict(alert, key=key)
     if rule in ("swap", "load", "disk") and "system_unavailable" in findings_rules:
@@ -134,56 +133,83 @@ def _held(alert, key, snapshot, cfg, conf, findings_rules):
     return None
 
 
-def _transition(state, findings, snapshot, cfg, conf, now):
-    """Pure: (new alerts dict, events) from the previous alerts and this run's findings."""
-    from . import silences  # silences.py imports RULES from here
+def step(finding, prev, silence, repeat, now):
+    """One alert's next state: (alert, event kind or None). THE state machine of every alert,
+    checks_failed included: FIRING when it starts or rises in level (or when its FIRING was
+    silenced and the silence ended), REMINDER every repeat seconds (a silenced reminder is
+    logged and the next one falls due when the silence ends), else nothing."""
+    unsent = bool(prev and prev.get("unsent"))
+    alert = {
+        "rule": finding["rule"],
+        "level": finding["level"],
+        "message": finding["message"],
+        "value": finding.get("value"),
+        "since": now if prev is None else prev["since"],
+        "notified": now if prev is None else prev["notified"],
+    }
+    if prev is None or rank(finding["level"]) > rank(prev["level"]) or (unsent and silence is None):
+        kind = "firing"
+        alert["notified"] = now
+        unsent = silence is not None
+    elif repeat and now - prev["notified"] >= repeat - REMINDER_GRACE:
+        kind = "reminder"
+        if silence is None:
+            alert["notified"] = now
+    else:
+        kind = None
+    if unsent:
+        alert["unsent"] = True
+    return alert, kind
 
-    previous = state["alerts"]
-    quiet = state.get("silences") or []
+
+def _strongest(findings):
     current = {}
     for finding in findings:
         key = finding["key"]
         if key not in current or rank(finding["level"]) > rank(current[key]["level"]):
             current[key] = finding
+    return current
+
+
+def inhibited(firing, keys):
+    """The keys held back by a crash loop (among the firing keys) of the same app: {key: crash_loop key}."""
+    looping = {split_key(key)[1] for key in firing if split_key(key)[0] == "crash_loop"}
+    held = {}
+    for key in keys:
+        rule, subject = split_key(key)
+        if rule in INHIBITED_BY_CRASH_LOOP and subject in looping:
+            held[key] = "crash_loop:%s" % subject
+    return held
+
+
+def _transition(state, findings, snapshot, cfg, conf, now):
+    """Pure: (new alerts dict, events) from the previous alerts and this run's findings."""
+    previous = state["alerts"]
+    quiet = state.get("silences") or []
+    current = _strongest(findings)
     rules = {f["rule"] for f in findings}
     for key, alert in previous.items():
         if key not in current:
             held = _held(alert, key, snapshot, cfg, conf, rules)
             if held is not None:
                 current[key] = held
-
-    repeat = conf["repeat_hours"] * 3600.0
+    # A crash loop inhibits its app's other alerts: an inhibited alert keeps its previous
+    # state untouched (no event either way) and a new one is not raised.
+    blocked = inhibited(set(current), set(current) | set(previous))
     alerts, events = {}, []
+    for key in blocked:
+        current.pop(key, None)
+        if key in previous:
+            alerts[key] = dict(previous[key], inhibited_by=blocked[key])
+    repeat = conf["repeat_hours"] * 3600.0
     for key, finding in current.items():
-        prev = previous.get(key)
-        silence = silences.match(key, quiet, now)
-        unsent = bool(prev and prev.get("unsent"))
-        alert = {
-            "rule": finding["rule"],
-            "level": finding["level"],
-            "message": finding["message"],
-            "value": finding.get("value"),
-            "since": now if prev is None else prev["since"],
-            "notified": now if prev is None else prev["notified"],
-        }
-        if prev is None or rank(finding["level"]) > rank(prev["level"]) or (unsent and silence is None):
-            # (unsent: its FIRING was silenced; the silence ended and it still fires: send it now)
-            kind = "firing"
-            alert["notified"] = now
-            unsent = silence is not None
-        elif repeat and now - prev["notified"] >= repeat - REMINDER_GRACE:
-            kind = "reminder"
-            if silence is None:  # a silenced reminder is logged; the next one is due when the silence ends
-                alert["notified"] = now
-        else:
-            kind = None
-        if unsent:
-            alert["unsent"] = True
+        silence = match(key, quiet, now)
+        alert, kind = step(finding, previous.get(key), silence, repeat, now)
         alerts[key] = alert
         if kind:
             events.append(_silenced(_event(kind, key, alert, alert["message"]), silence))
     for key, prev in previous.items():
-        if key not in current:
+        if key not in alerts:
             message = "Resolved after %s; was: %s" % (duration(now - prev["since"]), prev["message"])
             event = _event("resolved", key, dict(prev, level="ok"), message)
             if prev.get("unsent"):
@@ -196,11 +222,22 @@ def _transition(state, findings, snapshot, cfg, conf, now):
     return alerts, events
 
 
+def failure_transition(state, message, conf, now):
+    """Pure: a run that could not check the host. checks_failed goes through step() like any
+    alert (only a silence naming checks_failed covers it, never "all"); every other alert is
+    kept as it was (its state is unknown, not fixed). Returns (alerts, events)."""
+    alerts = dict(state["alerts"])
+    silence = match(CHECKS_FAILED, state.get("silences") or [], now)
+    finding = {"rule": CHECKS_FAILED, "key": CHECKS_FAILED, "level": "critical", "message": message, "value": None}
+    alert, kind = step(finding, alerts.get(CHECKS_FAILED), silence, conf["repeat_hours"] * 3600.0, now)
+    alerts[CHECKS_FAILED] = alert
+    events = [] if kind is None else [_silenced(_event(kind, CHECKS_FAILED, alert, message), silence)]
+    return alerts, events
+
+
 def _silenced(event, silence):
     """Mark an event a silence covers: logged with the marker, not sent (alerts._queue)."""
     if silence is not None:
-        from .silences import marker
-
         event.update(silenced=True, silence_id=silence["id"], note=marker(silence))
     return event
 
@@ -244,11 +281,10 @@ def run_rules(state, snapshot, findings, cfg, conf, now):
     since = previous if previous is not None else boundary - float(_cfg(cfg, "crash_window", 300))
     crashes, counts, crash_until = [], {}, previous
     if boundary > since:
-        try:
-            crashes, counts = crash_findings(snapshot, cfg, since, boundary - 1e-6)
+        found = crash_findings(snapshot, cfg, since, boundary - 1e-6)
+        if found is not None:
+            crashes, counts = found
             crash_until = boundary
-        except OpsError as exc:
-            problems.append(str(exc))  # counted on a later run, when the log is readable
     looping = {f["key"].split(":", 1)[1] for f in findings if f["rule"] == "crash_loop"}
     # evaluate() reports crashes within crash_window; the hourly rule is "since the previous
     # run", so its findings replace those (a crash loop already says more than a count).

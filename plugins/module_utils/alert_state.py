@@ -18,23 +18,82 @@ import math
 import os
 import time
 
-from .common import OpsError, atomic_write, now_epoch, read_nofollow
-from .silences import valid_record
-
-STATE_VERSION = 1
+from .common import OpsError, atomic_write, iso_time, now_epoch, read_nofollow
+# 2: pending_log (the write-ahead lines of a run not yet appended to the alert log).
+# A version-1 state (releases before it) is read and migrated (migrate()).
+STATE_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+# The longest silence any setting allows (alert setting silence_max_hours <= 30 days): a
+# stored silence is never trusted to last longer than this from now.
+LONGEST_SILENCE = 30 * 24 * 3600.0
 # Seconds to wait for another run holding the state lock.
 LOCK_WAIT = 60
 
 
 def empty_state():
     return {"version": STATE_VERSION, "last_run": None, "crash_until": None, "alerts": {}, "crash_counts": {}, "outbox": [],
-            "silences": []}
+            "pending_log": [], "silences": []}
+
+
+def _finite(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def valid_silence(silence):
+    """True when silence has the shape silences.new_silence() makes."""
+    if not isinstance(silence, dict):
+        return False
+    if not all(isinstance(silence.get(f), str) and silence[f] for f in ("id", "target", "reason")):
+        return False
+    if not isinstance(silence.get("by", ""), str):
+        return False
+    return all(_finite(silence.get(f)) for f in ("created", "until"))
+
+
+def clamp_times(state, now, longest_silence=LONGEST_SILENCE):
+    """A time the state holds was written by an earlier run's clock: a claim, not a fact.
+    After the clock went back, times in the future would keep an alert from reminding, a
+    crash from being counted and a silence alive for weeks. Returns (state, changed): every
+    time clamped to now, every silence to at most longest_silence from now. Pure."""
+    changed = False
+    state = dict(state)
+    for key in ("last_run", "crash_until"):
+        if state.get(key) is not None and state[key] > now:
+            state[key], changed = now, True
+    alerts = {}
+    for key, alert in state["alerts"].items():
+        fixed = dict(alert)
+        for field in ("since", "notified"):
+            if fixed[field] > now:
+                fixed[field], changed = now, True
+        alerts[key] = fixed
+    state["alerts"] = alerts
+    silences = []
+    for silence in state["silences"]:
+        fixed = dict(silence)
+        if fixed["created"] > now:
+            fixed["created"], changed = now, True
+        if fixed["until"] > now + longest_silence:
+            fixed["until"], changed = now + longest_silence, True
+        silences.append(fixed)
+    state["silences"] = silences
+    return state, changed
+
+
+def migrate(data):
+    """A state dict of any READABLE_VERSIONS as the current version (1 -> 2: no pending log)."""
+    data = dict(data)
+    if data.get("version") == 1:
+        data.setdefault("pending_log", [])
+        data["version"] = 2
+    return data
 
 
 def _check_state(data):
     """Return data as a state dict, or None when it is not one we wrote."""
-    if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+    if not isinstance(data, dict) or data.get("version") not in READABLE_VERSIONS:
         return None
+    data = migrate(data)
     state = empty_state()
     for key in ("last_run", "crash_until"):
         value = data.get(key)
@@ -47,7 +106,7 @@ def _check_state(data):
     for key, alert in alerts.items():
         if not isinstance(alert, dict) or alert.get("level") not in ("warning", "critical"):
             return None
-        if not all(isinstance(alert.get(f), (int, float)) and math.isfinite(alert[f]) for f in ("since", "notified")):
+        if not all(_finite(alert.get(f)) for f in ("since", "notified")):
             return None
         if not isinstance(alert.get("rule"), str) or not isinstance(alert.get("message"), str):
             return None
@@ -60,9 +119,13 @@ def _check_state(data):
     if not isinstance(outbox, list) or not all(isinstance(m, str) for m in outbox):
         return None
     state["outbox"] = outbox
+    pending = data.get("pending_log", [])
+    if not isinstance(pending, list) or not all(isinstance(m, str) for m in pending):
+        return None
+    state["pending_log"] = pending
     # A state written before silences existed has none (silences.py).
     silences = data.get("silences", [])
-    if not isinstance(silences, list) or not all(valid_record(s) for s in silences):
+    if not isinstance(silences, list) or not all(valid_silence(s) for s in silences):
         return None
     state["silences"] = silences
     return state
@@ -81,12 +144,24 @@ def _writable_by_others(path):
     return None
 
 
-def read_state(path, now=None, move_aside=True):
+def read_state(path, now=None, move_aside=True, longest_silence=LONGEST_SILENCE):
     """Return (state, warning sentence or None).
 
     A missing file is a first run. A file that is not valid state is renamed to
     PATH.corrupt-YYYYmmddTHHMMSSZ (when move_aside) and also treated as a first run.
+    Times in the future (the clock went back since they were written) are clamped to now and
+    silences to longest_silence seconds from now (clamp_times), with a warning.
     """
+    state, warning = _read_state(path, now, move_aside)
+    now = now_epoch(now)
+    state, changed = clamp_times(state, now, longest_silence)
+    if changed and warning is None:
+        warning = ("The alert state file %s held times after now (%s): the clock went back since they were written; "
+                   "they now count from now and no silence lasts longer than allowed." % (path, iso_time(now)))
+    return state, warning
+
+
+def _read_state(path, now, move_aside):
     try:
         raw = read_nofollow(path)
     except FileNotFoundError:

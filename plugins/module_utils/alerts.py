@@ -2,18 +2,25 @@
 # Copyright (c) 2026, twzrd.ops contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The hourly alert engine: its settings and one run, start to end.
+"""The hourly alert engine: one run, start to end, written ahead.
 
-process() takes the findings of checks.evaluate() for one run and turns them into
-events an on-call engineer can trust. The work is split by concern:
+process() takes the findings of one run (checks.evaluate + the history's trends) and:
 
-  alert_rules.py     fire / remind / resolve, hysteresis, crashes since the previous run
-  alert_state.py     the JSON state file, its lock, a corrupt state moved aside
-  alert_delivery.py  log lines, the Slack-compatible webhook, the Prometheus textfile
+  1. decides, purely (alert_rules.run_rules): the new alerts, the events, the log lines and
+     the webhook messages of this run;
+  2. writes ahead: ONE atomic write of the state holds the new alerts AND this run's log
+     lines (pending_log) and messages (outbox), before anything is logged or sent;
+  3. appends the pending log lines to the alert log, then records that (pending_log empty);
+  4. drains the outbox through the webhook, then records what is still undelivered.
 
-This file holds the settings (DEFAULTS, validate) and the orchestration (preview, process,
-record_failure); it is the entry point the CLI and the alert_check module import.
-Like every module_utils file this imports nothing from ansible (see docs/DESIGN.md).
+A run killed at any point (SIGKILL, SIGTERM from a shutdown) is recovered by the next one:
+its lines and messages are in the state, the next run appends and sends them first.
+Delivery is at-least-once: after a kill a receiver may see a message twice, never miss one.
+A state that cannot be written sends nothing (it would send the same alert every hour).
+
+Split by concern: alert_settings.py (settings), alert_rules.py (decisions), alert_state.py
+(the state file), alert_delivery.py (log lines, webhook, textfile), silences.py.
+Like every module_utils file this imports nothing from ansible.
 """
 
 from __future__ import annotations
@@ -23,127 +30,34 @@ import socket
 from .alert_delivery import (
     EVENT_WORD,
     append_log,
+    deliver_webhook as _deliver_webhook,
     key_text,
-    ping,
     log_line,
     one_line,
+    ping,
     read_webhook_url,
     render_textfile,
     write_textfile,
 )
-from .alert_delivery import deliver_webhook as _deliver_webhook
-from .alert_rules import CHECKS_FAILED as _CHECKS_FAILED
-from .alert_rules import REMINDER_GRACE, active_list, crash_findings, run_rules
-from . import silences as _silences
-from .alert_state import StateLock, empty_state, read_state, write_state, STATE_VERSION
-from .common import OpsError, exit_code, now_epoch, number, refuse_unknown, worst
+from .alert_rules import CHECKS_FAILED, active_list, crash_findings, failure_transition, run_rules
+from .alert_settings import DEFAULTS, refuse_unusable_paths, validate
+from .alert_state import STATE_VERSION, StateLock, empty_state, read_state, write_state
+from .common import OpsError, exit_code, now_epoch, worst
+from .silences import active as active_silences
+from .silences import expired as expired_silences
+from .silences import match as silence_match
 
 __all__ = [
     "DEFAULTS", "validate", "preview", "process", "record_failure", "read_state", "render_textfile",
-    "deliver_webhook", "crash_findings",
+    "deliver_webhook", "crash_findings", "heartbeat", "refuse_unusable_paths", "CHECKS_FAILED",
 ]
-
-DEFAULTS = {
-    "state_file": "/var/lib/twzrd-ops/alerts-state.json",
-    "log_file": "/var/log/twzrd-daily-alerts.log",
-    "repeat_hours": 4,
-    "swap_clear": 15,
-    "load_clear_ratio": 0.9,
-    "webhook_url_file": "",
-    "webhook_timeout": 5,
-    "webhook_retries": 2,
-    "textfile_path": "",
-    "heartbeat_url_file": "",
-    "silence_max_hours": 24,
-}
 
 # Undelivered webhook messages kept for the next run; older ones are dropped (and counted).
 OUTBOX_LIMIT = 100
+# Log lines a run keeps for the next one when the alert log cannot be written.
+PENDING_LIMIT = 1000
 # Seconds between webhook attempts within one run (tests set it to 0).
 RETRY_DELAY = 1.0
-# The alert that says the monitor itself is broken (a run that ended UNKNOWN); alert_rules.CHECKS_FAILED.
-CHECKS_FAILED = _CHECKS_FAILED
-
-
-# --------------------------------------------------------------------------- settings
-
-
-# Settings whose value may be a secret by mistake (the webhook URL pasted instead of the
-# path of the file holding it): never shown in a message.
-_SECRET_SETTINGS = ("webhook_url_file", "heartbeat_url_file")
-
-
-def _absolute_path(conf, key, allow_empty):
-    value = conf[key]
-    if value is None:
-        value = ""
-    shown = "a value that is not shown (it may be the secret itself)" if key in _SECRET_SETTINGS else repr(value)
-    if not isinstance(value, str):
-        raise OpsError("Alert setting %s must be a file path, got %s." % (key, shown))
-    if value == "" and allow_empty:
-        return value
-    if not value.startswith("/"):
-        raise OpsError("Alert setting %s must be an absolute path, got %s." % (key, shown))
-    return value
-
-
-# (setting, minimum, maximum); webhook_retries is a whole number. repeat_hours 0 = no reminders.
-_RANGES = (
-    ("repeat_hours", 0, 24 * 365),
-    ("swap_clear", 0, 100),
-    ("load_clear_ratio", 0, 1),
-    ("webhook_timeout", 0.1, 300),
-    ("webhook_retries", 0, 10),
-    ("silence_max_hours", 0.1, 24 * 30),
-)
-
-
-def validate(alerts_cfg=None):
-    """Merge alerts_cfg over DEFAULTS and check it; returns a new dict or raises OpsError."""
-    if alerts_cfg is None:
-        alerts_cfg = {}
-    if not isinstance(alerts_cfg, dict):
-        raise OpsError("The alerts settings must be a mapping, got %r." % (alerts_cfg,))
-    refuse_unknown(alerts_cfg, DEFAULTS, "alert setting%s")
-    conf = dict(DEFAULTS)
-    conf.update({k: v for k, v in alerts_cfg.items() if v is not None})
-    conf["state_file"] = _absolute_path(conf, "state_file", allow_empty=False)
-    conf["log_file"] = _absolute_path(conf, "log_file", allow_empty=True)
-    conf["webhook_url_file"] = _absolute_path(conf, "webhook_url_file", allow_empty=True)
-    conf["textfile_path"] = _absolute_path(conf, "textfile_path", allow_empty=True)
-    conf["heartbeat_url_file"] = _absolute_path(conf, "heartbeat_url_file", allow_empty=True)
-    if conf["textfile_path"] and not conf["textfile_path"].endswith(".prom"):
-        raise OpsError(
-            "Alert setting textfile_path must end in .prom (node_exporter reads only *.prom files), got %r."
-            % conf["textfile_path"]
-        )
-    for key, minimum, maximum in _RANGES:
-        conf[key] = number(key, conf[key], minimum, maximum, integer=key == "webhook_retries", what="Alert setting")
-    return conf
-
-
-_FILE_SETTINGS = ("state_file", "log_file", "textfile_path", "webhook_url_file", "heartbeat_url_file")
-
-
-def refuse_unusable_paths(conf):
-    """On the host: a file setting that names a directory or anything else that is not a
-    regular file (a FIFO would hang the run, a device never end), or whose nearest existing
-    parent is a file, is refused with one sentence naming the setting (the run ends UNKNOWN)."""
-    import os
-
-    for key in _FILE_SETTINGS:
-        path = conf.get(key)
-        if not path:
-            continue
-        if os.path.isdir(path):
-            raise OpsError("Alert setting %s names a directory (%s); it must name a file." % (key, path))
-        if os.path.exists(path) and not os.path.isfile(path):
-            raise OpsError("Alert setting %s names something that is not a regular file (%s); it must name a file." % (key, path))
-        parent = os.path.dirname(path)
-        while parent and parent != "/" and not os.path.lexists(parent):
-            parent = os.path.dirname(parent)
-        if parent and not os.path.isdir(parent):
-            raise OpsError("Alert setting %s: %s is a file, not a directory, so %s cannot be created." % (key, parent, path))
 
 
 def deliver_webhook(url, texts, timeout, retries):
@@ -174,7 +88,8 @@ def heartbeat(alerts_cfg, what):
     return None if reason is None else "heartbeat ping failed (%s)." % reason
 
 
-# --------------------------------------------------------------------------- the run
+def _longest_silence(conf):
+    return conf["silence_max_hours"] * 3600.0
 
 
 def preview(alerts_cfg, snapshot, findings, cfg, now=None):
@@ -185,14 +100,20 @@ def preview(alerts_cfg, snapshot, findings, cfg, now=None):
     conf = validate(alerts_cfg)
     now = now_epoch(now)
     try:
-        state, warning = read_state(conf["state_file"], now, move_aside=False)
+        state, warning = read_state(conf["state_file"], now, move_aside=False, longest_silence=_longest_silence(conf))
     except OpsError as exc:
         state, warning = empty_state(), str(exc)
     alerts, events, _counts, _until, problems = run_rules(state, snapshot, findings, cfg, conf, now)
-    return {"active": active_list(alerts), "events": events, "warnings": ([warning] if warning else []) + problems}
+    active = active_list(alerts)
+    for alert in active:
+        silence = silence_match(alert["key"], state["silences"], now)
+        alert["silenced"] = silence is not None
+        if silence is not None:
+            alert["silence_id"] = silence["id"]
+    return {"active": active, "events": events, "warnings": ([warning] if warning else []) + problems}
 
 
-def _crash_totals(previous, counts, snapshot):
+def crash_totals(previous, counts, snapshot):
     """The crash counters after this run: one per app PM2 knows (from 0), apps PM2 no
     longer knows are dropped (Prometheus treats a returning series as a counter reset)."""
     status = (snapshot or {}).get("pm2") or {}
@@ -205,92 +126,6 @@ def _crash_totals(previous, counts, snapshot):
     return totals
 
 
-def process(alerts_cfg, snapshot, findings, cfg, now=None, warnings=None):
-    """Run the alert state machine once and deliver its events.
-
-    Returns {"exit_code": 0|1|2, "events": [...], "lines": [...], "errors": [...],
-    "active": [...]}: lines are what was appended to the log file (print them), errors are
-    delivery problems (one sentence each, never the webhook URL). exit_code follows the
-    active alerts: 2 when any is critical, 1 when any is a warning, else 0. warnings are
-    sentences of the run's other steps (the history) logged as WARNING lines.
-    """
-    conf = validate(alerts_cfg)
-    refuse_unusable_paths(conf)
-    now = now_epoch(now)
-    host = (snapshot or {}).get("host") or socket.gethostname()
-    lines, errors = [], []
-
-    def problem(sentence):
-        errors.append(sentence)
-        lines.append(log_line(now, "ERROR", "warning", "twzrd-ops", sentence))
-
-    with StateLock(conf["state_file"]):
-        state, warning = read_state(conf["state_file"], now)
-        if warning:
-            lines.append(log_line(now, "WARNING", "warning", "twzrd-ops", warning))
-        for sentence in warnings or ():
-            lines.append(log_line(now, "WARNING", "warning", "twzrd-ops", sentence))
-        alerts, events, counts, crash_until, problems = run_rules(state, snapshot, findings, cfg, conf, now)
-        for sentence in problems:
-            problem(sentence)
-        crash_totals = _crash_totals(state["crash_counts"], counts, snapshot)
-
-        for silence in _silences.expired(state["silences"], now):
-            lines.append(log_line(now, "SILENCE", "ok", silence["target"], "%s expired (%s)" % (silence["id"], silence["reason"])))
-        quiet = _silences.active(state["silences"], now)
-        for event in events:
-            lines.append(log_line(now, EVENT_WORD[event["type"]], event["level"], event["key"],
-                                  event["message"] + event.get("note", "")))
-
-        outbox = _queue(conf, state["outbox"], host, events)
-        new_state = {
-            "silences": quiet,
-            "version": STATE_VERSION,
-            "last_run": now,
-            "crash_until": crash_until,
-            "alerts": alerts,
-            "crash_counts": crash_totals,
-            "outbox": outbox,
-        }
-        level = worst(a["level"] for a in alerts.values())
-        active = active_list(alerts)
-        summary = _summary(active)
-        unsaved = _save_then_send(conf, new_state, now, lines, problem)
-        if unsaved:
-            # Nothing was delivered: the state cannot say it was, and the next run would send
-            # the same alerts again. The run is UNKNOWN; its events are not logged as sent.
-            lines[:] = [line for line in lines if " %s " % _event_word(line) not in _EVENT_WORDS]
-            problem(unsaved)
-            level = "unknown"
-            summary = "the checks failed: %s; %s" % (unsaved, summary)
-        lines.append(log_line(now, "RUN", level, "run", summary))
-        if conf["textfile_path"]:
-            try:
-                write_textfile(conf["textfile_path"], render_textfile(
-                    snapshot, alerts, crash_totals, now, not errors, len(new_state["outbox"]),
-                    reason=errors[0] if errors else None,
-                    silenced={k for k in alerts if _silences.match(k, quiet, now)}))
-            except OpsError as exc:
-                problem(str(exc))
-        _append(conf, lines, errors)
-
-    return {
-        "exit_code": exit_code(level),
-        "events": events,
-        "lines": lines,
-        "errors": errors,
-        "active": active,
-    }
-
-
-_EVENT_WORDS = frozenset(" %s " % word for word in EVENT_WORD.values())
-
-
-def _event_word(line):
-    parts = line.split(" ", 2)
-    return parts[1] if len(parts) > 2 else ""
-
-
 def _summary(active):
     if not active:
         return "no active alerts"
@@ -298,80 +133,175 @@ def _summary(active):
         len(active), "" if len(active) == 1 else "s", ", ".join("%s (%s)" % (a["key"], a["level"]) for a in active))
 
 
-def _queue(conf, outbox, host, events):
-    """The webhook outbox after this run's events (the newest OUTBOX_LIMIT messages)."""
+def _messages(conf, host, events):
+    """The webhook messages of this run's events (a silenced event is logged, never sent)."""
     if not conf["webhook_url_file"]:
         return []
-    outbox = list(outbox) + [
-        "%s %s %s %s: %s" % (host, EVENT_WORD[e["type"]], e["level"], key_text(e["key"]), one_line(e["message"]))
-        for e in events if not e.get("silenced")  # logged with their marker, never sent
-    ]
-    if len(outbox) > OUTBOX_LIMIT:
-        dropped = len(outbox) - OUTBOX_LIMIT + 1
-        outbox = ["%s: %d older undelivered alert messages were dropped." % (host, dropped)] + outbox[dropped:]
-    return outbox
+    return ["%s %s %s %s: %s" % (host, EVENT_WORD[e["type"]], e["level"], key_text(e["key"]), one_line(e["message"]))
+            for e in events if not e.get("silenced")]
 
 
-def _save_then_send(conf, new_state, now, lines, problem):
-    """Deliver after saving: the state is first saved as if the outbox went out, THEN the
-    outbox is sent; an undelivered outbox is saved back for the next run. So a state that
-    cannot be saved never sends (and so never re-sends every hour) the same alert.
+def _bounded(outbox, host):
+    if len(outbox) <= OUTBOX_LIMIT:
+        return outbox
+    dropped = len(outbox) - OUTBOX_LIMIT + 1
+    return ["%s: %d older undelivered alert messages were dropped." % (host, dropped)] + outbox[dropped:]
 
-    Returns None, or the sentence saying the state could not be saved (nothing was sent).
-    new_state["outbox"] is left holding what is still undelivered.
-    """
-    outbox = new_state["outbox"]
-    try:
-        write_state(conf["state_file"], dict(new_state, outbox=[]))
-    except OpsError as exc:
-        return "%s; nothing was sent" % str(exc).rstrip(".")
-    new_state["outbox"] = []
-    if not outbox:
-        return None
-    try:
-        url, mode_warning = read_webhook_url(conf["webhook_url_file"])
-        if mode_warning:
-            lines.append(log_line(now, "WARNING", "warning", "twzrd-ops", mode_warning))
-        reason = deliver_webhook(url, outbox, conf["webhook_timeout"], conf["webhook_retries"])
-        if reason:
-            raise OpsError(
-                "webhook delivery failed (%s); %d message%s kept for the next run."
-                % (reason, len(outbox), "" if len(outbox) == 1 else "s")
-            )
-    except OpsError as exc:
-        problem(str(exc))
-        new_state["outbox"] = outbox
+
+def _event_lines(now, events):
+    return [log_line(now, EVENT_WORD[e["type"]], e["level"], e["key"], e["message"] + e.get("note", "")) for e in events]
+
+
+class _Run(object):
+    """The lines and problems of one run being committed: lines is every line the run
+    logged or tried to log, in order (its stdout); unlogged those not yet appended."""
+
+    def __init__(self, conf, now):
+        self.conf = conf
+        self.now = now
+        self.lines = []
+        self.unlogged = []
+        self.errors = []
+        self.log_ok = True
+
+    def note(self, line):
+        self.lines.append(line)
+        self.unlogged.append(line)
+
+    def problem(self, sentence):
+        self.errors.append(sentence)
+        self.note(log_line(self.now, "ERROR", "warning", "twzrd-ops", sentence))
+
+    def append(self, lines):
+        """Append lines to the alert log (when there is one); False when it failed."""
+        if not self.conf["log_file"] or not lines:
+            return True
+        try:
+            append_log(self.conf["log_file"], lines)
+        except OpsError as exc:
+            reason = str(exc)
+        except OSError as exc:
+            reason = "Cannot append to the alert log %s (%s)." % (self.conf["log_file"], exc.strerror or exc)
+        else:
+            return True
+        if self.log_ok:
+            self.errors.append(reason)
+        self.log_ok = False
+        return False
+
+    def save(self, state):
+        try:
+            write_state(self.conf["state_file"], state)
+        except OpsError as exc:
+            self.problem("%s; the next run logs or sends this run's lines and messages again." % str(exc).rstrip("."))
+
+    def commit(self, new_state):
+        """Steps 2-4 of the module docstring. new_state holds this run's lines in pending_log
+        and its messages in outbox (after those of killed or failed runs). Returns None, or
+        the sentence saying the state could not be saved (then nothing was logged or sent)."""
+        conf = self.conf
         try:
             write_state(conf["state_file"], new_state)
-        except OpsError as again:
-            problem("%s; the undelivered messages are lost." % str(again).rstrip("."))
-    return None
-
-
-def _append(conf, lines, errors):
-    """Append lines to the alert log; False when it could not be written."""
-    if conf["log_file"]:
-        try:
-            append_log(conf["log_file"], lines)
         except OpsError as exc:
-            errors.append(str(exc))
-            return False
-        except OSError as exc:
-            errors.append("Cannot append to the alert log %s (%s)." % (conf["log_file"], exc.strerror or exc))
-            return False
-    return True
+            return "%s; nothing was sent" % str(exc).rstrip(".")
+        pending = new_state["pending_log"]
+        self.lines.extend(pending)
+        if pending and self.append(pending):
+            new_state["pending_log"] = []
+            self.save(new_state)  # a kill during delivery then does not log the lines twice
+        outbox = new_state["outbox"]
+        if not outbox:
+            return None
+        try:
+            url, mode_warning = read_webhook_url(conf["webhook_url_file"])
+            if mode_warning:
+                self.note(log_line(self.now, "WARNING", "warning", "twzrd-ops", mode_warning))
+            reason = deliver_webhook(url, outbox, conf["webhook_timeout"], conf["webhook_retries"])
+            if reason:
+                raise OpsError("webhook delivery failed (%s); %d message%s kept for the next run."
+                               % (reason, len(outbox), "" if len(outbox) == 1 else "s"))
+        except OpsError as exc:
+            self.problem(str(exc))
+            return None
+        new_state["outbox"] = []
+        self.save(new_state)
+        return None
+
+    def finish(self, level, summary, textfile):
+        """The Prometheus textfile, the RUN line, then the run's last lines to the log.
+        textfile(reason or None) renders the textfile. Returns whether the log took them."""
+        if self.conf["textfile_path"]:
+            try:
+                write_textfile(self.conf["textfile_path"], textfile(self.errors[0] if self.errors else None))
+            except OpsError as exc:
+                self.problem(str(exc))
+        self.note(log_line(self.now, "RUN", level, "run", summary))
+        self.append(self.unlogged)
+        self.unlogged = []
+        return self.log_ok
+
+
+def process(alerts_cfg, snapshot, findings, cfg, now=None, warnings=None):
+    """Run the alert state machine once and deliver its events (module docstring).
+
+    Returns {"exit_code": 0|1|2|3, "events": [...], "lines": [...], "errors": [...],
+    "active": [...]}: lines are what this run appended to the log file (print them), errors
+    are delivery problems (one sentence each, never the webhook URL). exit_code follows the
+    active alerts: 2 when any is critical, 1 when any is a warning, else 0; 3 when the state
+    could not be saved. warnings are sentences of the run's other steps (the history),
+    logged as WARNING lines.
+    """
+    conf = validate(alerts_cfg)
+    refuse_unusable_paths(conf)
+    now = now_epoch(now)
+    host = (snapshot or {}).get("host") or socket.gethostname()
+    run = _Run(conf, now)
+    with StateLock(conf["state_file"]):
+        state, warning = read_state(conf["state_file"], now, longest_silence=_longest_silence(conf))
+        alerts, events, counts, crash_until, problems = run_rules(state, snapshot, findings, cfg, conf, now)
+        notes = [log_line(now, "WARNING", "warning", "twzrd-ops", note)
+                 for note in ([warning] if warning else []) + list(warnings or ())]
+        notes += [log_line(now, "ERROR", "warning", "twzrd-ops", sentence) for sentence in problems]
+        quiet = active_silences(state["silences"], now)
+        lines = notes + [log_line(now, "SILENCE", "ok", s["target"], "%s expired (%s)" % (s["id"], s["reason"]))
+                         for s in expired_silences(state["silences"], now)] + _event_lines(now, events)
+        totals = crash_totals(state["crash_counts"], counts, snapshot)
+        new_state = {
+            "version": STATE_VERSION,
+            "silences": quiet,
+            "last_run": now,
+            "crash_until": crash_until,
+            "alerts": alerts,
+            "crash_counts": totals,
+            "outbox": _bounded(list(state["outbox"]) + _messages(conf, host, events), host),
+            "pending_log": (list(state["pending_log"]) + lines)[-PENDING_LIMIT:],
+        }
+        active = active_list(alerts)
+        level, summary = worst(a["level"] for a in alerts.values()), _summary(active)
+        run.errors.extend(problems)
+        unsaved = run.commit(new_state)
+        if unsaved:
+            # Nothing was logged as sent nor sent: the run is UNKNOWN.
+            for line in notes:
+                run.note(line)
+            run.problem(unsaved)
+            level, summary = "unknown", "the checks failed: %s; %s" % (unsaved, summary)
+            new_state = state
+        silenced = {k for k in alerts if silence_match(k, quiet, now)}
+        run.finish(level, summary, lambda reason: render_textfile(
+            snapshot, alerts, totals, now, reason is None, len(new_state["outbox"]), reason=reason, silenced=silenced))
+    return {"exit_code": exit_code(level), "events": events, "lines": run.lines, "errors": run.errors, "active": active}
 
 
 def record_failure(alerts_cfg, error, now=None, host=None):
     """A run that could not finish its checks (exit 3) is delivered like a finding.
 
-    The alert checks_failed ("checks failed on HOST: reason", critical) fires, reminds
-    every repeat_hours and is resolved by the next run that works, through the same state,
-    log and webhook as any alert; every other alert is kept as it was (its state is
-    unknown, not fixed). The log gets the event and a RUN line with level unknown, the
-    Prometheus textfile marks the run failed with the reason. When the state itself
-    cannot be used, nothing is sent (it would be sent again every hour). Returns the lines
-    appended to the log ([] when it could not be written); never raises.
+    The alert checks_failed ("checks failed on HOST: reason", critical) goes through the same
+    state machine, state, log and webhook as any alert (alert_rules.failure_transition);
+    every other alert is kept as it was. The log gets the event and a RUN line with level
+    unknown, the Prometheus textfile marks the run failed with the reason. When the state
+    itself cannot be used, nothing is sent (it would be sent again every hour). Returns the
+    lines appended to the log ([] when it could not be written); never raises.
     """
     try:
         conf = validate(alerts_cfg)
@@ -380,64 +310,26 @@ def record_failure(alerts_cfg, error, now=None, host=None):
     now = now_epoch(now)
     host = host or socket.gethostname()
     error = one_line(error)
-    lines, errors = [], []
-
-    def problem(sentence):
-        errors.append(sentence)
-        lines.append(log_line(now, "ERROR", "warning", "twzrd-ops", sentence))
-
+    run = _Run(conf, now)
     state = None
     try:
         with StateLock(conf["state_file"]):
-            state, warning = read_state(conf["state_file"], now)
-            if warning:
-                lines.append(log_line(now, "WARNING", "warning", "twzrd-ops", warning))
-            alerts = dict(state["alerts"])
-            prev = alerts.get(CHECKS_FAILED)
-            message = "checks failed on %s: %s" % (host, error)
-            alert = {"rule": CHECKS_FAILED, "level": "critical", "message": message, "value": None,
-                     "since": now if prev is None else prev["since"], "notified": now if prev is None else prev["notified"]}
-            # Only a silence that names checks_failed covers it, never "all" (silences.matches).
-            silence = _silences.match(CHECKS_FAILED, state["silences"], now)
-            unsent = bool(prev and prev.get("unsent"))
-            kind = None
-            if prev is None or (unsent and silence is None):
-                kind = "firing"
-                alert["notified"] = now
-                unsent = silence is not None
-            elif conf["repeat_hours"] and now - prev["notified"] >= conf["repeat_hours"] * 3600.0 - REMINDER_GRACE:
-                kind = "reminder"
-                if silence is None:
-                    alert["notified"] = now
-            if unsent:
-                alert["unsent"] = True
-            alerts[CHECKS_FAILED] = alert
-            events = [] if kind is None else [{"type": kind, "key": CHECKS_FAILED, "level": "critical", "message": message}]
-            if events and silence is not None:
-                events[0].update(silenced=True, silence_id=silence["id"], note=_silences.marker(silence))
-            for event in events:
-                lines.append(log_line(now, EVENT_WORD[event["type"]], event["level"], event["key"],
-                                      event["message"] + event.get("note", "")))
-            state = dict(state, version=STATE_VERSION, last_run=now, alerts=alerts,
-                         outbox=_queue(conf, state["outbox"], host, events))
-            unsaved = _save_then_send(conf, state, now, lines, problem)
+            state, warning = read_state(conf["state_file"], now, longest_silence=_longest_silence(conf))
+            alerts, events = failure_transition(state, "checks failed on %s: %s" % (host, error), conf, now)
+            lines = ([log_line(now, "WARNING", "warning", "twzrd-ops", warning)] if warning else []) + _event_lines(now, events)
+            new_state = dict(state, version=STATE_VERSION, last_run=now, alerts=alerts,
+                             outbox=_bounded(list(state["outbox"]) + _messages(conf, host, events), host),
+                             pending_log=(list(state["pending_log"]) + lines)[-PENDING_LIMIT:])
+            unsaved = run.commit(new_state)
             if unsaved:
                 raise OpsError(unsaved)
+            state = new_state
     except OpsError as exc:
-        lines[:] = [line for line in lines if " %s " % _event_word(line) not in _EVENT_WORDS]
-        problem(str(exc))
-    lines.append(log_line(now, "RUN", "unknown", "run", "the checks failed: %s" % error))
-    if conf["textfile_path"]:
-        try:
-            if state is None:
-                state = read_state(conf["state_file"], now, move_aside=False)[0]
-        except OpsError:
-            state = {"alerts": {}, "crash_counts": {}, "outbox": []}
-        try:
-            write_textfile(conf["textfile_path"], render_textfile(
-                None, state["alerts"], state["crash_counts"], now, False, len(state["outbox"]), reason=error,
-                silenced={k for k in state["alerts"] if _silences.match(k, state.get("silences"), now)}))
-        except OpsError as exc:
-            problem(str(exc))
+        run.problem(str(exc))
+    if state is None:
+        state = {"alerts": {}, "crash_counts": {}, "outbox": [], "silences": []}
+    appended = run.finish("unknown", "the checks failed: %s" % error, lambda reason: render_textfile(
+        None, state["alerts"], state["crash_counts"], now, False, len(state["outbox"]), reason=error,
+        silenced={k for k in state["alerts"] if silence_match(k, state.get("silences"), now)}))
     # The lines reached no log: the caller says the failure on stderr instead.
-    return lines if _append(conf, lines, errors) else []
+    return run.lines if appended else []

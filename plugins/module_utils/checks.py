@@ -18,9 +18,10 @@ from __future__ import annotations
 import re
 import socket
 
-from .common import OpsError, iso_time, now_epoch, number, refuse_unknown, worst
+from . import logscan, pm2, probe, reboot_ready, system
+from .common import OpsError, iso_time, now_epoch, number, refuse_unknown, subprocess_runner, worst
 from .common import exit_code as common_exit_code
-from .system import DISK_DEFAULTS, SWAP_DEFAULTS
+from .system import DISK_DEFAULTS, SWAP_DEFAULTS, breaches, disk_breaches, validate_thresholds
 
 DEFAULTS = {
     "pm2_user": "",
@@ -114,8 +115,6 @@ def normalize_config(cfg=None):
     if not isinstance(merged["health_expect_json"], bool):
         raise OpsError("Setting health_expect_json must be true or false, got %r." % (merged["health_expect_json"],))
 
-    from .system import validate_thresholds
-
     validate_thresholds(
         merged["swap_warning"], merged["swap_critical"], merged["load_mode"], merged["load_warning"], merged["load_critical"]
     )
@@ -128,8 +127,12 @@ def _finding(rule, level, message, key=None, value=None):
     return {"rule": rule, "key": key or rule, "level": level, "message": message, "value": value}
 
 
-def collect(cfg, runner=None, kind="health", now=None):
-    """Take a snapshot of this host.
+def collect(cfg, runner=None, kind="health", now=None, events_since=None):
+    """Take a snapshot of this host: the read half of every run (all its I/O).
+
+    PM2's daemon log is read once, from events_since (the alert engine's previous boundary)
+    or the crash window, whichever is earlier: snapshot["pm2"]["events"] holds the crash
+    events every rule of the run counts from. Every kind judges a crash loop the same way.
 
     A part that cannot be read (PM2 missing, daemon down, psutil missing) is recorded as
     {"error": sentence} in its place; evaluate() turns that into a finding, so one broken
@@ -140,8 +143,6 @@ def collect(cfg, runner=None, kind="health", now=None):
     cfg = normalize_config(cfg)
     now = now_epoch(now)
     if runner is None:
-        from .common import subprocess_runner
-
         runner = subprocess_runner(timeout=60)
 
     snapshot = {
@@ -150,8 +151,6 @@ def collect(cfg, runner=None, kind="health", now=None):
         "epoch": now,
         "timestamp": iso_time(now),
     }
-
-    from . import pm2, system
 
     # The top-process lists need a CPU sample over a short window: open it now, so that
     # reading PM2 (a Node.js start) runs inside the window instead of a sleep after it.
@@ -168,12 +167,13 @@ def collect(cfg, runner=None, kind="health", now=None):
             pm2_home=cfg["pm2_home"] or None,
             user=cfg["pm2_user"] or None,
             expected=cfg["expected_apps"],
-            # The status dashboard runs often and never reads the daemon log.
-            crash_window=0 if kind == "status" else cfg["crash_window"],
+            # Every view judges a crash loop (the log is bisected: a few KiB per look).
+            crash_window=cfg["crash_window"],
             crash_threshold=cfg["crash_threshold"],
             now=now,
             # The weekly report also counts the crashes of its whole window: same read of pm2.log.
             report_window=int(cfg["log_window_days"] * 86400) if kind == "health" else 0,
+            events_since=events_since,
         )
         window = snapshot["pm2"].pop("report_window", None)
         if window is not None:
@@ -183,8 +183,6 @@ def collect(cfg, runner=None, kind="health", now=None):
 
     # Would a reboot bring the apps back (issue 12)? Weekly report only; file checks, no process.
     snapshot["reboot"] = _reboot_readiness(cfg, snapshot["pm2"]) if kind == "health" and cfg["reboot_check"] else None
-
-    from . import system
 
     try:
         snapshot["system"] = system.collect(top=10 if kind == "health" else 0, sample=sample)
@@ -197,8 +195,6 @@ def collect(cfg, runner=None, kind="health", now=None):
 
     snapshot["health"] = None
     if cfg["health_url"]:
-        from . import probe
-
         try:
             snapshot["health"] = probe.probe(
                 cfg["health_url"],
@@ -216,8 +212,6 @@ def collect(cfg, runner=None, kind="health", now=None):
 
     snapshot["logs"] = None
     if kind == "health":
-        from . import logscan
-
         paths = cfg["log_paths"]
         if not paths:
             home = (snapshot["pm2"] or {}).get("pm2_home") or cfg["pm2_home"] or pm2.default_pm2_home(cfg["pm2_user"] or None)
@@ -237,8 +231,6 @@ def collect(cfg, runner=None, kind="health", now=None):
 def _reboot_readiness(cfg, status, unit_dir=None, booted=None):
     """reboot_ready.check() for the weekly report: file checks only (no node is run) on a host
     booted with systemd whose PM2 could be read and has apps to bring back; else None."""
-    from . import pm2, reboot_ready
-
     if booted is None:
         booted = reboot_ready.systemd_booted()
     if not booted or not status or status.get("error") or not status.get("installed"):
@@ -354,8 +346,6 @@ def _log_findings(logs, cfg):
 
 
 def _system_findings(system_snapshot, disks, cfg):
-    from .system import breaches, disk_breaches
-
     findings = []
     if system_snapshot is not None:
         if system_snapshot.get("error"):

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 
-from .common import EXIT_CODES, UNKNOWN, OpsError, iso_time, now_epoch, printable, subprocess_runner
+from . import alerts, checks, config, history, pm2, runs, silences
+from .common import EXIT_CODES, UNKNOWN, OpsError, iso_time, now_epoch, number, printable, size, subprocess_runner
 
 EXIT_UNKNOWN = EXIT_CODES[UNKNOWN]
 RUNNER_TIMEOUT = 120
@@ -67,9 +67,7 @@ def build_parser():
     remove = actions.add_parser("remove", parents=[common], help="lift the silence ID before it ends")
     remove.add_argument("id", help="the silence id (silence list shows it)")
     restart = subs.add_parser("restart", parents=[common], help="restart the PM2 apps and verify they come back healthy")
-    from .pm2 import MODES
-
-    restart.add_argument("--mode", choices=sorted(MODES, reverse=True), default=None,
+    restart.add_argument("--mode", choices=sorted(pm2.MODES, reverse=True), default=None,
                          help="pm2 restart, or pm2 reload (zero-downtime for cluster-mode apps); default: restart.mode of the configuration")
     hist = subs.add_parser("history", parents=[common], help="the samples of the per-host history and their judged trends")
     hist.add_argument("--days", default="7", help="how many days back to print (default 7)")
@@ -86,37 +84,25 @@ def _emit(out, data):
 
 
 def cmd_health(cfg, args, runner, out, err, now=None):
-    from . import checks, report
-
-    snapshot = checks.collect(cfg["checks"], runner=runner, kind="health", now=now)
-    findings = checks.evaluate(snapshot, cfg["checks"])
-    level = checks.verdict(findings)
-    from . import history
-
-    history_conf = cfg.get("history") or history.validate({})
-    text = report.render_text(snapshot, findings, level,
-                              history=history.summary(history_conf["db_path"], snapshot.get("epoch"), history_conf))
-    problem = None
-    saved, pruned = {}, []
-    try:
-        if os.path.lexists(cfg["reports"]["dir"]) and not os.path.isdir(cfg["reports"]["dir"]):
-            raise OpsError("Setting reports.dir names a file (%s); it must name a directory." % cfg["reports"]["dir"])
-        saved = report.write_report(cfg["reports"]["dir"], snapshot, findings, level, text=text, now=snapshot.get("epoch"))
-        pruned = report.prune(cfg["reports"]["dir"], cfg["reports"]["keep_weeks"], now=snapshot.get("epoch"))
-    except OpsError as exc:
-        problem = str(exc)
+    """The weekly report (runs.weekly, the same run as the host_check module's)."""
+    result = runs.weekly(cfg, runner, now=now, report_dir=cfg["reports"]["dir"])
+    saved, problem = result["report"], result["report"]["error"]
     if args.json:
-        _emit(out, {"verdict": level, "findings": findings, "snapshot": snapshot, "report": saved, "pruned": pruned})
+        _emit(out, {"verdict": result["verdict"], "findings": result["findings"], "snapshot": result["snapshot"],
+                    "report": {"text": saved["path"], "json": saved["json"]} if saved["written"] else {},
+                    "pruned": result["pruned"]})
     else:
-        out.write(text)
-        if saved:
-            out.write("\nReport saved to %s (and %s).\n" % (saved["text"], saved["json"]))
-        for path in pruned:
+        out.write(result.get("text") or "")
+        if saved["written"]:
+            out.write("\nReport saved to %s (and %s).\n" % (saved["path"], saved["json"]))
+        for path in result["pruned"]:
             out.write("Pruned old report %s.\n" % path)
+    if result.get("prune_warning"):
+        err.write(result["prune_warning"] + "\n")
     if problem:
         err.write(problem + "\n")
         return EXIT_UNKNOWN
-    return checks.exit_code(level)
+    return result["exit_code"]
 
 
 def _alert_log_line(message, now=None):
@@ -127,7 +113,6 @@ def _alert_log_line(message, now=None):
 def cmd_alerts(cfg, args, runner, out, err, now=None):
     """The hourly run between the two pings of its dead-man's switch (alerts.heartbeat):
     at start, and at the end with the exit code. A failed ping goes to stderr."""
-    from . import alerts
 
     def beat(what):
         problem = alerts.heartbeat(cfg["alerts"], what)
@@ -144,13 +129,8 @@ def _alerts_run(cfg, args, runner, out, err, now=None):
     """stdout carries exactly the lines the engine appended to its log file, stderr only
     what did not reach that log (in the same line format), so cron can run
     `twzrd-ops alerts >/dev/null 2>>LOG` without writing any line twice."""
-    from . import alerts, checks
-
     try:
-        snapshot = checks.collect(cfg["checks"], runner=runner, kind="alerts", now=now)
-        findings = checks.evaluate(snapshot, cfg["checks"])
-        history_warnings = _history_step(cfg, snapshot, findings, now)
-        result = alerts.process(cfg["alerts"], snapshot, findings, cfg["checks"], now=now, warnings=history_warnings)
+        _snapshot, findings, result = runs.hourly(cfg, runner, now=now)
     except Exception as exc:  # pylint: disable=broad-except
         # Unknown is loud: a failed tool, a state that cannot be used or a bug is delivered
         # like a finding (alert log, textfile, webhook "checks failed on HOST: reason").
@@ -254,8 +234,6 @@ def cmd_restart(cfg, args, runner, out, err, now=None, sleep=time.sleep):
 
 def cmd_silence(cfg, args, runner, out, err, now=None):
     """`silence add|list|remove`: alert silences kept in the alert state (silences.py)."""
-    from . import silences
-
     conf = cfg["alerts"]
     now = now_epoch(now)
     action = getattr(args, "silence_action", None)
@@ -288,8 +266,6 @@ def cmd_restart_silenced(cfg, args, runner, out, err, now=None):
     """cmd_restart between a silence of what it disturbs (the restarted apps' pm2_app_down
     alerts and the health probe) and the lifting of that silence, also when it fails. A
     silence that cannot be set is said on stderr; the restart still runs."""
-    from . import silences
-
     apps = list(cfg["restart"]["apps"]) or ["all"]
     targets = (["pm2_app_down"] if "all" in apps else ["pm2_app_down:%s" % app for app in apps]) + ["health"]
     seconds = min(cfg["restart"]["verify_retries"] * cfg["restart"]["verify_delay"] + RESTART_SILENCE_MARGIN,
@@ -316,8 +292,6 @@ def _record_config_failure(path, exc, out):
     """A configuration the checks cannot run with is delivered like any failed run (alert
     log, textfile, webhook "checks failed on HOST: ...") when the file's own "alerts"
     section is usable; True when it was logged there."""
-    from . import alerts, config
-
     try:
         with open(path or config.DEFAULT_PATH, "rb") as handle:
             section = json.loads(handle.read().decode("utf-8")).get("alerts")
@@ -334,39 +308,8 @@ def _record_config_failure(path, exc, out):
 COMMANDS = {"health": cmd_health, "alerts": cmd_alerts, "restart": cmd_restart_silenced, "silence": cmd_silence}
 
 
-def _history_step(cfg, snapshot, findings, now=None):
-    """The history part of the hourly run: record this run's sample (and prune), then add
-    the judged trends (memory_leak_suspected, disk_full_forecast) to findings so the alert
-    engine fires, reminds and resolves them like any rule. Never fatal: returns sentences
-    for the alert log's WARNING lines; snapshot["history"] = {"error": ...} when the trends
-    could not be judged (their alerts are then held, not resolved)."""
-    from . import alert_rules, history
-
-    conf = cfg.get("history") or history.validate({})
-    now = now_epoch(now if now is not None else snapshot.get("epoch"))
-    warnings = []
-
-    def crashes_since(since):
-        return alert_rules.crash_findings(snapshot, cfg["checks"], since, now)[1]
-
-    try:
-        warnings.extend(history.record(snapshot, conf["db_path"], now=now, retention_days=conf["retention_days"],
-                                       crashes=crashes_since)["warnings"])
-    except OpsError as exc:
-        warnings.append(str(exc))
-    except Exception as exc:  # pylint: disable=broad-except
-        warnings.append("The history sample was not recorded: internal error: %s: %s" % (type(exc).__name__, exc))
-    problem = history.add_trends(conf, snapshot, findings, now)
-    if problem:
-        warnings.append(problem)
-    return warnings
-
-
 def cmd_history(cfg, args, runner, out, err, now=None):
     """`history [--days N] [--app NAME]`: the samples, oldest first, and the judged trends."""
-    from . import history
-    from .common import number, size
-
     conf = cfg.get("history") or history.validate({})
     now = now_epoch(now)
     days = number("--days", args.days, minimum=0.001, maximum=36500, what="Option")
@@ -422,8 +365,6 @@ def main(argv=None, out=None, err=None, runner=None):
     args.json = getattr(args, "json", False)
     args.config = getattr(args, "config", None)
     try:
-        from . import config
-
         cfg = config.load(args.config or config.DEFAULT_PATH)
         # RUNNER_TIMEOUT bounds all the commands of the run together (pm2 and the like).
         runner = runner or subprocess_runner(RUNNER_TIMEOUT, total=RUNNER_TIMEOUT)
@@ -437,6 +378,9 @@ def main(argv=None, out=None, err=None, runner=None):
     except KeyboardInterrupt:
         err.write("twzrd-ops: interrupted.\n")
         return EXIT_UNKNOWN
+    except BrokenPipeError:
+        # `twzrd-ops history | head`: the reader has what it wanted; nothing more to say.
+        return 0
     except Exception as exc:  # pylint: disable=broad-except
         # The last line of defence of a cron job: one line, exit 3, never a traceback.
         err.write("internal error: %s: %s\n" % (type(exc).__name__, exc))

@@ -24,7 +24,9 @@ from __future__ import annotations
 import json
 import os
 
+from . import alert_settings, checks, history
 from .common import OpsError, number, refuse_unknown
+from .pm2 import MODES
 
 DEFAULT_PATH = "/etc/twzrd-ops/config.json"
 
@@ -68,8 +70,6 @@ def _restart(given):
         raise OpsError("Setting restart.apps must be a list of PM2 app names, got %r." % (apps,))
     conf["verify_retries"] = _whole("restart", "verify_retries", conf["verify_retries"], 1)
     conf["verify_delay"] = _whole("restart", "verify_delay", conf["verify_delay"], 0)
-    from .pm2 import MODES
-
     if not isinstance(conf["mode"], str) or conf["mode"] not in MODES:
         raise OpsError("Setting restart.mode must be %s, got %r." % (" or ".join(sorted(MODES, reverse=True)), conf["mode"]))
     return conf
@@ -78,8 +78,6 @@ def _restart(given):
 def validate(data):
     """Check a parsed configuration; returns {checks, reports, restart, alerts} with
     defaults filled in, or raises OpsError (one sentence, no file name)."""
-    from . import alerts, checks, history
-
     if not isinstance(data, dict):
         raise OpsError("The configuration must be a JSON object, got %s." % type(data).__name__)
     refuse_unknown(data, SECTIONS, "section%s")
@@ -93,17 +91,15 @@ def validate(data):
         "checks": checks.normalize_config(check_section or {}),
         "reports": _reports(data.get("reports")),
         "restart": _restart(data.get("restart")),
-        "alerts": alerts.validate(alert_section or {}),
-        "history": _history(history, data.get("history"), alert_section),
+        "alerts": alert_settings.validate(alert_section or {}),
+        "history": _history(data.get("history"), alert_section),
     }
 
 
-def _history(history, section, alert_section):
+def _history(section, alert_section):
     """The history section with its file resolved: by default next to the alert state file."""
-    from . import alerts
-
     conf = history.validate(section)
-    conf["db_path"] = history.db_file(conf, (alert_section or {}).get("state_file") or alerts.DEFAULTS["state_file"])
+    conf["db_path"] = history.db_file(conf, (alert_section or {}).get("state_file") or alert_settings.DEFAULTS["state_file"])
     return conf
 
 
@@ -138,3 +134,15 @@ def load(path=DEFAULT_PATH):
         return validate(data)
     except OpsError as exc:
         raise OpsError("Configuration file %s: %s" % (path, exc))
+
+
+def alerts_section(path, overrides=None):
+    """(alerts settings, notices) for the modules: the host's configuration file's "alerts"
+    section (when the file exists, else the defaults, said in a notice) plus overrides."""
+    notices = []
+    if os.path.exists(path):
+        section = load(path)["alerts"]
+    else:
+        notices.append("Configuration file %s does not exist; the built-in alert settings apply." % path)
+        section = {}
+    return alert_settings.validate(dict(section, **(overrides or {}))), notices

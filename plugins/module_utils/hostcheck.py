@@ -17,8 +17,8 @@ from __future__ import annotations
 import os
 import re
 
-from . import checks
-from .common import OpsError, exit_code
+from . import config, runs
+from .common import OpsError
 
 # The role's reports directory belongs to root; an ordinary user's reports go to their own
 # state directory (XDG), so that the quick start works without privileges.
@@ -48,51 +48,26 @@ def reports_dir(requested, euid=None, environ=None, home=None):
     return requested
 
 
-def run(cfg, kind="health", runner=None, report_dir=None, write=True, now=None, history_settings=None):
-    """Collect, judge and (kind health, write=True) write the report of this host.
+def run(cfg, kind="health", runner=None, report_dir=None, write=True, now=None, history_settings=None, keep_weeks=None):
+    """The host_check module's run: runs.weekly (kind health) or runs.status (kind status),
+    the same orchestrators as the on-host command, with the settings validated the same way
+    (config.validate: the history file found where the on-host command finds it).
 
-    Returns {host, snapshot, findings, verdict, exit_code, report, history}; report is None
-    when no report was asked for, else {path, json, written, error}. A report that cannot be
-    written does not lose the check: the result carries the reason. history is
-    history.summary() of the host's history database (history_settings: the "history"
-    section, db_path first); a host without one says so in history["reason"].
+    Returns {host, snapshot, findings, verdict, exit_code, report, history, pruned,
+    prune_warning}; report is None when no report was asked for, else {path, json, written,
+    error}; the reports go to reports_dir(report_dir) (an ordinary user's own directory).
     """
     if kind not in ("health", "status"):
         raise OpsError("host_check kind must be health or status, got %r." % (kind,))
     if report_dir is not None and not os.path.isabs(str(report_dir)):
         raise OpsError("The report directory must be an absolute path, got %r." % (str(report_dir)[:200],))
-    cfg = checks.normalize_config(cfg)
-    snapshot = checks.collect(cfg, runner=runner, kind=kind, now=now)
-    findings = checks.evaluate(snapshot, cfg)
-    level = checks.verdict(findings)
-    result = {
-        "host": snapshot.get("host"),
-        "snapshot": snapshot,
-        "findings": findings,
-        "verdict": level,
-        "exit_code": exit_code(level),
-        "report": None,
-    }
-    from . import history
-
-    hconf = history.validate(history_settings or {})
-    hconf["db_path"] = history.db_file(hconf)
-    # The weekly report shows the history; the status check (a quick look) does not read it.
-    result["history"] = (history.summary(hconf["db_path"], now=snapshot["epoch"], settings=hconf)
-                         if kind == "health" else None)
-    if kind == "health" and report_dir is not None:
-        from . import report
-
-        directory = reports_dir(report_dir)
-        base = os.path.join(directory, report.report_name(snapshot["epoch"], "txt"))
-        result["report"] = {"path": base, "json": base[: -len("txt")] + "json", "written": False, "error": None}
-        if write:
-            try:
-                saved = report.write_report(directory, snapshot, findings, level, now=snapshot["epoch"],
-                                            history=result["history"])
-                result["report"].update({"path": saved["text"], "json": saved["json"], "written": True})
-            except OpsError as exc:
-                result["report"]["error"] = str(exc)
+    section = {"keep_weeks": keep_weeks} if keep_weeks is not None else {}
+    settings = config.validate({"checks": cfg or {}, "history": history_settings or {}, "reports": section})
+    if kind == "status":
+        return runs.status(settings, runner, now=now)
+    directory = reports_dir(report_dir) if report_dir is not None else None
+    result = runs.weekly(settings, runner, now=now, report_dir=directory, write=write)
+    result.pop("text", None)
     return result
 
 

@@ -699,6 +699,7 @@ def pm2_status(
     start_daemon=False,
     now=None,
     report_window=0,
+    events_since=None,
 ):
     """What PM2 runs, in the DESIGN.md shape. See the module docstring for the rules.
 
@@ -745,17 +746,19 @@ def pm2_status(
     result["processes"] = processes
     crashes = []
     longest = max(crash_window or 0, report_window or 0)
-    if longest:
+    start = now - longest if events_since is None else min(now - longest, events_since)
+    if longest or events_since is not None:
         log_path = os.path.join(pm2_home, "pm2.log")
         stats = {}
-        crashes = crash_events(log_path, now - longest, now, stats=stats)
+        crashes = crash_events(log_path, start, now, stats=stats)
         if stats.get("unparsed"):
             result["warnings"].append(unparsed_warning(log_path, stats["unparsed"]))
         result["warnings"].extend(stats.get("unreadable") or [])
+    result["events"] = crashes
     in_window = [event for event in crashes if crash_window and event["time"] >= now - crash_window]
     result["summary"] = summarize(processes, in_window, expected, crash_window, crash_threshold, names)
     if report_window:
-        weekly = summarize(processes, crashes if report_window >= longest else
+        weekly = summarize(processes, crashes if report_window >= now - start else
                            [event for event in crashes if event["time"] >= now - report_window],
                            expected, report_window, crash_threshold, names)
         result["report_window"] = {"window": report_window, "crashes": weekly["crashes"]}

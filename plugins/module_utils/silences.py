@@ -23,30 +23,37 @@ import getpass
 import math
 import os
 
-from .alert_rules import CHECKS_FAILED, RULES
+from .alert_delivery import append_log, log_line
+from .alert_state import StateLock, read_state, valid_silence, write_state
 from .common import OpsError, did_you_mean, duration, iso_time, now_epoch, parse_duration, printable
+from .rule_names import CHECKS_FAILED, RULES, app_of
 
 ALL = "all"
+# "app:NAME" silences every alert about the PM2 app NAME (rule_names.APP_RULES).
+APP = "app"
 # Longest reason kept (it goes into log lines and the list).
 REASON_LIMIT = 200
 ID_PREFIX = "s-"
 
-__all__ = ["ALL", "parse_target", "new_silence", "active", "expired", "match", "marker", "add", "remove", "listing"]
+__all__ = ["ALL", "APP", "parse_target", "new_silence", "active", "expired", "match", "marker", "add", "remove", "listing"]
 
 
 def parse_target(text):
     """"all", "RULE" or "RULE:SUBJECT" -> the target as stored; OpsError for anything else
     (an unknown rule name says which one was probably meant)."""
     if not isinstance(text, str) or not text.strip():
-        raise OpsError("A silence needs a target: a rule (e.g. swap), rule:subject (e.g. pm2_app_down:milo-aggregator) or all.")
+        raise OpsError("A silence needs a target: a rule (e.g. swap), rule:subject (e.g. pm2_app_down:milo-aggregator), "
+                       "app:NAME (every alert about a PM2 app) or all.")
     text = text.strip()
     if text == ALL:
         return ALL
     rule, sep, subject = text.partition(":")
-    if rule not in RULES:
+    if rule == APP and not sep:
+        raise OpsError("Silence target app needs the app's name: app:NAME (e.g. app:milo-aggregator).")
+    if rule not in RULES and rule != APP:
         raise OpsError(
             "Unknown alert rule %s in silence target %s (known: all, %s).%s"
-            % (printable(rule), printable(text), ", ".join(sorted(RULES)), did_you_mean([rule], RULES + (ALL,)))
+            % (printable(rule), printable(text), ", ".join(sorted(RULES)) + ", app:NAME", did_you_mean([rule], RULES + (ALL, APP)))
         )
     if sep and (not subject or subject != printable(subject)):
         raise OpsError("The subject of silence target %s must be a non-empty name without control characters." % printable(text))
@@ -74,9 +81,22 @@ def seconds_of(for_, max_hours):
         raise OpsError(
             "A silence of %s is longer than the maximum of %s (alert setting silence_max_hours); "
             "silence for less, and add a new silence when the work takes longer."
-            % (duration(seconds), duration(max_hours * 3600.0))
+            % (exact_duration(seconds), exact_duration(max_hours * 3600.0))
         )
     return seconds
+
+
+def exact_duration(seconds):
+    """2h, 24h30m, 1h00m05s: every non-zero unit, so that two different lengths never read the same."""
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = "%dh" % hours if hours else ""
+    if minutes or (hours and secs):
+        text += "%02dm" % minutes if hours else "%dm" % minutes
+    if secs or not text:
+        text += "%02ds" % secs if text else "%ds" % secs
+    return text
 
 
 def _new_id(taken):
@@ -108,18 +128,7 @@ def new_silence(silences, target, for_, reason, max_hours, now=None, by=None):
     }
 
 
-def valid_record(silence):
-    """True when silence has the shape new_silence() makes (alert_state.py's check)."""
-    if not isinstance(silence, dict):
-        return False
-    if not all(isinstance(silence.get(f), str) and silence[f] for f in ("id", "target", "reason")):
-        return False
-    if not isinstance(silence.get("by", ""), str):
-        return False
-    return all(
-        isinstance(silence.get(f), (int, float)) and not isinstance(silence[f], bool) and math.isfinite(silence[f])
-        for f in ("created", "until")
-    )
+valid_record = valid_silence
 
 
 def active(silences, now):
@@ -131,10 +140,14 @@ def expired(silences, now):
 
 
 def matches(silence, key):
-    """Does silence cover the alert key ("rule" or "rule:subject")?"""
+    """Does silence cover the alert key ("rule" or "rule:subject")? "all" covers every alert
+    but checks_failed; "app:NAME" every alert whose rule is about a PM2 app and whose subject
+    is NAME (rule_names.APP_RULES)."""
     target = silence["target"]
     if target == ALL:
         return key.partition(":")[0] != CHECKS_FAILED
+    if target.startswith(APP + ":"):
+        return app_of(key) == target[len(APP) + 1:]
     return key == target or (":" not in target and key.startswith(target + ":"))
 
 
@@ -172,25 +185,9 @@ def public(silence, now):
 # --------------------------------------------------------------------------- on the state
 
 
-def alert_settings(path, overrides=None):
-    """(alerts settings, notices) for the modules: the host's configuration file's "alerts"
-    section (when the file exists, else the defaults, said in a notice) plus overrides."""
-    from . import alerts, config
-
-    notices = []
-    if os.path.exists(path):
-        section = config.load(path)["alerts"]
-    else:
-        notices.append("Configuration file %s does not exist; the built-in alert settings apply." % path)
-        section = {}
-    return alerts.validate(dict(section, **(overrides or {}))), notices
-
-
 def _change(conf, now, edit, check_mode):
     """Apply edit(silences) -> (new silences, result) to the alert state under its lock;
     expired silences are dropped on the way. Returns (result, expired ones, log lines)."""
-    from .alert_delivery import append_log, log_line
-    from .alert_state import StateLock, read_state, write_state
 
     lines = []
     # --check neither takes the lock (it would create the state directory) nor writes.
@@ -270,7 +267,6 @@ def remove(conf, silence_id=None, target=None, now=None, check_mode=False, missi
 
 def listing(conf, now=None):
     """The active silences (read-only: an expired one is not shown, the next write drops it)."""
-    from .alert_state import read_state
 
     now = now_epoch(now)
     state, _warning = read_state(conf["state_file"], now, move_aside=False)
@@ -278,6 +274,4 @@ def listing(conf, now=None):
 
 
 def _log(now, silence, what):
-    from .alert_delivery import log_line
-
     return log_line(now, "SILENCE", "ok", silence["target"], "%s %s: %s" % (silence["id"], what, silence["reason"]))

@@ -154,22 +154,23 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.twzrd.ops.plugins.module_utils import alerts, checks, config, history
+from ansible_collections.twzrd.ops.plugins.module_utils import checks, config, runs
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, number, subprocess_runner
 
 
 def load_settings(path, check_overrides, alert_overrides):
-    """(checks cfg, alerts cfg, warnings) from the host's file (when present) plus overrides."""
+    """(settings, warnings): the host's file (when present) plus overrides, validated as the
+    on-host command validates it (config.validate: the same sections, the same history file)."""
     warnings = []
     if os.path.exists(path):
         loaded = config.load(path)
-        check_cfg, alert_cfg = loaded["checks"], loaded["alerts"]
+        data = {"checks": loaded["checks"], "alerts": loaded["alerts"], "history": loaded["history"]}
     else:
         warnings.append("Configuration file %s does not exist; the built-in defaults apply." % path)
-        check_cfg, alert_cfg = {}, {}
-    check_cfg = checks.normalize_config(dict(check_cfg, **check_overrides))
-    alert_cfg = alerts.validate(dict(alert_cfg, **alert_overrides))
-    return check_cfg, alert_cfg, warnings
+        data = {}
+    data["checks"] = dict(data.get("checks") or {}, **check_overrides)
+    data["alerts"] = dict(data.get("alerts") or {}, **alert_overrides)
+    return config.validate(data), warnings
 
 
 def main():
@@ -186,16 +187,9 @@ def main():
     try:
         limit = number("timeout", module.params["timeout"], minimum=0.1, what="Option")
         runner = subprocess_runner(timeout=limit, total=limit)
-        check_cfg, alert_cfg, warnings = load_settings(module.params["config_file"], module.params["checks"], module.params["alerts"])
-        snapshot = checks.collect(check_cfg, runner, kind="alerts")
-        findings = checks.evaluate(snapshot, check_cfg)
-        # The trends of the host's history (read only), as the hourly job judges them.
-        path = module.params["config_file"]
-        history_cfg = (config.load(path) if os.path.exists(path) else config.validate({"alerts": alert_cfg}))["history"]
-        problem = history.add_trends(history_cfg, snapshot, findings, now=snapshot.get("epoch"))
-        if problem:
-            warnings.append(problem)
-        view = alerts.preview(alert_cfg, snapshot, findings, check_cfg, now=snapshot.get("epoch"))
+        settings, warnings = load_settings(module.params["config_file"], module.params["checks"], module.params["alerts"])
+        # The same run as the hourly job's (runs.hourly), read-only.
+        snapshot, findings, view = runs.hourly_preview(settings, runner)
     except OpsError as exc:
         module.fail_json(msg=str(exc))
 

@@ -188,7 +188,7 @@ def main():
     now = now_epoch()
     result = {"changed": False}
     try:
-        conf, notices = silences.alert_settings(params["config_file"], params["alerts"])
+        conf, notices = config.alerts_section(params["config_file"], params["alerts"])
         if params["state"] == "present":
             silence, created, _lines = silences.add(
                 conf, params["target"], params["duration"], params["reason"], now=now, check_mode=module.check_mode,

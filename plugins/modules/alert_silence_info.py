@@ -104,7 +104,7 @@ def main():
     )
     now = now_epoch()
     try:
-        conf, notices = silences.alert_settings(module.params["config_file"], module.params["alerts"])
+        conf, notices = config.alerts_section(module.params["config_file"], module.params["alerts"])
         listed = silences.listing(conf, now)
     except OpsError as exc:
         module.fail_json(msg=str(exc))

@@ -54,6 +54,11 @@ options:
       - The history itself is written by the hourly C(twzrd-ops alerts) job; this module only reads it into RV(history).
     type: dict
     default: {}
+  keep_weeks:
+    description:
+      - With O(kind=health) and a written report, older reports in O(report_dir) dated more than this many weeks ago
+        are removed (the on-host C(twzrd-ops health) prunes the same way). Unset, the role's default applies (12).
+    type: int
   timeout:
     description:
       - Seconds all the external commands of the check (C(pm2 jlist) and the like) may take together;
@@ -108,6 +113,17 @@ host:
   returned: success
   type: str
   sample: web-1
+pruned:
+  description: Old reports removed from the report directory (O(keep_weeks)); empty for O(kind=status) and in check mode.
+  returned: success
+  type: list
+  elements: str
+  sample: ["/var/lib/twzrd-ops/reports/health-2026-08-31.txt"]
+prune_warning:
+  description: Why old reports were not pruned (a clock far ahead of the newest report), else null.
+  returned: success
+  type: str
+  sample: null
 verdict:
   description: The most severe level among the findings.
   returned: success
@@ -181,6 +197,7 @@ def main():
             report_dir=dict(type="str", default=hostcheck.SYSTEM_REPORTS_DIR),
             timeout=dict(type="float", default=60),
             history=dict(type="dict", default={}),
+            keep_weeks=dict(type="int", default=None),
         ),
         supports_check_mode=True,
     )
@@ -196,6 +213,7 @@ def main():
             report_dir=params["report_dir"] or None,
             write=not module.check_mode,
             history_settings=params["history"],
+            keep_weeks=params["keep_weeks"],
         )
     except OpsError as exc:
         module.fail_json(msg=str(exc))

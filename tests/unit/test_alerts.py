@@ -14,7 +14,7 @@ import stat
 
 import pytest
 
-from ansible_collections.twzrd.ops.plugins.module_utils import alerts
+from ansible_collections.twzrd.ops.plugins.module_utils import alerts, pm2
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
 
 T0 = 1795737600.0  # 2026-11-27T00:00:00Z
@@ -45,7 +45,20 @@ def conf(tmp_path):
 
 
 def run(conf, findings, now, snapshot=None, cfg=None):
-    return alerts.process(conf, snapshot if snapshot is not None else snap(), findings, cfg or CFG, now=now)
+    return alerts.process(conf, read_events(snapshot if snapshot is not None else snap(), now), findings, cfg or CFG, now=now)
+
+
+def read_events(snapshot, now):
+    """The read phase of a run (runs.hourly through pm2.pm2_status): the crash events of
+    pm2.log, read once, into a copy of the snapshot; the rules never read the log."""
+    status = snapshot.get("pm2") or {}
+    if not status.get("pm2_home") or status.get("error"):
+        return snapshot
+    try:
+        events = pm2.crash_events(os.path.join(status["pm2_home"], "pm2.log"), 0, until=now)
+    except OpsError as exc:
+        return dict(snapshot, pm2={"error": str(exc)})
+    return dict(snapshot, pm2=dict(status, events=events))
 
 
 def types(result):
@@ -406,7 +419,10 @@ def test_unreadable_pm2_log_is_reported_and_counted_later(conf, pm2_snapshot):
     os.rename(log, log + ".away")
     os.mkdir(log)  # a directory cannot be read as a log
     blind = run(conf, [], log_epoch("2026-11-27T22:35:20"), pm2_snapshot)
-    assert blind["errors"] and "crashes cannot be counted" in blind["errors"][0]
+    # (the read phase says why, as PM2's part of the snapshot: pm2_unavailable)
+    assert types(blind) == []
+    with open(conf["state_file"]) as handle:
+        assert json.load(handle)["crash_until"] is None  # the boundary did not move
     os.rmdir(log)
     os.rename(log + ".away", log)
     assert types(run(conf, [], log_epoch("2026-11-27T22:35:30"), pm2_snapshot)) == [("firing", "pm2_crashes:once")]

@@ -90,7 +90,7 @@ def test_a_reason_is_required_and_kept_printable():
 def test_a_duration_over_the_maximum_is_refused():
     with pytest.raises(OpsError) as info:
         silences.new_silence([], "all", "25h", "patch", 24, now=T0)
-    assert "longer than the maximum of 1d00h (alert setting silence_max_hours)" in str(info.value)
+    assert "longer than the maximum of 24h (alert setting silence_max_hours)" in str(info.value)
     assert silences.new_silence([], "all", "24h", "patch", 24, now=T0)["until"] == T0 + 24 * HOUR
 
 
