@@ -665,3 +665,18 @@ def wow_rows(history):
     for path, figures in sorted((host.get("disks") or {}).items()):
         add("disk %s" % path, "growth_bytes", figures.get("growth_bytes") or [None, None])
     return rows
+
+
+# (interim, replaced by the history split: the read and the pure half of add_trends)
+def read_for_trends(conf, now=None):
+    now = now_epoch(now)
+    try:
+        days = max(conf["leak_window_hours"], conf["disk_forecast_short_hours"], conf["disk_forecast_long_hours"]) / 24.0
+        return read(db_file(conf), days=days, now=now), None
+    except Exception as exc:  # pylint: disable=broad-except
+        reason = str(exc) if isinstance(exc, OpsError) else "internal error: %s: %s" % (type(exc).__name__, exc)
+        return [], "Trends not judged: %s" % reason
+
+
+def trend_findings(samples, conf, now):
+    return findings(samples, conf, now)
