@@ -24,6 +24,7 @@ user, "pm2 save" and "pm2 update" as the user); unrepairable the problems none o
 from __future__ import annotations
 
 import os
+import pwd
 import re
 import shlex
 
@@ -308,8 +309,6 @@ def check(user, pm2_home=None, expected=None, online=None, pm2_warnings=None, un
 def home_of(user):
     """The home directory of user (what `pm2 startup --hp` takes), or None."""
     try:
-        import pwd
-
         return pwd.getpwnam(user).pw_dir
     except KeyError:
         return None

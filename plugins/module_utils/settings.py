@@ -6,7 +6,7 @@
 
 The role's meta/argument_specs.yml checks types and choices only. Everything else (ranges,
 warning not above critical, the load thresholds that follow load_mode, ...) is the rule of
-checks.normalize_config, alerts.validate and config.validate, reached from here through the
+checks.normalize_config, alert_settings.validate and config.validate, reached from here through the
 filter twzrd.ops.validate_settings; host_config() builds /etc/twzrd-ops/config.json from the
 same variables. Only the settings that exist for the role alone (the PM2 user, swappiness,
 logrotate, cron schedules, the webhook URL) have their rules here. Like every module_utils
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from . import alerts, checks, config, history, schedule
+from . import alert_settings, checks, config, history, schedule
 from .common import OpsError, number, refuse_unknown
 
 PREFIX = "twzrd_ops_"
@@ -145,7 +145,7 @@ def errors(variables, known, checks_only=False):
     given = sections(variables)
     validators = (
         ("checks", checks.normalize_config),
-        ("alerts", alerts.validate),
+        ("alerts", alert_settings.validate),
         ("reports", lambda section: config.validate({"reports": section})),
         ("restart", lambda section: config.validate({"restart": section})),
         ("history", history.validate),
