@@ -70,6 +70,19 @@ def safe_url(url):
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
+def url_secrets(url):
+    """The secret parts of a URL (its password, as written and decoded), for a module to add
+    to its no_log values: Ansible then masks them wherever they appear, the module's
+    invocation at -vvv included, while the rest of the URL stays readable."""
+    try:
+        password = urllib.parse.urlsplit(str(url or "")).password
+    except ValueError:
+        return []
+    if not password:
+        return []
+    return sorted({password, urllib.parse.unquote(password)})
+
+
 def _origin(parts):
     scheme = parts.scheme.lower()
     return scheme, (parts.hostname or "").lower(), parts.port or (443 if scheme == "https" else 80)

@@ -154,7 +154,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.twzrd.ops.plugins.module_utils import checks, config, runs
+from ansible_collections.twzrd.ops.plugins.module_utils import checks, config, probe, runs
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, number, subprocess_runner
 
 
@@ -183,6 +183,8 @@ def main():
         ),
         supports_check_mode=True,
     )
+    # A password inside a URL is masked wherever Ansible shows it (the invocation at -vvv too).
+    module.no_log_values.update(probe.url_secrets((module.params["checks"] or {}).get("health_url")))
 
     try:
         limit = number("timeout", module.params["timeout"], minimum=0.1, what="Option")

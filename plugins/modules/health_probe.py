@@ -186,7 +186,7 @@ message:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
-from ansible_collections.twzrd.ops.plugins.module_utils.probe import probe
+from ansible_collections.twzrd.ops.plugins.module_utils.probe import probe, url_secrets
 
 
 def main():
@@ -207,6 +207,8 @@ def main():
         ),
         supports_check_mode=True,
     )
+    # A password inside a URL is masked wherever Ansible shows it (the invocation at -vvv too).
+    module.no_log_values.update(url_secrets(module.params["url"]))
     params = module.params
     headers = {str(name): str(value) for name, value in params["headers"].items()}
     try:

@@ -185,7 +185,7 @@ report:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.twzrd.ops.plugins.module_utils import hostcheck
+from ansible_collections.twzrd.ops.plugins.module_utils import hostcheck, probe
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, number, subprocess_runner
 
 
@@ -201,6 +201,8 @@ def main():
         ),
         supports_check_mode=True,
     )
+    # A password inside a URL is masked wherever Ansible shows it (the invocation at -vvv too).
+    module.no_log_values.update(probe.url_secrets((module.params["config"] or {}).get("health_url")))
 
     params = module.params
     try:
