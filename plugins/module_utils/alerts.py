@@ -77,7 +77,7 @@ def heartbeat(alerts_cfg, what):
         conf = validate(alerts_cfg)
         if not conf["heartbeat_url_file"]:
             return None
-        url, _warning = read_webhook_url(conf["heartbeat_url_file"], what="heartbeat")
+        url, warning = read_webhook_url(conf["heartbeat_url_file"], what="heartbeat")
     except OpsError as exc:
         return "heartbeat ping not sent: %s" % exc
     if what == "start":
@@ -85,7 +85,10 @@ def heartbeat(alerts_cfg, what):
     else:
         suffix = "" if what in (0, 1, 2) else "/%d" % what
     reason = ping(url.rstrip("/") + suffix, conf["webhook_timeout"])
-    return None if reason is None else "heartbeat ping failed (%s)." % reason
+    if reason is not None:
+        return "heartbeat ping failed (%s)." % reason
+    # Every secret file readable by others is said, whichever it is (once per run: at start).
+    return warning if what == "start" else None
 
 
 def _longest_silence(conf):

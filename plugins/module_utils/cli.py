@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 
@@ -31,6 +32,16 @@ from .common import EXIT_CODES, UNKNOWN, OpsError, iso_time, now_epoch, number, 
 
 EXIT_UNKNOWN = EXIT_CODES[UNKNOWN]
 RUNNER_TIMEOUT = 120
+
+
+class _Terminated(BaseException):
+    """SIGTERM (a shutdown, `timeout`, systemd): raised between two steps of the run, so the
+    step under way is either done or not started (every state and report write is atomic);
+    no `except Exception` of the run catches it."""
+
+
+def _on_sigterm(_signum, _frame):
+    raise _Terminated()
 
 
 class _Usage(Exception):
@@ -364,6 +375,7 @@ def main(argv=None, out=None, err=None, runner=None):
         return EXIT_UNKNOWN
     args.json = getattr(args, "json", False)
     args.config = getattr(args, "config", None)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         cfg = config.load(args.config or config.DEFAULT_PATH)
         # RUNNER_TIMEOUT bounds all the commands of the run together (pm2 and the like).
@@ -381,7 +393,12 @@ def main(argv=None, out=None, err=None, runner=None):
     except BrokenPipeError:
         # `twzrd-ops history | head`: the reader has what it wanted; nothing more to say.
         return 0
+    except _Terminated:
+        err.write("twzrd-ops: stopped by SIGTERM; what this run wrote ahead is logged and sent by the next run.\n")
+        return EXIT_UNKNOWN
     except Exception as exc:  # pylint: disable=broad-except
         # The last line of defence of a cron job: one line, exit 3, never a traceback.
         err.write("internal error: %s: %s\n" % (type(exc).__name__, exc))
         return EXIT_UNKNOWN
+    finally:
+        signal.signal(signal.SIGTERM, previous)

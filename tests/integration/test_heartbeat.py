@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ansible_collections.twzrd.ops.plugins.module_utils import cli
+from ansible_collections.twzrd.ops.plugins.module_utils import alerts, cli
 from servers import closed_port as free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -184,3 +184,16 @@ def test_a_receiver_that_hangs_cannot_hold_the_run(tmp_path, pm2_bin, pm2_home, 
     assert err.count("ERROR unknown twzrd-ops: heartbeat ping failed (timeout).") == 2, err
     assert [path for _method, path in receiver.pings] == ["/hang/%s/start" % CHECK_ID, "/hang/" + CHECK_ID]
     assert CHECK_ID not in out + err
+
+
+def test_a_heartbeat_url_file_readable_by_others_is_said_like_the_webhooks(tmp_path, receiver):
+    """Every secret file readable by others gets the warning, whichever file it is."""
+    url_file = tmp_path / "heartbeat.url"
+    url_file.write_text(receiver.url("/ping/abc") + "\n")
+    url_file.chmod(0o644)
+    conf = {"state_file": str(tmp_path / "state.json"), "heartbeat_url_file": str(url_file)}
+    said = alerts.heartbeat(conf, "start")
+    assert said and "heartbeat URL file" in said and "readable by other users" in said
+    assert "/ping/abc" not in said and ("GET", "/ping/abc/start") in receiver.pings
+    url_file.chmod(0o600)
+    assert alerts.heartbeat(conf, "start") is None

@@ -120,6 +120,27 @@ def test_a_run_killed_while_the_receiver_hangs_loses_neither_its_firing_nor_its_
     assert state["outbox"] == [] and state["pending_log"] == []
 
 
+def test_sigterm_during_delivery_ends_the_run_with_a_sentence_and_the_next_run_sends(layout):
+    write, conf = layout
+    hanging = Hanging()
+    receiver = test_alerts_webhook.Receiver()
+    try:
+        proc = start_run(write(hanging.url))
+        servers.eventually(lambda: " FIRING critical health: " in log_text(conf) or proc.poll() is not None,
+                           limit=60, what="the FIRING line written ahead of the delivery")
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 3
+        assert "stopped by SIGTERM" in err and "Traceback" not in err
+        proc = start_run(write(receiver.url))
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 2, (out, err)
+    finally:
+        hanging.close()
+        receiver.close()
+    assert " FIRING critical health: " in "\n".join(receiver.texts())
+
+
 class Killed(BaseException):
     """The run stops here, as under SIGKILL: nothing of the run catches a BaseException."""
 

@@ -1,0 +1,38 @@
+"""The on-host command at its edges: a reader that goes away, a duration just over the
+maximum. One sentence or nothing, never a traceback."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from ansible_collections.twzrd.ops.plugins.module_utils import cli
+
+
+class GoneReader(io.StringIO):
+    """stdout of `twzrd-ops history | head` once head has exited."""
+
+    def write(self, text):
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def config(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"alerts": {"state_file": str(tmp_path / "state.json"), "log_file": ""},
+                                "history": {"db_path": str(tmp_path / "history.sqlite")}}))
+    return str(path)
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path):
+    err = io.StringIO()
+    code = cli.main(["--config", config(tmp_path), "history"], out=GoneReader(), err=err)
+    assert code == 0
+    assert err.getvalue() == ""
+
+
+def test_a_silence_just_over_the_maximum_says_both_lengths_exactly(tmp_path):
+    err = io.StringIO()
+    code = cli.main(["--config", config(tmp_path), "silence", "add", "all", "--for", "24h30m", "--reason", "patch"],
+                    out=io.StringIO(), err=err)
+    assert code == 3
+    assert "A silence of 24h30m is longer than the maximum of 24h" in err.getvalue()
