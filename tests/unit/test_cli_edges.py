@@ -7,6 +7,7 @@ import io
 import json
 
 from ansible_collections.twzrd.ops.plugins.module_utils import cli
+from ansible_collections.twzrd.ops.plugins.module_utils.host_pattern import no_hosts_matched
 
 
 class GoneReader(io.StringIO):
@@ -36,3 +37,10 @@ def test_a_silence_just_over_the_maximum_says_both_lengths_exactly(tmp_path):
                     out=io.StringIO(), err=err)
     assert code == 3
     assert "A silence of 24h30m is longer than the maximum of 24h" in err.getvalue()
+
+
+def test_a_pattern_that_matched_hosts_is_fine_and_one_that_did_not_names_the_fix():
+    assert no_hosts_matched("web", ["web-1"], ["web"]) is None
+    said = no_hosts_matched("offchian", [], ["all", "ungrouped", "offchain", "db"])
+    assert "'offchian'" in said and "Perhaps you meant offchain." in said and "groups: db, offchain" in said
+    assert "\x1b" not in no_hosts_matched("\x1b[2Jx", [], [])
