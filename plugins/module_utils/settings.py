@@ -52,6 +52,32 @@ SCHEDULES = ("twzrd_ops_cron_health_schedule", "twzrd_ops_cron_alerts_schedule",
 
 
 _FALSE_WORDS = ("false", "no", "off", "0", "n")
+_TRUE_WORDS = ("true", "yes", "on", "1", "y")
+# The defaults of each section: their types say how a string from `-e key=value` is read.
+_SECTION_DEFAULTS = {"checks": checks.DEFAULTS, "reports": config.REPORTS_DEFAULTS, "restart": config.RESTART_DEFAULTS,
+                     "alerts": alert_settings.DEFAULTS, "history": history.DEFAULTS}
+_WHOLE = re.compile(r"^[+-]?[0-9]+$")
+
+
+def as_typed(value, default):
+    """A string from `-e key=value` read as Ansible's argument specs read it, by the type of
+    the setting's default: '1' -> 1 for a whole number, '0.5' -> 0.5 for a number, 'true' ->
+    True for a boolean. Anything else is returned as it is, for the one-sentence error of
+    the setting's own rule (so a real mistake is still said)."""
+    if not isinstance(value, str) or default is None:
+        return value
+    text = value.strip()
+    if isinstance(default, bool):
+        lowered = text.lower()
+        return True if lowered in _TRUE_WORDS else False if lowered in _FALSE_WORDS else value
+    if isinstance(default, int):
+        return int(text) if _WHOLE.match(text) else value
+    if isinstance(default, float):
+        try:
+            return float(text)
+        except ValueError:
+            return value
+    return value
 
 
 def derived_checks(variables):
@@ -75,8 +101,9 @@ def sections(variables, internal=None):
     the role finds on the host (PM2 home, pm2 path) or keeps to itself (state file)."""
     result = {}
     for section, names in VARIABLES.items():
+        defaults = _SECTION_DEFAULTS[section]
         result[section] = dict(
-            (key, variables[name]) for name, key in names.items() if variables.get(name) is not None
+            (key, as_typed(variables[name], defaults.get(key))) for name, key in names.items() if variables.get(name) is not None
         )
         result[section].update((internal or {}).get(section) or {})
     result["checks"].update(derived_checks(variables))

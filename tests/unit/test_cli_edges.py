@@ -6,7 +6,9 @@ from __future__ import annotations
 import io
 import json
 
-from ansible_collections.twzrd.ops.plugins.module_utils import cli
+import pytest
+
+from ansible_collections.twzrd.ops.plugins.module_utils import cli, settings
 from ansible_collections.twzrd.ops.plugins.module_utils.host_pattern import no_hosts_matched
 
 
@@ -44,3 +46,20 @@ def test_a_pattern_that_matched_hosts_is_fine_and_one_that_did_not_names_the_fix
     said = no_hosts_matched("offchian", [], ["all", "ungrouped", "offchain", "db"])
     assert "'offchian'" in said and "Perhaps you meant offchain." in said and "groups: db, offchain" in said
     assert "\x1b" not in no_hosts_matched("\x1b[2Jx", [], [])
+
+
+@pytest.mark.parametrize("name, given, key, section, expected", [
+    ("twzrd_ops_restart_verify_retries", "1", "verify_retries", "restart", 1),
+    ("twzrd_ops_restart_verify_delay", "2", "verify_delay", "restart", 2),
+    ("twzrd_ops_reports_keep_weeks", "4", "keep_weeks", "reports", 4),
+    ("twzrd_ops_crash_threshold", "3", "crash_threshold", "checks", 3),
+    ("twzrd_ops_health_expect_json", "false", "health_expect_json", "checks", False),
+])
+def test_a_string_from_extra_vars_is_read_as_ansibles_argument_spec_reads_it(name, given, key, section, expected):
+    assert settings.host_config({name: given})[section][key] == expected
+    assert settings.errors({name: given}, [name], checks_only=True) == []
+
+
+def test_a_real_mistake_in_extra_vars_is_still_one_sentence():
+    said = settings.errors({"twzrd_ops_restart_verify_retries": "one"}, ["twzrd_ops_restart_verify_retries"], checks_only=True)
+    assert said and "twzrd_ops_restart_verify_retries must be a whole number, got 'one'" in said[0]
