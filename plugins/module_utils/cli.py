@@ -29,6 +29,7 @@ import time
 
 from . import alerts, checks, config, history, pm2, runs, silences
 from .common import EXIT_CODES, UNKNOWN, OpsError, iso_time, now_epoch, number, printable, size, subprocess_runner
+from .version import VERSION
 
 EXIT_UNKNOWN = EXIT_CODES[UNKNOWN]
 RUNNER_TIMEOUT = 120
@@ -65,6 +66,7 @@ def build_parser():
         description="On-host checks of the twzrd.ops runbook. Exit codes: 0 ok, 1 warning, 2 critical, 3 unknown.",
         parents=[common],
     )
+    parser.add_argument("--version", action="store_true", help="print the twzrd.ops version and exit")
     subs = parser.add_subparsers(dest="command", metavar="{health,alerts,restart,silence,history}", parser_class=_Parser)
     subs.add_parser("health", parents=[common], help="weekly health report, saved to the reports directory")
     subs.add_parser("alerts", parents=[common], help="hourly alert check; events go to the alert log")
@@ -370,6 +372,9 @@ def main(argv=None, out=None, err=None, runner=None):
     except _Usage as exc:
         err.write("twzrd-ops: %s (see twzrd-ops --help).\n" % exc)
         return EXIT_UNKNOWN
+    if getattr(args, "version", False):
+        out.write("twzrd-ops %s (twzrd.ops collection)\n" % VERSION)
+        return 0
     if not getattr(args, "command", None):
         err.write("twzrd-ops: choose a subcommand: health, alerts, restart, silence or history (see twzrd-ops --help).\n")
         return EXIT_UNKNOWN

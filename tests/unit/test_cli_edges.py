@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import re
 
 import pytest
 
 from ansible_collections.twzrd.ops.plugins.module_utils import cli, settings
 from ansible_collections.twzrd.ops.plugins.module_utils.host_pattern import no_hosts_matched
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class GoneReader(io.StringIO):
@@ -63,3 +67,11 @@ def test_a_string_from_extra_vars_is_read_as_ansibles_argument_spec_reads_it(nam
 def test_a_real_mistake_in_extra_vars_is_still_one_sentence():
     said = settings.errors({"twzrd_ops_restart_verify_retries": "one"}, ["twzrd_ops_restart_verify_retries"], checks_only=True)
     assert said and "twzrd_ops_restart_verify_retries must be a whole number, got 'one'" in said[0]
+
+
+def test_version_is_the_collections_and_needs_no_configuration(tmp_path):
+    out = io.StringIO()
+    assert cli.main(["--version", "--config", str(tmp_path / "missing.json")], out=out, err=io.StringIO()) == 0
+    with open(os.path.join(ROOT, "galaxy.yml")) as handle:
+        galaxy = re.search(r"^version: *(\S+)", handle.read(), re.M).group(1)
+    assert out.getvalue() == "twzrd-ops %s (twzrd.ops collection)\n" % galaxy
