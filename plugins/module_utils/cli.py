@@ -27,8 +27,9 @@ import signal
 import sys
 import time
 
-from . import alerts, checks, config, history, pm2, runs, silences
-from .common import EXIT_CODES, UNKNOWN, OpsError, iso_time, now_epoch, number, printable, size, subprocess_runner
+from . import alerts, checks, cli_views, config, pm2, run_journal, runs, silences
+from .cli_views import emit as _emit
+from .common import EXIT_CODES, UNKNOWN, OpsError, iso_time, now_epoch, printable, subprocess_runner
 from .version import VERSION
 
 EXIT_UNKNOWN = EXIT_CODES[UNKNOWN]
@@ -67,7 +68,7 @@ def build_parser():
         parents=[common],
     )
     parser.add_argument("--version", action="store_true", help="print the twzrd.ops version and exit")
-    subs = parser.add_subparsers(dest="command", metavar="{health,alerts,restart,silence,history}", parser_class=_Parser)
+    subs = parser.add_subparsers(dest="command", metavar="{health,alerts,restart,silence,history,status}", parser_class=_Parser)
     subs.add_parser("health", parents=[common], help="weekly health report, saved to the reports directory")
     subs.add_parser("alerts", parents=[common], help="hourly alert check; events go to the alert log")
     silence = subs.add_parser("silence", parents=[common], help="silence alerts for planned work: add, list, remove")
@@ -82,6 +83,7 @@ def build_parser():
     restart = subs.add_parser("restart", parents=[common], help="restart the PM2 apps and verify they come back healthy")
     restart.add_argument("--mode", choices=sorted(pm2.MODES, reverse=True), default=None,
                          help="pm2 restart, or pm2 reload (zero-downtime for cluster-mode apps); default: restart.mode of the configuration")
+    subs.add_parser("status", parents=[common], help="did the cron jobs run and what did they do: last runs, active alerts and silences")
     hist = subs.add_parser("history", parents=[common], help="the samples of the per-host history and their judged trends")
     hist.add_argument("--days", default="7", help="how many days back to print (default 7)")
     hist.add_argument("--app", default=None, help="only this PM2 app")
@@ -90,10 +92,6 @@ def build_parser():
 
 def _stamp(now=None):
     return iso_time(now_epoch(now))
-
-
-def _emit(out, data):
-    out.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
 
 
 def cmd_health(cfg, args, runner, out, err, now=None):
@@ -112,8 +110,10 @@ def cmd_health(cfg, args, runner, out, err, now=None):
             out.write("Pruned old report %s.\n" % path)
     if result.get("prune_warning"):
         err.write(result["prune_warning"] + "\n")
+    args.summary = "verdict %s%s" % (result["verdict"], "; report %s" % saved["path"] if saved["written"] else "")
     if problem:
         err.write(problem + "\n")
+        args.summary = "verdict %s; the report was not written: %s" % (result["verdict"], problem)
         return EXIT_UNKNOWN
     return result["exit_code"]
 
@@ -148,6 +148,7 @@ def _alerts_run(cfg, args, runner, out, err, now=None):
         # Unknown is loud: a failed tool, a state that cannot be used or a bug is delivered
         # like a finding (alert log, textfile, webhook "checks failed on HOST: reason").
         reason = str(exc) if isinstance(exc, OpsError) else "internal error: %s: %s" % (type(exc).__name__, exc)
+        args.summary = "the checks failed: %s" % reason
         logged = alerts.record_failure(cfg["alerts"], reason, now=now)
         if args.json:
             _emit(out, {"exit_code": EXIT_UNKNOWN, "error": reason, "lines": logged})
@@ -158,6 +159,9 @@ def _alerts_run(cfg, args, runner, out, err, now=None):
             err.write(_alert_log_line(reason, now) + "\n")
         return EXIT_UNKNOWN
     lines = result.get("lines") or []
+    runs_line = [line for line in lines if " RUN " in line]
+    args.summary = "%s; %d event%s" % (runs_line[-1].split(": ", 1)[-1] if runs_line else "run", len(result.get("events") or []),
+                                       "" if len(result.get("events") or []) == 1 else "s")
     if args.json:
         _emit(out, {"exit_code": result["exit_code"], "findings": findings, "events": result.get("events", []),
                     "active": result.get("active", []), "lines": lines, "errors": result.get("errors", [])})
@@ -321,45 +325,23 @@ def _record_config_failure(path, exc, out):
 COMMANDS = {"health": cmd_health, "alerts": cmd_alerts, "restart": cmd_restart_silenced, "silence": cmd_silence}
 
 
-def cmd_history(cfg, args, runner, out, err, now=None):
-    """`history [--days N] [--app NAME]`: the samples, oldest first, and the judged trends."""
-    conf = cfg.get("history") or history.validate({})
-    now = now_epoch(now)
-    days = number("--days", args.days, minimum=0.001, maximum=36500, what="Option")
-    samples = history.read(conf["db_path"], days=days, app=args.app, now=now)
-    window = max(conf["leak_window_hours"], conf["disk_forecast_short_hours"], conf["disk_forecast_long_hours"]) / 24.0
-    judged = history.judge(history.read(conf["db_path"], days=window, now=now), conf, now)
-    if args.app is not None:
-        judged = [t for t in judged if t["rule"] != history.LEAK_RULE or t["subject"] == args.app]
-    if args.json:
-        _emit(out, {"db_path": conf["db_path"], "days": days, "app": args.app, "samples": samples, "trends": judged})
-        return 0
-    if not samples:
-        out.write("No history samples in the last %g days in %s (%s).\n" % (days, conf["db_path"], history.NO_HISTORY))
-        return 0
-    out.write("History in %s: %d samples from %s to %s.\n" % (
-        conf["db_path"], len(samples), iso_time(samples[0]["t"]), iso_time(samples[-1]["t"])))
-
-    def pct(value):
-        return "-" if value is None else "%.1f" % value
-
-    out.write("%-20s %6s %6s %6s %10s  %s\n" % ("TIME (UTC)", "MEM%", "SWAP%", "LOAD1", "PM2 DAEMON", "DISKS"))
-    for sample in samples:
-        disks = " ".join("%s=%s%%" % (path, pct(d["percent"])) for path, d in sorted(sample["disks"].items()))
-        out.write("%-20s %6s %6s %6s %10s  %s\n" % (
-            iso_time(sample["t"]), pct(sample["memory_percent"]), pct(sample["swap_percent"]), pct(sample["load1"]),
-            size(sample["daemon_memory"]) if sample["daemon_memory"] else "-", printable(disks)))
-        for name, app in sorted(sample["apps"].items()):
-            out.write("    %s: %s, cpu %s%%, restarts %s, crashes %s, %s\n" % (
-                printable(name), size(app["memory"]), pct(app["cpu"]), app["restarts"], app["crashes"],
-                printable(app["status"] or "?")))
-    out.write("Trends:%s\n" % ("" if judged else " none"))
-    for trend in judged:
-        out.write("  %s %s: %s\n" % (trend["level"].upper(), trend["rule"], printable(trend["message"])))
-    return 0
+COMMANDS["history"] = cli_views.cmd_history
 
 
-COMMANDS["history"] = cmd_history
+COMMANDS["status"] = cli_views.cmd_status
+
+
+def _run_recorded(cfg, args, runner, out, err):
+    """Run the command; health, alerts and restart also leave their last run in the journal."""
+    started = now_epoch()
+    args.summary = ""
+    code = COMMANDS[args.command](cfg, args, runner, out, err)
+    if args.command in run_journal.JOBS:
+        problem = run_journal.record(run_journal.path_for(cfg["alerts"]["state_file"]), args.command,
+                                     run_journal.entry(started, now_epoch(), code, args.summary))
+        if problem:
+            err.write(problem + "\n")
+    return code
 
 
 def main(argv=None, out=None, err=None, runner=None):
@@ -376,7 +358,7 @@ def main(argv=None, out=None, err=None, runner=None):
         out.write("twzrd-ops %s (twzrd.ops collection)\n" % VERSION)
         return 0
     if not getattr(args, "command", None):
-        err.write("twzrd-ops: choose a subcommand: health, alerts, restart, silence or history (see twzrd-ops --help).\n")
+        err.write("twzrd-ops: choose a subcommand: health, alerts, restart, silence, history or status (see twzrd-ops --help).\n")
         return EXIT_UNKNOWN
     args.json = getattr(args, "json", False)
     args.config = getattr(args, "config", None)
@@ -385,7 +367,7 @@ def main(argv=None, out=None, err=None, runner=None):
         cfg = config.load(args.config or config.DEFAULT_PATH)
         # RUNNER_TIMEOUT bounds all the commands of the run together (pm2 and the like).
         runner = runner or subprocess_runner(RUNNER_TIMEOUT, total=RUNNER_TIMEOUT)
-        return COMMANDS[args.command](cfg, args, runner, out, err)
+        return _run_recorded(cfg, args, runner, out, err)
     except OpsError as exc:
         if args.command == "alerts" and _record_config_failure(args.config, exc, out):
             return EXIT_UNKNOWN

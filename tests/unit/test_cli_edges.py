@@ -75,3 +75,33 @@ def test_version_is_the_collections_and_needs_no_configuration(tmp_path):
     with open(os.path.join(ROOT, "galaxy.yml")) as handle:
         galaxy = re.search(r"^version: *(\S+)", handle.read(), re.M).group(1)
     assert out.getvalue() == "twzrd-ops %s (twzrd.ops collection)\n" % galaxy
+
+
+def test_status_says_what_the_jobs_did_and_what_is_active(tmp_path):
+    """`twzrd-ops status`: the last run of each job (from the run journal every job leaves),
+    the active alerts (with the silence covering one) and the active silences."""
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({
+        "checks": {"pm2_path": "", "pm2_home": str(tmp_path / "nopm2"), "health_url": "http://127.0.0.1:9/health",
+                   "health_timeout": 1, "health_retries": 0, "disk_paths": [str(tmp_path)], "disk_warning": 100,
+                   "disk_critical": 100, "swap_warning": 99, "swap_critical": 100, "load_mode": "absolute",
+                   "load_warning": 10000, "load_critical": 20000},
+        "alerts": {"state_file": str(tmp_path / "state" / "alerts-state.json"), "log_file": str(tmp_path / "alerts.log")},
+        "history": {"db_path": str(tmp_path / "history.sqlite")}}))
+    out = io.StringIO()
+    assert cli.main(["--config", str(path), "status"], out=out, err=io.StringIO()) == 0
+    assert "alerts   never ran" in out.getvalue() and "Active alerts: none" in out.getvalue()
+    assert cli.main(["--config", str(path), "alerts"], out=io.StringIO(), err=io.StringIO()) == 2
+    assert cli.main(["--config", str(path), "silence", "add", "health", "--for", "1h", "--reason", "deploy"],
+                    out=io.StringIO(), err=io.StringIO()) == 0
+    out = io.StringIO()
+    assert cli.main(["--config", str(path), "status"], out=out, err=io.StringIO()) == 0
+    text = out.getvalue()
+    assert re.search(r"alerts +\S+Z \(0m ago\) exit 2 CRITICAL: 1 active alert: health \(critical\); 1 event", text), text
+    assert "CRITICAL health since" in text and "[silenced by s-" in text
+    assert "Active silences: 1" in text and "deploy" in text
+    out = io.StringIO()
+    assert cli.main(["--config", str(path), "--json", "status"], out=out, err=io.StringIO()) == 0
+    data = json.loads(out.getvalue())
+    assert data["jobs"]["alerts"]["exit_code"] == 2 and data["jobs"]["health"] is None
+    assert data["alerts"][0]["key"] == "health" and data["alerts"][0]["silenced"] is True
