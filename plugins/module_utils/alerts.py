@@ -165,6 +165,7 @@ class _Run(object):
         self.lines = []
         self.unlogged = []
         self.errors = []
+        self.in_lines = set()  # the errors that have a line of their own (problem())
         self.log_ok = True
 
     def note(self, line):
@@ -173,6 +174,7 @@ class _Run(object):
 
     def problem(self, sentence):
         self.errors.append(sentence)
+        self.in_lines.add(sentence)
         self.note(log_line(self.now, "ERROR", "warning", "twzrd-ops", sentence))
 
     def append(self, lines):
@@ -243,13 +245,20 @@ class _Run(object):
         self.unlogged = []
         return self.log_ok
 
+    def unlogged_errors(self):
+        """The errors no alert log line carries (no log, a log that could not be written, or
+        the log's own failure): the caller says them on stderr."""
+        logged = self.log_ok and bool(self.conf["log_file"])
+        return [error for error in self.errors if not (logged and error in self.in_lines)]
+
 
 def process(alerts_cfg, snapshot, findings, cfg, now=None, warnings=None):
     """Run the alert state machine once and deliver its events (module docstring).
 
     Returns {"exit_code": 0|1|2|3, "events": [...], "lines": [...], "errors": [...],
-    "active": [...]}: lines are what this run appended to the log file (print them), errors
-    are delivery problems (one sentence each, never the webhook URL). exit_code follows the
+    "active": [...], "level", "summary", "unlogged": [...]}: lines are what this run appended
+    to the log file (print them), errors are delivery problems (one sentence each, never the
+    webhook URL), unlogged the errors no log line carries (say them on stderr). exit_code follows the
     active alerts: 2 when any is critical, 1 when any is a warning, else 0; 3 when the state
     could not be saved. warnings are sentences of the run's other steps (the history),
     logged as WARNING lines.
@@ -282,6 +291,7 @@ def process(alerts_cfg, snapshot, findings, cfg, now=None, warnings=None):
         active = active_list(alerts)
         level, summary = worst(a["level"] for a in alerts.values()), _summary(active)
         run.errors.extend(problems)
+        run.in_lines.update(problems)
         unsaved = run.commit(new_state)
         if unsaved:
             # Nothing was logged as sent nor sent: the run is UNKNOWN.
@@ -293,7 +303,8 @@ def process(alerts_cfg, snapshot, findings, cfg, now=None, warnings=None):
         silenced = {k for k in alerts if silence_match(k, quiet, now)}
         run.finish(level, summary, lambda reason: render_textfile(
             snapshot, alerts, totals, now, reason is None, len(new_state["outbox"]), reason=reason, silenced=silenced))
-    return {"exit_code": exit_code(level), "events": events, "lines": run.lines, "errors": run.errors, "active": active}
+    return {"exit_code": exit_code(level), "events": events, "lines": run.lines, "errors": run.errors, "active": active,
+            "level": level, "summary": summary, "unlogged": run.unlogged_errors()}
 
 
 def record_failure(alerts_cfg, error, now=None, host=None):

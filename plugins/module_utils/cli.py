@@ -159,19 +159,16 @@ def _alerts_run(cfg, args, runner, out, err, now=None):
             err.write(_alert_log_line(reason, now) + "\n")
         return EXIT_UNKNOWN
     lines = result.get("lines") or []
-    runs_line = [line for line in lines if " RUN " in line]
-    args.summary = "%s; %d event%s" % (runs_line[-1].split(": ", 1)[-1] if runs_line else "run", len(result.get("events") or []),
-                                       "" if len(result.get("events") or []) == 1 else "s")
+    count = len(result["events"])
+    args.summary = "%s; %d event%s" % (result["summary"], count, "" if count == 1 else "s")
     if args.json:
         _emit(out, {"exit_code": result["exit_code"], "findings": findings, "events": result.get("events", []),
                     "active": result.get("active", []), "lines": lines, "errors": result.get("errors", [])})
     else:
         for line in lines:
             out.write(line + "\n")
-    logged = lines if cfg["alerts"].get("log_file") else []
-    for error in result.get("errors") or []:
-        if not any(error in line for line in logged):
-            err.write(_alert_log_line(error, now) + "\n")
+    for error in result["unlogged"]:
+        err.write(_alert_log_line(error, now) + "\n")
     return result["exit_code"]
 
 
