@@ -336,8 +336,9 @@ def _run_recorded(cfg, args, runner, out, err):
     if args.command in run_journal.JOBS:
         problem = run_journal.record(run_journal.path_for(cfg["alerts"]["state_file"]), args.command,
                                      run_journal.entry(started, now_epoch(), code, args.summary))
-        if problem:
-            err.write(problem + "\n")
+        # Said when the run itself went well; a run that failed has already said why.
+        if problem and code != EXIT_UNKNOWN:
+            err.write((_alert_log_line(problem) if args.command == "alerts" else problem) + "\n")
     return code
 
 

@@ -126,7 +126,7 @@ def weekly(cfg, runner, now=None, report_dir=None, write=True):
     result["text"] = text
     try:
         if os.path.lexists(report_dir) and not os.path.isdir(report_dir):
-            raise OpsError("The reports directory %s is a file; it must be a directory." % report_dir)
+            raise OpsError("Setting reports.dir names a file (%s); it must name a directory." % report_dir)
         saved = report.write_report(report_dir, snapshot, findings, level, text=text, now=epoch)
         result["report"].update({"path": saved["text"], "json": saved["json"], "written": True})
         result["pruned"] = report.prune(report_dir, cfg["reports"]["keep_weeks"], now=epoch)

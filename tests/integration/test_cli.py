@@ -247,7 +247,7 @@ def test_invalid_value_exits_3_and_names_the_setting(tmp_path):
     assert code == 3 and "swap_warning" in err and err.count("\n") == 1
 
 
-@pytest.mark.parametrize("argv", [[], ["--bogus", "health"], ["status"], ["health", "extra"]])
+@pytest.mark.parametrize("argv", [[], ["--bogus", "health"], ["statuz"], ["health", "extra"]])
 def test_usage_errors_exit_3_not_2(argv):
     code, out, err = run(*argv)
     assert (code, out) == (3, "")

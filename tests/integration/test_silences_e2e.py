@@ -131,7 +131,7 @@ def test_a_silence_ends_by_itself_and_the_alert_that_still_fires_is_sent(host, r
 def test_refusals_are_one_sentence_and_change_nothing(host):
     for argv, expected in (
         (("silence", "add", "pm2_app_dwn:worker", "--for", "1h", "--reason", "x"), "Perhaps you meant pm2_app_down."),
-        (("silence", "add", "all", "--for", "2d", "--reason", "x"), "longer than the maximum of 1d00h"),
+        (("silence", "add", "all", "--for", "2d", "--reason", "x"), "longer than the maximum of 24h "),
         (("silence", "add", "all", "--for", "90", "--reason", "x"), "must be a duration such as 30m"),
         (("silence", "add", "all", "--for", "1h", "--reason", " "), "A silence needs a reason"),
         (("silence", "remove", "s-000000"), "No active silence s-000000 on this host"),
@@ -191,7 +191,7 @@ def test_module_adds_keeps_lists_and_removes_and_check_mode_writes_nothing(run_m
     info = run_module("twzrd.ops.alert_silence_info", base)
     assert info["changed"] is False and [(s["id"], s["target"]) for s in info["silences"]] == [(added["silence"]["id"], "all")]
     too_long = run_module("twzrd.ops.alert_silence", dict(base, target="all", duration="5h", reason="patch"))
-    assert too_long["failed"] is True and "longer than the maximum of 4h00m" in too_long["msg"]
+    assert too_long["failed"] is True and "longer than the maximum of 4h " in too_long["msg"]
     dry_rm = run_module("twzrd.ops.alert_silence", dict(base, state="absent", id=added["silence"]["id"]), check=True)
     assert dry_rm["changed"] is True and dry_rm["silences"] == []
     assert len(json.loads(alerts_only["state"].read_text())["silences"]) == 1
