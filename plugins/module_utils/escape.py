@@ -9,7 +9,7 @@ of them is written, it goes through the function of the output it lands in:
 
   printable(text)          terminal and logs: every control, bidi and invisible format
                            character shown as an escape (\\x1b, \\u202e), no length cap
-  term(text, limit)        a terminal line: printable, one line, at most limit characters
+  term(text, limit)        a terminal line: printable (newlines shown too), at most limit characters
   log_text(text, limit)    an alert log line's message: whitespace runs -> one space, printable
   md(text, limit)          Markdown inline text and table cells: one line, markup escaped
   md_cell(text, limit)     md, and "-" for nothing
@@ -92,9 +92,10 @@ def one_line(text):
 
 
 def term(text, limit=TERM_LIMIT):
-    """Outside text for one terminal line: printable, one line, at most limit characters
-    of the original (each escape then takes a few more)."""
-    return printable(clip(one_line(text), limit))
+    """Outside text for one terminal line: printable (a newline is shown as \\x0a, so a
+    forged line stays visible as one), at most limit characters of the original (each
+    escape then takes a few more)."""
+    return printable(clip(valid(text), limit))
 
 
 def log_text(text, limit=LOG_LIMIT):
