@@ -13,6 +13,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.twzrd.ops.plugins.filter import audit, fleet, health
+from ansible_collections.twzrd.ops.plugins.filter import text as text_filters
 from ansible_collections.twzrd.ops.plugins.module_utils import report
 
 NOW = 1795000000.0  # 2026-11-18T...Z, a fixed clock
@@ -399,7 +400,7 @@ def test_audit_bad_arguments_are_one_sentence():
 def test_filter_plugins_are_all_documented():
     here = os.path.join(os.path.dirname(health.__file__))
     names = set()
-    for module in (health, fleet, audit):
+    for module in (health, fleet, audit, text_filters):
         names.update(module.FilterModule().filters())
     missing = sorted(n for n in names if not os.path.exists(os.path.join(here, n + ".yml")))
     assert missing == []
@@ -415,6 +416,8 @@ def _render(name, **context):
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), trim_blocks=True, undefined=jinja2.StrictUndefined)
     env.filters["twzrd.ops.md_cell"] = fleet.md_cell
     env.filters["twzrd.ops.text_table"] = fleet.text_table
+    for name_, function in text_filters.FilterModule().filters().items():
+        env.filters["twzrd.ops." + name_] = function
     return env.get_template(name).render(**context)
 
 
@@ -433,7 +436,7 @@ def test_fleet_markdown_lists_every_host_with_escaped_cells():
     assert "**Fleet verdict: UNREACHABLE** (0 critical, 0 warning, 1 ok, 1 unreachable, 0 not checked)" in text
     assert "| web1 | OK | no swap | 0.25 | 1/1 | - | ok 3 ms | - |" in text
     assert "| web2 | UNREACHABLE | - | - | - | - | - | ssh: connect \\| refused |" in text
-    assert "- per-host report: `/var/lib/twzrd-ops/reports/x.txt`" in text
+    assert "- per-host report: /var/lib/twzrd-ops/reports/x.txt" in text
 
 
 def test_fleet_summary_fits_one_screen():
