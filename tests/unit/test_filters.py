@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import os
 
+import jinja2
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.twzrd.ops.plugins.filter import audit, fleet, health
+from ansible_collections.twzrd.ops.plugins.filter import audit, fleet, health, units
 from ansible_collections.twzrd.ops.plugins.filter import text as text_filters
 from ansible_collections.twzrd.ops.plugins.module_utils import report
 
@@ -410,8 +411,6 @@ def test_filter_plugins_are_all_documented():
 
 
 def _render(name, **context):
-    import jinja2
-
     templates = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "playbooks", "templates")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), trim_blocks=True, undefined=jinja2.StrictUndefined)
     env.filters["twzrd.ops.md_cell"] = fleet.md_cell
@@ -470,8 +469,6 @@ def test_audit_markdown_shows_missing_limits_and_env_names_only():
 
 
 def test_size_and_duration_filters_are_the_common_formatters():
-    from ansible_collections.twzrd.ops.plugins.filter import units
-
     filters = units.FilterModule().filters()
     assert filters["size"](3 * 1024 ** 3 // 2) == "1.5 GiB"
     assert filters["size"](None) == "?"
