@@ -25,7 +25,7 @@ def hidden(text):
     return [c for c in text if unicodedata.category(c) in HIDDEN]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(anything)
 def test_every_kind_gives_valid_utf8_without_hidden_characters(text):
     for function in (escape.printable, escape.term, escape.log_text, escape.md, escape.md_cell, escape.html_text, escape.prom_label):
@@ -34,7 +34,7 @@ def test_every_kind_gives_valid_utf8_without_hidden_characters(text):
         assert hidden(out) == [], function.__name__
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(anything)
 def test_markdown_text_is_one_line_with_every_special_character_escaped(text):
     out = escape.md(text)
@@ -43,14 +43,14 @@ def test_markdown_text_is_one_line_with_every_special_character_escaped(text):
     assert re.search(r"[`*\[\]<>#!|~&]", re.sub(r"\\.", "", out)) is None
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(anything)
 def test_html_text_unescapes_to_the_printable_text(text):
     assert html.unescape(escape.html_text(text)) == escape.printable(text)
     assert re.search(r"[<>\"']", escape.html_text(text)) is None
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(anything)
 def test_prometheus_label_round_trips_by_the_exposition_rules(text):
     label = escape.prom_label(text, limit=None)
