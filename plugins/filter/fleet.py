@@ -24,8 +24,8 @@ HOST_STATES = ("ok", "warning", "critical", "unknown", "unreachable")
 FAILING = ("critical", "unknown", "unreachable")
 # Table cells keep the top finding to this many characters; the reports' findings list has it whole.
 TOP_FINDING_WIDTH = 120
-# A cell of text_table keeps this many characters of its value.
-CELL_WIDTH = 60
+# A cell of text_table keeps this many characters of its value (a top finding whole).
+CELL_WIDTH = TOP_FINDING_WIDTH
 
 
 def _get(data, *path):

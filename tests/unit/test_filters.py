@@ -278,6 +278,12 @@ def test_text_table_pads_columns_and_shows_missing_values_as_dash():
     assert lines == ["HOST       V", "a          OK", "long-host  -"]
 
 
+def test_text_table_keeps_a_top_finding_whole_and_shows_escapes():
+    finding = "x" * (fleet.TOP_FINDING_WIDTH - len(" ghost-app")) + " ghost-app"
+    lines = fleet.text_table([{"host": "a\x1b[2J", "display": {"f": finding}}], [["HOST", "host"], ["F", "f"]])
+    assert lines[1].endswith("ghost-app") and lines[1].startswith("a\\x1b[2J")
+
+
 def test_md_cell_escapes_pipes_and_newlines():
     assert fleet.md_cell("a | b\nc") == "a \\| b c"
     assert fleet.md_cell(None) == "-"
