@@ -49,7 +49,7 @@ PIECES = [
 PAD = "A"  # the 100 000 characters: a run of it longer than a cap shows text that was not cut
 piece = st.sampled_from(PIECES)
 hostile = st.one_of(
-    st.lists(st.one_of(piece, st.text(max_size=8)), min_size=1, max_size=6).map("".join),
+    st.lists(st.one_of(piece, st.text(max_size=8)), min_size=1, max_size=6).map("".join).filter(bool),
     st.lists(piece, min_size=1, max_size=3).map(lambda parts: "".join(parts) + PAD * 100000 + parts[0]),
 )
 HIDDEN = ("Cc", "Cf", "Cs", "Zl", "Zp")
@@ -99,8 +99,9 @@ def unescaped_pipes(line):
 
 
 def shape(text, markdown=False):
-    """Its lines, and for Markdown each line's count of unescaped pipes (its table cells)."""
-    return [unescaped_pipes(line) if markdown else 0 for line in text.split("\n")]
+    """Its lines, and for Markdown each line's count of unescaped pipes (its table cells;
+    a line of an indented code block is literal text, its pipes make no cell)."""
+    return [unescaped_pipes(line) if markdown and not line.startswith("    ") else 0 for line in text.split("\n")]
 
 
 def assert_safe(text, benign, cap, markdown=False):
@@ -108,8 +109,9 @@ def assert_safe(text, benign, cap, markdown=False):
     assert raw_hidden(text) == []
     assert shape(text, markdown) == shape(benign, markdown), "a line or a table cell was forged"
     assert longest_pad(text) <= cap
-    if markdown:
-        assert re.search(r"(?<!\\)<", text) is None, "raw markup in Markdown"
+    if markdown:  # an indented code block is shown literally: markup there is text
+        prose = "\n".join(line for line in text.split("\n") if not line.startswith("    "))
+        assert re.search(r"(?<!\\)<", prose) is None, "raw markup in Markdown"
 
 
 # ---------------------------------------------------------------- hostile data
@@ -395,3 +397,26 @@ def test_textfile_label_shows_escape_characters_and_keeps_the_format():
 def test_audit_detail_with_a_backtick_cannot_close_its_code_span():
     text = render("audit.md.j2", **audit_context("x`<b>y"))
     assert "<b>" not in text and "x\\`\\<b\\>y" in text
+
+
+def incident_context(text):
+    system = snapshot(text)["system"]
+    procs = [{"pid": 7, "user": text, "cpu_percent": 90.0, "memory_percent": 5.0, "rss": 2 ** 20, "name": text}] * 3
+    system = dict(system, top_cpu=procs, top_memory=procs, breaches=[{"level": "critical", "message": text}])
+    log = {"item": [{"name": text, "pm_err_log_path": "/x/" + text}, "pm_err_log_path"], "stdout_lines": ["ERROR " + text] * 52}
+    return {"inventory_hostname": "web1", "ansible_check_mode": False, "__twzrd_ops_system": system, "__twzrd_ops_before": system,
+            "__twzrd_ops_after": system, "__twzrd_ops_pm2": pm2_part([text + str(i) for i in range(52)]),
+            "__twzrd_ops_logs": {"results": [log]}, "twzrd_ops_log_patterns": None, "__twzrd_ops_restart_app": text,
+            "__twzrd_ops_cycle": {"decision": "refused", "message": text}, "__twzrd_ops_cycle_error": text,
+            "twzrd_ops_swap_critical": 50}
+
+
+@SETTINGS
+@given(hostile)
+@example(LONG)
+def test_incident_summaries_hold_hostile_text(text):
+    hostile_ctx, benign_ctx = both(incident_context, text)
+    for template in ("incident-load.j2", "incident-swap.j2"):
+        page = render(template, **hostile_ctx)
+        assert_safe(page, render(template, **benign_ctx), cap=500, markdown=True)
+    assert "and 2 more" in render("incident-load.j2", **hostile_ctx)
