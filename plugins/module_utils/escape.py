@@ -15,6 +15,7 @@ of them is written, it goes through the function of the output it lands in:
   md_cell(text, limit)     md, and "-" for nothing
   html_text(text, limit)   HTML text and attribute values: markup escaped, controls shown
   prom_label(text, limit)  a Prometheus label value (exposition format: \\\\, \\", \\n)
+  slack(text, limit)       a Slack-compatible webhook message: printable, & < > as entities
   json_safe(value)         a value that json.dumps and UTF-8 encode without loss or error
 
 Every function first makes the text valid Unicode (a lone surrogate, from invalid UTF-8 or
@@ -100,7 +101,7 @@ def term(text, limit=TERM_LIMIT):
 
 def log_text(text, limit=LOG_LIMIT):
     """Outside text for an alert log line: one line of printable text."""
-    return printable(clip(one_line(text), limit))
+    return printable(one_line(clip(valid(text), limit)))
 
 
 def md(text, limit=MD_LIMIT):
@@ -109,7 +110,7 @@ def md(text, limit=MD_LIMIT):
     inside Markdown gives a meaning (* _ ` [ ] < > & | # ...) backslash-escaped."""
     if text is None:
         return ""
-    return _MD_SPECIAL.sub(r"\\\1", printable(clip(one_line(text), limit)))
+    return _MD_SPECIAL.sub(r"\\\1", printable(one_line(clip(valid(text), limit))))
 
 
 def md_cell(text, limit=MD_LIMIT):
@@ -132,6 +133,13 @@ def prom_label(text, limit=LABEL_LIMIT):
     lines = clip(valid(text), limit).split("\n")
     value = "\n".join(printable(line) for line in lines)
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def slack(text, limit=LOG_LIMIT):
+    """Outside text for a Slack-compatible webhook message (mrkdwn): printable, and the three
+    characters Slack asks to escape (& < >) as entities, so <!channel> or a <URL|label> link
+    cannot be planted by an app name."""
+    return printable(clip(valid(text), limit)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def json_safe(value):

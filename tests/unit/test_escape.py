@@ -28,7 +28,7 @@ def hidden(text):
 @settings(max_examples=100, deadline=None)
 @given(anything)
 def test_every_kind_gives_valid_utf8_without_hidden_characters(text):
-    for function in (escape.printable, escape.term, escape.log_text, escape.md, escape.md_cell, escape.html_text, escape.prom_label):
+    for function in (escape.printable, escape.term, escape.log_text, escape.md, escape.md_cell, escape.html_text, escape.prom_label, escape.slack):
         out = function(text)
         out.encode("utf-8")
         assert hidden(out) == [], function.__name__
@@ -80,3 +80,7 @@ def test_snake_case_stays_readable_in_markdown_while_emphasis_is_escaped():
 def test_common_printable_is_the_terminal_escape():
     assert common.printable is escape.printable
     assert common.printable("\x1b[31m\u202e\u2028\U000e0001") == "\\x1b[31m\\u202e\\u2028\\U000e0001"
+
+
+def test_slack_text_cannot_plant_a_mention_or_a_link():
+    assert escape.slack("<!channel> <http://x|click> & \x1b") == "&lt;!channel&gt; &lt;http://x|click&gt; &amp; \\x1b"
