@@ -8,7 +8,9 @@ The fleet, audit and incident reports live on the controller. Writing them with 
 template + copy costs three module runs (each a Python start) per report; this writes the
 Markdown and the JSON twin directly, atomically, in the controller's own process. With
 html: true it also writes PATH.html, rendered from the same document by
-module_utils/htmlreport.py, so the page shows exactly the numbers of the JSON twin.
+module_utils/htmlreport.py, so the page shows exactly the numbers of the JSON twin. Every
+file is valid UTF-8 (module_utils/escape.py: valid, json_safe) whatever text the hosts sent;
+the Markdown's escaping is done by the templates' filters.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.twzrd.ops.plugins.module_utils.common import atomic_write_all, plain
+from ansible_collections.twzrd.ops.plugins.module_utils.escape import json_safe, valid
 from ansible_collections.twzrd.ops.plugins.module_utils.htmlreport import render
 
 
@@ -46,7 +49,8 @@ class ActionModule(ActionBase):
         base = os.path.abspath(os.path.expanduser(base))
         files = []
         if args.get("markdown") is not None:
-            text = str(args["markdown"])
+            # Valid UTF-8 whatever a host sent (a lone surrogate from a JSON "\ud800" is shown, not fatal).
+            text = valid(args["markdown"])
             files.append((base + ".md", (text if text.endswith("\n") else text + "\n").encode("utf-8")))
         try:
             html = boolean(args.get("html", False), strict=True)
@@ -56,7 +60,7 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail("fleet_report html: true needs the document the page is drawn from.")
         if args.get("document") is not None:
             # The page is rendered from the JSON text itself, so it shows the twin's numbers exactly.
-            document = json.dumps(plain(args["document"]), indent=2, sort_keys=False, default=str) + "\n"
+            document = json.dumps(json_safe(plain(args["document"])), indent=2, sort_keys=False, default=str) + "\n"
             files.append((base + ".json", document.encode("utf-8")))
             if html:
                 files.append((base + ".html", render(json.loads(document)).encode("utf-8")))

@@ -8,7 +8,8 @@ audit_host() judges what the playbook read from a host against the runbook's che
 swappiness 10 live and persisted, max_memory_restart on every PM2 app, restart-count
 anomalies, environment variable NAMES for review (never values), the cron jobs, weekly
 reports for the past weeks, log rotation and log sizes. Its documentation is in
-plugins/filter/audit_host.yml.
+plugins/filter/audit_host.yml. A message names at most ten apps or files, then "and N more"
+(the details list holds them all); the templates escape every name for where it goes.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.twzrd.ops.plugins.module_utils.common import worst
+from ansible_collections.twzrd.ops.plugins.module_utils.escape import names as _names
 
 CONTAINER_TYPES = ("docker", "container", "containerd", "lxc", "podman", "systemd-nspawn", "wsl")
 _SWAPPINESS_LINE = re.compile(r"^\s*vm[./]swappiness\s*=\s*(\S+)\s*$")
@@ -119,7 +121,7 @@ def _pm2_checks(pm2, restart_threshold):
     names = sorted({a["name"] for a in apps if a["max_memory_restart"] in (None, 0, "")})
     if names:
         checks.append(
-            _check("max_memory_restart", "warning", "%d app(s) have no max_memory_restart: %s." % (len(names), ", ".join(names)), names)
+            _check("max_memory_restart", "warning", "%d app(s) have no max_memory_restart: %s." % (len(names), _names(names)), names)
         )
     else:
         checks.append(_check("max_memory_restart", "ok", "Every PM2 app has max_memory_restart (%d apps)." % len(apps)))
@@ -133,7 +135,7 @@ def _pm2_checks(pm2, restart_threshold):
             _check(
                 "restart_counts",
                 "warning",
-                "%d app(s) restarted more than %d times or unstably: %s." % (len(anomalies), restart_threshold, "; ".join(anomalies)),
+                "%d app(s) restarted more than %d times or unstably: %s." % (len(anomalies), restart_threshold, _names(anomalies, separator="; ")),
                 anomalies,
             )
         )
@@ -181,7 +183,7 @@ def _report_checks(report_files, weeks, today):
             _check(
                 "weekly_reports",
                 "warning",
-                "No weekly report for %d of the past %d weeks: %s." % (len(missing), weeks, ", ".join(missing)),
+                "No weekly report for %d of the past %d weeks: %s." % (len(missing), weeks, _names(missing)),
                 found,
             )
         ]
@@ -207,7 +209,7 @@ def _log_checks(logrotate, logs, size_limit_mb):
     )
     if big:
         checks.append(
-            _check("log_sizes", "warning", "%d log file(s) above %d MiB: %s." % (len(big), size_limit_mb, ", ".join(big)), big)
+            _check("log_sizes", "warning", "%d log file(s) above %d MiB: %s." % (len(big), size_limit_mb, _names(big)), big)
         )
     else:
         total = sum(int(f.get("size") or 0) for f in logs or [])

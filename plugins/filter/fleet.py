@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.twzrd.ops.plugins.module_utils import escape
 from ansible_collections.twzrd.ops.plugins.module_utils.common import LEVELS
 from ansible_collections.twzrd.ops.plugins.module_utils.history import wow_rows
 
@@ -23,6 +24,8 @@ HOST_STATES = ("ok", "warning", "critical", "unknown", "unreachable")
 FAILING = ("critical", "unknown", "unreachable")
 # Table cells keep the top finding to this many characters; the reports' findings list has it whole.
 TOP_FINDING_WIDTH = 120
+# A cell of text_table keeps this many characters of its value (a top finding whole).
+CELL_WIDTH = TOP_FINDING_WIDTH
 
 
 def _get(data, *path):
@@ -130,8 +133,15 @@ def host_row(host, result):
     # its week-over-week rows with arrows and deltas for the Markdown report (judged in Python).
     history = result.get("history") if isinstance(result.get("history"), dict) else None
     row["history"] = history
-    row["display"]["trends"] = [t.get("message") for t in (history or {}).get("trends") or [] if isinstance(t, dict)]
-    row["display"]["week_over_week"] = wow_rows(history) if history and history.get("available") else []
+    trends = [t.get("message") for t in (history or {}).get("trends") or [] if isinstance(t, dict)]
+    week_over_week = wow_rows(history) if history and history.get("available") else []
+    # The reports show at most escape.LIST_LIMIT items of each list, then "and N more".
+    row["display"]["findings"] = escape.head(row["findings"])
+    row["display"]["findings_more"] = escape.more(row["findings"])
+    row["display"]["trends"] = escape.head(trends)
+    row["display"]["trends_more"] = escape.more(trends)
+    row["display"]["week_over_week"] = escape.head(week_over_week)
+    row["display"]["week_over_week_more"] = escape.more(week_over_week)
     row["display"]["history_reason"] = (history or {}).get("reason") or ("" if history else "no history reported")
     return row
 
@@ -196,7 +206,9 @@ def fleet_document(rows, title="weekly health", date=None, generated=None, check
 
 
 def text_table(rows, columns, width=None):
-    """Lines of a plain-text table: columns is a list of [header, display key]."""
+    """Lines of a plain-text table: columns is a list of [header, display key]. Every cell
+    goes through escape.term (controls and bidi characters shown, CELL_WIDTH characters at
+    most), so one row stays one line of the terminal."""
     if not isinstance(rows, (list, tuple)) or not isinstance(columns, (list, tuple)):
         raise AnsibleFilterError("text_table expects a list of rows and a list of [header, key] columns.")
     header = [str(c[0]) for c in columns]
@@ -206,7 +218,7 @@ def text_table(rows, columns, width=None):
         line = []
         for column in columns:
             value = cells.get(column[1], row.get(column[1]) if isinstance(row, dict) else None)
-            line.append("-" if value is None else str(value))
+            line.append("-" if value is None else escape.term(value, CELL_WIDTH))
         body.append(line)
     widths = [max([len(header[i])] + [len(r[i]) for r in body]) for i in range(len(columns))]
     lines = []
@@ -219,11 +231,9 @@ def text_table(rows, columns, width=None):
 
 
 def md_cell(value):
-    """Text made safe for a Markdown table cell (pipes escaped, one line)."""
-    if value is None:
-        return "-"
-    text = " ".join(str(value).split())
-    return text.replace("|", "\\|") or "-"
+    """Text made safe for a Markdown table cell or list item (escape.md_cell: one line,
+    markup and pipes escaped, controls shown, capped); "-" for nothing."""
+    return escape.md_cell(value)
 
 
 class FilterModule(object):

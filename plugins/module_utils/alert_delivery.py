@@ -21,21 +21,28 @@ import stat
 import time
 
 from . import probe
-from .common import OpsError, atomic_write, iso_time, open_append, printable
+from .common import OpsError, atomic_write, iso_time, open_append
+from .escape import clip, log_text, printable, prom_label, valid
 
 EVENT_WORD = {"firing": "FIRING", "reminder": "REMINDER", "resolved": "RESOLVED"}
 
 
+# An alert key (rule:app name) keeps this many characters in a log line.
+KEY_LIMIT = 200
+
+
 def one_line(text):
-    """One line of printable text: runs of whitespace become one space and control
-    characters (terminal escapes from app names or log lines) are shown escaped."""
-    return printable(" ".join(str(text).split()))
+    """One line of printable text (escape.log_text): runs of whitespace become one space,
+    control and bidi characters (terminal escapes from app names or log lines) are shown
+    escaped, invalid UTF-8 is shown as \\udcXX, and the text is capped."""
+    return log_text(text)
 
 
 def key_text(key):
-    """An alert key as one printable word (an app name may hold spaces or escapes), so the
-    log keeps its grammar ^(\\S+) (\\S+) (\\S+) (\\S+): (.*)$."""
-    return printable(str(key)).replace(" ", "\\x20")
+    """An alert key as one printable word (an app name may hold spaces, no-break spaces or
+    escapes), so the log keeps its grammar ^(\\S+) (\\S+) (\\S+) (\\S+): (.*)$."""
+    text = printable(clip(valid(key), KEY_LIMIT))
+    return "".join(("\\x%02x" % ord(c) if ord(c) < 0x100 else "\\u%04x" % ord(c)) if c.isspace() else c for c in text) or "-"
 
 
 def log_line(epoch, word, level, key, message):
@@ -125,7 +132,8 @@ def append_log(path, lines):
 
 
 def _escape_label(value):
-    return str(value).replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+    """A label value in the exposition format (escape.prom_label: \\\\, \\", \\n, controls shown)."""
+    return prom_label(value)
 
 
 def _labels(**labels):

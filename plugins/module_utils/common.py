@@ -23,6 +23,8 @@ import subprocess
 import tempfile
 import time
 
+from .escape import printable  # noqa: F401  (re-exported: the terminal and log escape)
+
 # The one table of levels and exit codes for the whole collection (Nagios style).
 LEVELS = ("ok", "warning", "critical")
 EXIT_CODES = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
@@ -96,26 +98,6 @@ def number(name, value, minimum=None, maximum=None, integer=False, what="Setting
     if maximum is not None and value > maximum:
         raise OpsError("%s %s must be at most %s, got %s." % (what, name, maximum, value))
     return value
-
-
-# C0 controls (ESC starts terminal escape sequences; newline, tab, NUL...), DEL, C1 controls
-# (0x9b is a one-byte CSI) and the bidirectional overrides that reorder what a reader sees.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text):
-    """text with every control character shown as an escape (\\x1b, \\n, \\u202e), so a
-    log line an app wrote cannot move the cursor, recolour a terminal, fake a line of a
-    report or alert log, or reorder text. Use it on anything from outside that is shown."""
-    if not isinstance(text, str):
-        text = str(text)
-    return _UNPRINTABLE.sub(_escape_one, text)
-
-
-def _escape_one(match):
-    char = match.group(0)
-    code = ord(char)
-    return "\\x%02x" % code if code < 0x100 else "\\u%04x" % code
 
 
 def _excerpt(value, limit=40):

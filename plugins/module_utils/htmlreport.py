@@ -11,26 +11,23 @@ prefers-color-scheme, a print layout through @media print) and inline SVG line c
 with axes and labels, so it opens from disk and in a mail client that shows HTML.
 
 Everything that comes from a host (names, app names, messages, errors, disk paths) is
-untrusted and goes through html.escape; classes and ids are built only from this
-module's own names. Numbers are shown through FORMATS and carry data-field / data-host
-attributes so a test can compare every number shown with the JSON twin.
-
-Series are cleaned before they are drawn: points that are not finite numbers are dropped
-(never a NaN in the SVG), points outside the window are left out and long series are
-downsampled to at most MAX_POINTS points per line (the minimum and the maximum of each
-bucket, so peaks stay visible).
+untrusted and goes through escape.html_text (markup escaped, controls and bidi characters
+shown as visible escapes, length capped); classes and ids are built only from this
+module's own names. Every list (findings, week-over-week rows, charts) stops after
+escape.LIST_LIMIT items with "and N more". Numbers are shown through FORMATS and carry
+data-field / data-host attributes so a test can compare every number shown with the JSON
+twin. The charts are drawn by htmlcharts.py.
 """
 
 from __future__ import annotations
 
-import datetime
-import html
-import math
+from .escape import LIST_LIMIT, html_text, more
+from .htmlcharts import MAX_POINTS, MIB, as_dict, as_list, clean_series, number, svg_chart, window_charts  # noqa: F401
+
+_dict, _list, _number = as_dict, as_list, number
 
 VERDICTS = ("ok", "warning", "critical", "unreachable", "unknown")
 WINDOWS = (("7d", "last 7 days"), ("30d", "last 30 days"))
-MAX_POINTS = 400
-MIB = 1024.0 * 1024.0
 
 # How each number is shown: the HTML report's one table of formats (a test mirrors it).
 FORMATS = {
@@ -49,20 +46,6 @@ FORMATS = {
     "swap_p95": "%.1f%%",
     "load_p95": "%.2f",
     "growth_bytes": "mib",
-}
-
-# Chart lines of a window's "host" part: key, title, kind.
-HOST_CHARTS = (
-    ("memory_percent", "Memory used", "percent"),
-    ("swap_percent", "Swap used", "percent"),
-    ("load1", "Load (1 min)", "number"),
-)
-
-COLOURS = {
-    "line": "#1f5fa8",
-    "limit": "#b42318",
-    "grid": "#d0d4da",
-    "axis": "#5b6470",
 }
 
 CSS = """
@@ -108,16 +91,8 @@ svg .grid { stroke: var(--grid); } svg .axis { stroke: var(--muted); } svg text 
 
 
 def _e(value):
-    """Escape any value for HTML text and attributes (quotes included)."""
-    return html.escape("" if value is None else str(value), quote=True)
-
-
-def _number(value):
-    """A finite float, or None (bools, strings, NaN and infinities are not numbers here)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
+    """Outside text for HTML text and attributes: markup escaped, controls and bidi shown, capped."""
+    return html_text(value)
 
 
 def fmt(field, value):
@@ -142,229 +117,8 @@ def _badge(verdict):
     return '<span class="badge v-%s">%s</span>' % (verdict, verdict.upper())
 
 
-def _dict(value):
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value):
-    return value if isinstance(value, list) else []
-
-
 def _cell(field, value, host, extra=""):
     return '<td class="num" data-field="%s" data-host="%s"%s>%s</td>' % (field, _e(host), extra, _e(fmt(field, value)))
-
-
-# ---------------------------------------------------------------- series and charts
-
-
-def clean_series(points, start=None, end=None, limit=MAX_POINTS):
-    """[(t, v)] sorted by time: finite numbers only, inside [start, end], at most limit points."""
-    cleaned = []
-    for point in _list(points):
-        if not isinstance(point, (list, tuple)) or len(point) != 2:
-            continue
-        t, v = _number(point[0]), _number(point[1])
-        if t is None or v is None:
-            continue
-        if (start is not None and t < start) or (end is not None and t > end):
-            continue
-        cleaned.append((t, v))
-    cleaned.sort()
-    if len(cleaned) <= limit:
-        return cleaned
-    buckets = max(1, limit // 2)
-    size = int(math.ceil(len(cleaned) / float(buckets)))
-    reduced = []
-    for index in range(0, len(cleaned), size):
-        chunk = cleaned[index:index + size]
-        low = min(chunk, key=lambda p: p[1])
-        high = max(chunk, key=lambda p: p[1])
-        for point in sorted({low, high}):
-            reduced.append(point)
-    return reduced
-
-
-def _nice_step(span, ticks=4):
-    raw = span / float(ticks) if span > 0 else 1.0
-    power = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 2.5, 5, 10):
-        if factor * power >= raw:
-            return factor * power
-    return 10 * power
-
-
-def _byte_unit(maximum):
-    for name, size in (("GiB", 1024.0 ** 3), ("MiB", MIB), ("KiB", 1024.0)):
-        if maximum >= size:
-            return name, size
-    return "B", 1.0
-
-
-def _label(value, step):
-    if step >= 1 and float(value).is_integer():
-        return "%d" % value
-    return ("%.1f" % value) if step >= 0.1 else ("%.2f" % value)
-
-
-def _day(epoch):
-    return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime("%m-%d")
-
-
-def _segments(points):
-    """Split a series where a gap is much longer than its usual spacing (no line across an outage)."""
-    if len(points) < 3:
-        return [points]
-    gaps = sorted(b[0] - a[0] for a, b in zip(points, points[1:]))
-    usual = gaps[len(gaps) // 2] or 1.0
-    segments, current = [], [points[0]]
-    for previous, point in zip(points, points[1:]):
-        if point[0] - previous[0] > 5 * usual:
-            segments.append(current)
-            current = []
-        current.append(point)
-    segments.append(current)
-    return segments
-
-
-def svg_chart(points, start, end, kind, title, limit=None):
-    """An inline SVG line chart of cleaned points over [start, end], or None when there are none.
-
-    kind: "percent" (0-100), "bytes" (unit picked from the largest value) or "number".
-    limit: a horizontal dashed line (max_memory_restart), in the series' unit.
-    """
-    if not points:
-        return None
-    width, height = 520, 200
-    left, right, top, bottom = 58, 24, 14, 30
-    plot_w, plot_h = width - left - right, height - top - bottom
-    t0, t1 = (start, end) if start is not None and end is not None and end > start else (points[0][0], points[-1][0])
-    if t1 <= t0:
-        t0, t1 = t0 - 1800.0, t0 + 1800.0
-    values = [v for _t, v in points]
-    limit = _number(limit)
-    top_value = max(values + ([limit] if limit is not None else []))
-    unit, scale = "", 1.0
-    if kind == "percent":
-        y_max = 100.0 if top_value <= 100 else top_value
-        unit = "%"
-    elif kind == "bytes":
-        unit, scale = _byte_unit(top_value)
-        y_max = top_value / scale
-    else:
-        y_max = top_value
-    y_min = min(0.0, min(values) / scale)
-    step = _nice_step(y_max - y_min)
-    y_max = step * math.ceil(y_max / step) if y_max > 0 else step
-    if kind == "percent" and top_value <= 100:
-        y_max = 100.0
-        step = 25.0
-    if limit is not None and y_max <= limit / scale:  # room above the dashed line for its label
-        y_max += step
-    y_min = step * math.floor(y_min / step)
-
-    def x(t):
-        return left + (t - t0) / (t1 - t0) * plot_w
-
-    def y(v):
-        return top + plot_h - (v / scale - y_min) / (y_max - y_min) * plot_h
-
-    out = ['<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" role="img" class="chart-svg">'
-           % (width, height, width, height)]
-    out.append("<title>%s</title>" % _e(title))
-    for index in range(int(round((y_max - y_min) / step)) + 1):
-        tick = y_min + index * step
-        ty = y(tick * scale)
-        out.append('<line class="grid" x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="1"/>'
-                   % (left, left + plot_w, ty, ty, COLOURS["grid"]))
-        out.append('<text x="%d" y="%.1f" text-anchor="end" font-size="11" fill="%s">%s%s</text>'
-                   % (left - 6, ty + 4, COLOURS["axis"], _label(tick, step), "%" if unit == "%" else ""))
-    if unit and unit != "%":
-        out.append('<text x="4" y="%d" font-size="11" fill="%s">%s</text>' % (top + 4, COLOURS["axis"], unit))
-    day = 86400.0
-    span_days = (t1 - t0) / day
-    every = day * max(1, int(math.ceil(span_days / 8.0)))
-    first = math.ceil(t0 / day) * day
-    mark = first
-    while mark <= t1:
-        tx = x(mark)
-        out.append('<line class="grid" x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="%s" stroke-width="1"/>'
-                   % (tx, tx, top, top + plot_h, COLOURS["grid"]))
-        out.append('<text x="%.1f" y="%d" text-anchor="middle" font-size="11" fill="%s">%s</text>'
-                   % (tx, top + plot_h + 16, COLOURS["axis"], _day(mark)))
-        mark += every
-    out.append('<line class="axis" x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-width="1"/>'
-               % (left, left, top, top + plot_h, COLOURS["axis"]))
-    out.append('<line class="axis" x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-width="1"/>'
-               % (left, left + plot_w, top + plot_h, top + plot_h, COLOURS["axis"]))
-    path = []
-    for segment in _segments(points):
-        if len(segment) == 1:  # a lone sample: a short tick so it is visible
-            tx, ty = x(segment[0][0]), y(segment[0][1])
-            path.append("M%.1f %.1fL%.1f %.1f" % (tx - 1.5, ty, tx + 1.5, ty))
-            continue
-        path.append("M" + "L".join("%.1f %.1f" % (x(t), y(v)) for t, v in segment))
-    out.append('<path class="line" d="%s" fill="none" stroke="%s" stroke-width="1.6" stroke-linejoin="round"/>'
-               % (" ".join(path), COLOURS["line"]))
-    if limit is not None:
-        ly = y(limit)
-        out.append('<line class="limit" x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="1.4" stroke-dasharray="6 4"/>'
-                   % (left, left + plot_w, ly, ly, COLOURS["limit"]))
-        out.append('<text class="limit-label" x="%d" y="%.1f" text-anchor="end" font-size="11" fill="%s">max_memory_restart %s</text>'
-                   % (left + plot_w - 2, ly - 4, COLOURS["limit"], _e(_size(limit))))
-    out.append("</svg>")
-    return "".join(out)
-
-
-def _size(number):
-    unit, scale = _byte_unit(number)
-    return "%.0f %s" % (number / scale, unit) if unit == "B" else "%.1f %s" % (number / scale, unit)
-
-
-def _shown(kind, value):
-    if kind == "percent":
-        return "%.1f%%" % value
-    if kind == "bytes":
-        return _size(value)
-    return "%.2f" % value
-
-
-def _figure(host, window, chart, title, kind, raw, start, end, limit=None, subject=None):
-    """A chart with its caption, or a sentence when the window holds no sample of it."""
-    points = clean_series(raw, start, end)
-    label = title if subject is None else "%s: %s" % (title, subject)
-    svg = svg_chart(points, start, end, kind, "%s, %s" % (label, window), limit)
-    attrs = 'data-host="%s" data-window="%s" data-chart="%s"' % (_e(host), window, chart)
-    if subject is not None:
-        attrs += ' data-subject="%s"' % _e(subject)
-    if svg is None:
-        return '<p class="note no-samples" %s>%s: no samples in this window.</p>' % (attrs, _e(label))
-    values = [v for _t, v in points]
-    caption = "%s &mdash; last %s, min %s, max %s" % (
-        _e(label), _e(_shown(kind, values[-1])), _e(_shown(kind, min(values))), _e(_shown(kind, max(values))))
-    if limit is not None and _number(limit) is not None:
-        caption += ", max_memory_restart %s (dashed)" % _e(_size(_number(limit)))
-    return '<figure class="chart" %s>%s<figcaption>%s</figcaption></figure>' % (attrs, svg, caption)
-
-
-def _window_charts(host, key, label, window):
-    window = _dict(window)
-    start, end = _number(window.get("start")), _number(window.get("end"))
-    parts = ['<div class="window" data-window="%s"><h4>%s</h4><div class="charts">' % (key, _e(label.capitalize()))]
-    series = _dict(window.get("host"))
-    for name, title, kind in HOST_CHARTS:
-        parts.append(_figure(host, key, name, title, kind, series.get(name), start, end))
-    for path in sorted(_dict(window.get("disks")), key=str):
-        parts.append(_figure(host, key, "disk", "Disk used", "percent", window["disks"][path], start, end, subject=path))
-    apps = _dict(window.get("apps"))
-    for name in sorted(apps, key=str):
-        app = _dict(apps[name])
-        parts.append(_figure(host, key, "app_memory", "App memory", "bytes", app.get("memory"), start, end,
-                             limit=app.get("max_memory_restart"), subject=name))
-    daemon = _dict(window.get("pm2_daemon"))
-    if daemon.get("memory"):
-        parts.append(_figure(host, key, "pm2_daemon_memory", "PM2 daemon memory", "bytes", daemon.get("memory"), start, end))
-    parts.append("</div></div>")
-    return "".join(parts)
 
 
 # ---------------------------------------------------------------- sections
@@ -445,6 +199,8 @@ def _findings(hosts):
                          % (level, level.upper(), _e(trend.get("message")), _e(when), _e(trend.get("rule")), _e(trend.get("subject"))))
         if not items:
             items.append("<li>No findings.</li>")
+        elif len(items) > LIST_LIMIT:
+            items[LIST_LIMIT:] = ['<li class="more">%s</li>' % _e(more(items, LIST_LIMIT))]
         parts.append('<h3 data-host="%s">%s %s</h3><ul class="findings">%s</ul>'
                      % (_e(host), _e(host), _badge(entry.get("verdict")), "".join(items)))
     return "".join(parts)
@@ -498,8 +254,11 @@ def week_over_week_rows(entry):
 def _week_over_week(hosts):
     body = []
     for entry in hosts:
-        for subject, field, label, pair in week_over_week_rows(entry):
+        rows = week_over_week_rows(entry)
+        for subject, field, label, pair in rows[:LIST_LIMIT]:
             body.append(_wow_row(entry.get("host"), subject, field, label, pair))
+        if more(rows, LIST_LIMIT):
+            body.append('<tr class="more"><td>%s</td><td colspan="5">%s</td></tr>' % (_e(entry.get("host")), _e(more(rows, LIST_LIMIT))))
     if not body:
         return '<p class="note">No week-over-week comparison yet: no host has two weeks of history.</p>'
     return ('<table class="wow"><thead><tr><th>Host</th><th>Subject</th><th>Measure</th><th class="num">This week</th>'
@@ -517,7 +276,7 @@ def _host_section(index, entry):
         windows = _dict(_history(entry).get("windows"))
         for key, label in WINDOWS:
             if key in windows:
-                parts.append(_window_charts(host, key, label, windows[key]))
+                parts.append(window_charts(host, key, label, windows[key]))
             else:
                 parts.append('<p class="note no-samples" data-host="%s" data-window="%s">%s: no samples in this window.</p>'
                              % (_e(host), key, _e(label.capitalize())))

@@ -21,7 +21,9 @@ import os
 import re
 import time
 
-from .common import OpsError, atomic_write_all, now_epoch, printable
+from .common import OpsError, atomic_write_all, now_epoch
+from .escape import LIST_LIMIT, clip, json_safe, more, names, printable, term
+from .history import wow_rows
 from .common import duration as _duration
 from .common import size as _size
 
@@ -29,6 +31,9 @@ REPORT_PREFIX = "weekly-health-report-"
 _REPORT_NAME = re.compile(r"^weekly-health-report-(\d{4})-(\d{2})-(\d{2})\.(txt|json)$")
 MAX_LOG_LINES = 20
 WIDTH = 72
+# A table cell (an app name, a path) keeps this many characters; a line of the report this many.
+CELL_LIMIT = 80
+LINE_LIMIT = 1000
 
 
 def _pct(value):
@@ -53,7 +58,16 @@ def _section(title):
     return ["", "== %s %s" % (title, "=" * max(3, WIDTH - len(title) - 4))]
 
 
+def _capped(items):
+    """The first LIST_LIMIT items, and the "and N more" line for the rest ([] when none)."""
+    items = list(items or [])
+    rest = more(items, LIST_LIMIT)
+    return items[:LIST_LIMIT], (["    %s" % rest] if rest else [])
+
+
 def _table(rows, headers):
+    rows, tail = _capped(rows)
+    rows = [[term(cell, CELL_LIMIT) for cell in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in rows:
         for i, cell in enumerate(row):
@@ -61,7 +75,7 @@ def _table(rows, headers):
     lines = []
     for row in [headers] + rows:
         lines.append("  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
-    return lines
+    return lines + tail
 
 
 def _error_part(part):
@@ -78,7 +92,7 @@ def _opening(title, part):
         lines.append("  not collected")
         return lines, True
     if _error_part(part):
-        lines.append("  unavailable: %s" % part["error"])
+        lines.append("  unavailable: %s" % term(part["error"]))
         return lines, True
     return lines, False
 
@@ -88,9 +102,10 @@ def _findings_part(findings):
     if not findings:
         lines.append("  none: every check passed")
         return lines
-    for finding in findings:
-        lines.append("  %-8s  %s" % (str(finding.get("level", "?")).upper(), finding.get("message", "")))
-    return lines
+    shown, tail = _capped(findings)
+    for finding in shown:
+        lines.append("  %-8s  %s" % (term(str(finding.get("level", "?")).upper(), 10), term(finding.get("message", ""))))
+    return lines + tail
 
 
 def _memory_part(system):
@@ -149,7 +164,7 @@ def _pm2_part(pm2):
         lines.append("  PM2 is not installed")
         return lines
     if not pm2.get("daemon_running", True):
-        lines.append("  the PM2 daemon is not running (PM2_HOME %s)" % pm2.get("pm2_home", "?"))
+        lines.append("  the PM2 daemon is not running (PM2_HOME %s)" % term(pm2.get("pm2_home", "?")))
     rows = []
     for proc in pm2.get("processes") or []:
         max_memory = proc.get("max_memory_restart")
@@ -177,14 +192,16 @@ def _pm2_part(pm2):
                 summary.get("online", "?"),
                 summary.get("total", "?"),
                 _duration(summary.get("crash_window")),
-                ", ".join("%s %s" % (name, count) for name, count in sorted((summary.get("crashes") or {}).items())) or "none",
+                names(["%s %s" % (term(name, CELL_LIMIT), count) for name, count in sorted((summary.get("crashes") or {}).items(), key=str)])
+                or "none",
             )
         )
         if summary.get("missing"):
-            lines.append("  expected but missing: %s" % ", ".join(summary["missing"]))
-    for warning in pm2.get("warnings") or []:
-        lines.append("  note: %s" % warning)
-    return lines
+            lines.append("  expected but missing: %s" % names([term(name, CELL_LIMIT) for name in summary["missing"]]))
+    warnings, tail = _capped(pm2.get("warnings"))
+    for warning in warnings:
+        lines.append("  note: %s" % term(warning))
+    return lines + tail
 
 
 def _health_part(health):
@@ -196,12 +213,12 @@ def _health_part(health):
     lines.append(
         "  %s  %s  (HTTP %s, %s ms, %s attempt%s)"
         % (
-            health.get("url", "?"), state, health.get("status") if health.get("status") is not None else "-",
+            term(health.get("url", "?")), state, health.get("status") if health.get("status") is not None else "-",
             _num(health.get("latency_ms"), "%.0f"), health.get("attempts", "?"), "" if health.get("attempts") == 1 else "s",
         )
     )
     if not health.get("healthy") and health.get("message"):
-        lines.append("  %s" % health["message"])
+        lines.append("  %s" % term(health["message"]))
     return lines
 
 
@@ -211,7 +228,7 @@ def _logs_part(logs):
         lines.append("  not run")
         return lines
     if _error_part(logs):
-        lines.append("  failed: %s" % logs["error"])
+        lines.append("  failed: %s" % term(logs["error"]))
         return lines
     files = logs.get("files") or []
     window_days = logs.get("window_days")
@@ -224,16 +241,20 @@ def _logs_part(logs):
             (" over the last %s days" % _num(window_days, "%g")) if window_days is not None else "",
         )
     )
-    for entry in files:
-        lines.append("    %6s  %s" % (entry.get("matches", 0), entry.get("path", "?")))
-    for skipped in logs.get("skipped") or []:
-        lines.append("    skipped %s: %s" % (skipped.get("path", "?"), skipped.get("reason", "?")))
+    shown, tail = _capped(files)
+    for entry in shown:
+        lines.append("    %6s  %s" % (entry.get("matches", 0), term(entry.get("path", "?"))))
+    lines.extend(tail)
+    shown, tail = _capped(logs.get("skipped"))
+    for skipped in shown:
+        lines.append("    skipped %s: %s" % (term(skipped.get("path", "?")), term(skipped.get("reason", "?"))))
+    lines.extend(tail)
     recent = list(logs.get("lines") or [])[-MAX_LOG_LINES:]
     if recent:
         lines.append("  most recent:")
         for line in recent:
             text = line if isinstance(line, str) else json.dumps(line, sort_keys=True)
-            lines.append("    %s" % text.rstrip()[:200])
+            lines.append("    %s" % term(text, 200))
     return lines
 
 
@@ -257,16 +278,16 @@ def _top_part(system):
 
 def _history_part(history):
     """Trends and week over week from history.summary() (arrows and deltas: history.wow_rows)."""
-    from .history import wow_rows
-
     lines = _section("History: trends and week over week")
     if not history.get("available"):
-        lines.append("  %s" % (history.get("reason") or "no history"))
+        lines.append("  %s" % term(history.get("reason") or "no history"))
         return lines
     first, last = _iso(history.get("first")), _iso(history.get("last"))
     lines.append("  %d samples from %s to %s" % (history.get("samples") or 0, first, last))
-    for trend in history.get("trends") or []:
-        lines.append("  %s %s: %s" % (str(trend.get("level", "")).upper(), trend.get("rule"), trend.get("message")))
+    trends, tail = _capped(history.get("trends"))
+    for trend in trends:
+        lines.append("  %s %s: %s" % (term(str(trend.get("level", "")).upper(), 10), term(trend.get("rule"), CELL_LIMIT), term(trend.get("message"))))
+    lines.extend(tail)
     if not history.get("trends"):
         lines.append("  no memory leak suspected, no filesystem forecast to fill up")
     rows = [[r["subject"], r["figure"], r["this"], r["prev"], ("%s %s" % (r["arrow"], r["delta"])).strip()]
@@ -290,7 +311,7 @@ def render_text(snapshot, findings, verdict, history=None):
     lines = [
         title,
         "=" * len(title),
-        "Host:       %s" % snapshot.get("host", "?"),
+        "Host:       %s" % term(snapshot.get("host", "?")),
         "Generated:  %s" % snapshot.get("timestamp", "?"),
         "Verdict:    %s (%d finding%s)" % (str(verdict).upper(), len(findings), "" if len(findings) == 1 else "s"),
     ]
@@ -303,14 +324,15 @@ def render_text(snapshot, findings, verdict, history=None):
     if history is not None:
         lines.extend(_history_part(history))
     lines.extend(_top_part(snapshot.get("system")))
-    # App names, log lines, PM2 notices and health messages come from outside: their control
-    # characters are shown escaped, so the report cannot drive the terminal it is read in.
-    return "\n".join(printable(line) for line in lines) + "\n"
+    # App names, log lines, PM2 notices and health messages come from outside: each went
+    # through escape.term where it was put in (one line, capped); this last pass shows any
+    # control character left, so the report cannot drive the terminal it is read in.
+    return "\n".join(printable(clip(line, LINE_LIMIT)) for line in lines) + "\n"
 
 
 def render_json(snapshot, findings, verdict):
     """The JSON twin of the text report: {verdict, findings, snapshot} as indented JSON."""
-    twin = {"verdict": verdict, "findings": list(findings or []), "snapshot": snapshot}
+    twin = json_safe({"verdict": verdict, "findings": list(findings or []), "snapshot": snapshot})
     return json.dumps(twin, indent=2, sort_keys=True, default=str) + "\n"
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import os
 
+import jinja2
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.twzrd.ops.plugins.filter import audit, fleet, health
+from ansible_collections.twzrd.ops.plugins.filter import audit, fleet, health, units
+from ansible_collections.twzrd.ops.plugins.filter import text as text_filters
 from ansible_collections.twzrd.ops.plugins.module_utils import report
 
 NOW = 1795000000.0  # 2026-11-18T...Z, a fixed clock
@@ -276,6 +278,12 @@ def test_text_table_pads_columns_and_shows_missing_values_as_dash():
     assert lines == ["HOST       V", "a          OK", "long-host  -"]
 
 
+def test_text_table_keeps_a_top_finding_whole_and_shows_escapes():
+    finding = "x" * (fleet.TOP_FINDING_WIDTH - len(" ghost-app")) + " ghost-app"
+    lines = fleet.text_table([{"host": "a\x1b[2J", "display": {"f": finding}}], [["HOST", "host"], ["F", "f"]])
+    assert lines[1].endswith("ghost-app") and lines[1].startswith("a\\x1b[2J")
+
+
 def test_md_cell_escapes_pipes_and_newlines():
     assert fleet.md_cell("a | b\nc") == "a \\| b c"
     assert fleet.md_cell(None) == "-"
@@ -399,7 +407,7 @@ def test_audit_bad_arguments_are_one_sentence():
 def test_filter_plugins_are_all_documented():
     here = os.path.join(os.path.dirname(health.__file__))
     names = set()
-    for module in (health, fleet, audit):
+    for module in (health, fleet, audit, text_filters):
         names.update(module.FilterModule().filters())
     missing = sorted(n for n in names if not os.path.exists(os.path.join(here, n + ".yml")))
     assert missing == []
@@ -409,12 +417,12 @@ def test_filter_plugins_are_all_documented():
 
 
 def _render(name, **context):
-    import jinja2
-
     templates = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "playbooks", "templates")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), trim_blocks=True, undefined=jinja2.StrictUndefined)
     env.filters["twzrd.ops.md_cell"] = fleet.md_cell
     env.filters["twzrd.ops.text_table"] = fleet.text_table
+    for name_, function in text_filters.FilterModule().filters().items():
+        env.filters["twzrd.ops." + name_] = function
     return env.get_template(name).render(**context)
 
 
@@ -433,7 +441,7 @@ def test_fleet_markdown_lists_every_host_with_escaped_cells():
     assert "**Fleet verdict: UNREACHABLE** (0 critical, 0 warning, 1 ok, 1 unreachable, 0 not checked)" in text
     assert "| web1 | OK | no swap | 0.25 | 1/1 | - | ok 3 ms | - |" in text
     assert "| web2 | UNREACHABLE | - | - | - | - | - | ssh: connect \\| refused |" in text
-    assert "- per-host report: `/var/lib/twzrd-ops/reports/x.txt`" in text
+    assert "- per-host report: /var/lib/twzrd-ops/reports/x.txt" in text
 
 
 def test_fleet_summary_fits_one_screen():
@@ -467,8 +475,6 @@ def test_audit_markdown_shows_missing_limits_and_env_names_only():
 
 
 def test_size_and_duration_filters_are_the_common_formatters():
-    from ansible_collections.twzrd.ops.plugins.filter import units
-
     filters = units.FilterModule().filters()
     assert filters["size"](3 * 1024 ** 3 // 2) == "1.5 GiB"
     assert filters["size"](None) == "?"
