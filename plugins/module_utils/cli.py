@@ -28,6 +28,7 @@ import sys
 import time
 
 from .common import EXIT_CODES, UNKNOWN, OpsError, iso_time, now_epoch, printable, subprocess_runner
+from . import checks, pm2, restart_check, silences
 
 EXIT_UNKNOWN = EXIT_CODES[UNKNOWN]
 RUNNER_TIMEOUT = 120
@@ -178,36 +179,19 @@ def _alerts_run(cfg, args, runner, out, err, now=None):
     return result["exit_code"]
 
 
-def _restart_problems(snapshot, cfg, restarted):
-    """Sentences saying why the restarted apps are not (yet) healthy; empty when they are."""
-    problems = []
-    status = snapshot.get("pm2") or {}
-    if status.get("error"):
-        return [status["error"]]
-    by_name = {}
-    for proc in status.get("processes") or []:
-        by_name.setdefault(proc.get("name"), []).append(proc.get("status"))
-    wanted = list(cfg["checks"]["expected_apps"])
-    for name in restarted:
-        if name != "all" and name not in wanted:
-            wanted.append(name)
-    if not wanted or "all" in restarted:
-        wanted.extend(name for name in sorted(by_name) if name not in wanted)
-    for name in wanted:
-        states = by_name.get(name)
-        if not states:
-            problems.append("PM2 app %s is not known to PM2." % name)
-        elif any(state != "online" for state in states):
-            problems.append("PM2 app %s is %s." % (name, "/".join(sorted(set(str(s) for s in states)))))
-    health = snapshot.get("health")
-    if health is not None and not health.get("healthy"):
-        problems.append(health.get("message") or "Health endpoint %s is unhealthy." % health.get("url"))
-    return problems
+def _restart_verdict(started, settled, crashes, cfg, restarted, seconds, before=None):
+    """restart_check.came_back over two status snapshots (right after the restart, now) and
+    pm2.log's crashes since the restart: {"healthy", "problems": [sentences], "apps", ...}."""
+    return restart_check.came_back(
+        started.get("pm2"), settled.get("pm2"), crashes=crashes, probe=settled.get("health"),
+        expected=cfg["checks"]["expected_apps"], restarted=restarted, seconds=seconds, before=before,
+    )
 
 
 def cmd_restart(cfg, args, runner, out, err, now=None, sleep=time.sleep):
-    from . import checks, pm2
-
+    """Restart (or reload) the apps, wait until they are online, watch them for the settling
+    time (restart.settle_seconds), then judge them with restart_check.came_back: online at
+    the end and no crash since the restart (pm2.log's crash events, restarts counters)."""
     ccfg = cfg["checks"]
     apps = list(cfg["restart"]["apps"]) or ["all"]
     log = []
@@ -219,12 +203,25 @@ def cmd_restart(cfg, args, runner, out, err, now=None, sleep=time.sleep):
             out.write(line + "\n")
             out.flush()
 
+    def read_status():
+        return checks.collect(ccfg, runner=runner, kind="status", now=now)
+
+    def crashes_since(began, snapshot):
+        try:
+            return pm2.crash_events(os.path.join(snapshot["pm2"]["pm2_home"], "pm2.log"), began, now_epoch(now))
+        except (OpsError, KeyError, TypeError) as exc:
+            say("verify: crashes not counted from PM2's log (%s); the restarts counters still are" % exc)
+            return []
+
     mode = getattr(args, "mode", None) or cfg["restart"]["mode"]
+    settle = cfg["restart"].get("settle_seconds", restart_check.SETTLE_SECONDS)
     doing = "reloading" if mode == "reload" else "restarting"
+    before = read_status().get("pm2")
     say("restart: %s %s as PM2 user %s" % (doing, ", ".join(apps), ccfg["pm2_user"] or "(current user)"))
+    began = now_epoch(now)
     acted = pm2.pm2_action(
         runner,
-        pm2.MODES[mode],
+        restart_check.pm2_state(mode),
         apps,
         pm2_path=ccfg["pm2_path"] or None,
         pm2_home=ccfg["pm2_home"] or None,
@@ -236,19 +233,34 @@ def cmd_restart(cfg, args, runner, out, err, now=None, sleep=time.sleep):
     delay = cfg["restart"]["verify_delay"]
     problems = []
     attempt = 0
+    started = {}
+    # First wait until the apps are online (up to retries checks) ...
     for attempt in range(1, retries + 1):
         sleep(delay)
-        snapshot = checks.collect(ccfg, runner=runner, kind="status", now=now)
-        problems = _restart_problems(snapshot, cfg, apps)
+        started = read_status()
+        verdict = _restart_verdict(started, started, crashes_since(began, started), cfg, apps, now_epoch(now) - began, before)
+        problems = verdict["problems"]
         if not problems:
-            say("verify: apps online and health endpoint healthy (check %d of %d)" % (attempt, retries))
             break
         say("verify: check %d of %d: %s" % (attempt, retries, " ".join(problems)))
+        if any(app["crashes"] for app in verdict["apps"].values()):
+            break  # a crash since the restart stays a crash: waiting longer cannot make it healthy
+    # ... then watch them for the settling time: a crash loop is online at most single looks.
+    if not problems:
+        say("verify: apps online (check %d of %d); watching them for %s s" % (attempt, retries, settle))
+        sleep(settle)
+        settled = read_status()
+        problems = _restart_verdict(started, settled, crashes_since(began, settled), cfg, apps, now_epoch(now) - began,
+                                    before)["problems"]
+        if problems:
+            say("verify: after %s s: %s" % (settle, " ".join(problems)))
+        else:
+            say("verify: apps online and health endpoint healthy, no crash while watched for %s s" % settle)
     code = 0 if not problems else 2
     say("restart: %s" % ("OK" if code == 0 else "CRITICAL: the apps did not come back healthy"))
     if args.json:
         _emit(out, {"exit_code": code, "restarted": apps, "mode": mode, "verified": not problems, "checks": attempt,
-                    "problems": problems, "lines": log})
+                    "settle_seconds": settle, "problems": problems, "lines": log})
     return code
 
 
@@ -280,23 +292,21 @@ def cmd_silence(cfg, args, runner, out, err, now=None):
     return 0
 
 
-# Minutes a restart's own silence lasts beyond its verification (pm2 itself may be slow).
+# Seconds a restart's own silence lasts beyond its verification (pm2 itself may be slow).
 RESTART_SILENCE_MARGIN = 600
 
 
 def cmd_restart_silenced(cfg, args, runner, out, err, now=None):
-    """cmd_restart between a silence of what it disturbs (the restarted apps' pm2_app_down
-    alerts and the health probe) and the lifting of that silence, also when it fails. A
-    silence that cannot be set is said on stderr; the restart still runs."""
-    from . import silences
-
+    """cmd_restart between a silence of what it disturbs (restart_check.silence_targets: the
+    restarted apps' pm2_app_down alerts and the health probe) and the lifting of that silence,
+    also when it fails. A silence that cannot be set is said on stderr; the restart still runs."""
     apps = list(cfg["restart"]["apps"]) or ["all"]
-    targets = (["pm2_app_down"] if "all" in apps else ["pm2_app_down:%s" % app for app in apps]) + ["health"]
-    seconds = min(cfg["restart"]["verify_retries"] * cfg["restart"]["verify_delay"] + RESTART_SILENCE_MARGIN,
+    settle = cfg["restart"].get("settle_seconds", restart_check.SETTLE_SECONDS)
+    seconds = min(cfg["restart"]["verify_retries"] * cfg["restart"]["verify_delay"] + settle + RESTART_SILENCE_MARGIN,
                   cfg["alerts"]["silence_max_hours"] * 3600.0)
     added = []
     try:
-        for target in targets:
+        for target in restart_check.silence_targets(apps):
             added.append(silences.add(cfg["alerts"], target, seconds, "twzrd-ops restart of %s" % ", ".join(apps),
                                       now=now, by="twzrd-ops restart")[0])
     except OpsError as exc:
