@@ -9,7 +9,8 @@ Each function takes the results the playbook registered from the collection's mo
 must come back after patch.yml's reboot and whether they are up, and the error
 lines of a log excerpt (the patterns of logscan, the weekly scan's, unless the operator
 sets twzrd_ops_log_patterns). Whether restarted apps came back healthy (restart.yml,
-emergency-crashloop.yml's "did the app stay up") is restart_check.came_back. Reached through the filters of plugins/filter/gates.py.
+emergency-crashloop.yml's "did the app stay up") is restart_check.came_back. Reached
+through the filters of plugins/filter/gates.py.
 Like every module_utils file this imports nothing from ansible.
 """
 

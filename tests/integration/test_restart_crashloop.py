@@ -135,7 +135,13 @@ def test_restart_playbook_stops_at_a_crash_looping_app_and_passes_a_healthy_one(
                         "-e", playbook_vars(tmp_path, pm2_bin, pm2_home, ["okapp"], okapp))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert re.search(r"localhost +restarted and healthy: okapp; health 200 in \d+ ms", " ".join(proc.stdout.split())), proc.stdout
-    # the silences of both runs were lifted
+    counted = restarts(pm2, "okapp")
+    proc = run_playbook("playbooks/restart.yml", "-i", "localhost,", "-c", "local", "--check",
+                        "-e", playbook_vars(tmp_path, pm2_bin, pm2_home, ["okapp"], okapp))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "localhost checked (check mode, nothing restarted): okapp" in " ".join(proc.stdout.split()), proc.stdout
+    assert restarts(pm2, "okapp") == counted
+    # the silences of the runs were lifted
     state = json.loads((tmp_path / "alerts-state.json").read_text())
     assert state.get("silences", []) == []
 
