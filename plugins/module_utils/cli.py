@@ -216,7 +216,11 @@ def cmd_restart(cfg, args, runner, out, err, now=None, sleep=time.sleep):
     mode = getattr(args, "mode", None) or cfg["restart"]["mode"]
     settle = cfg["restart"].get("settle_seconds", restart_check.SETTLE_SECONDS)
     doing = "reloading" if mode == "reload" else "restarting"
-    before = read_status().get("pm2")
+    try:  # only which apps were online (a restart of all must bring them back): PM2 alone, no probe
+        before = pm2.pm2_status(runner, pm2_path=ccfg["pm2_path"] or None, pm2_home=ccfg["pm2_home"] or None,
+                                user=ccfg["pm2_user"] or None, crash_window=0, now=now)
+    except OpsError as exc:
+        before = {"error": str(exc)}
     say("restart: %s %s as PM2 user %s" % (doing, ", ".join(apps), ccfg["pm2_user"] or "(current user)"))
     began = now_epoch(now)
     acted = pm2.pm2_action(
