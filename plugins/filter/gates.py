@@ -3,15 +3,16 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Controller-side filters for the playbooks' decisions (patch pre-check, apps to wait for, apps back online,
-app stayed up, error lines). The rules are module_utils/gates.py; these only adapt Ansible's
-data. The documentation of each filter is in plugins/filter/NAME.yml.
+app stayed up, error lines; whether restarted apps came back healthy, the alerts a restart disturbs and
+the PM2 state of a restart mode). The rules are module_utils/gates.py and module_utils/restart_check.py;
+these only adapt Ansible's data. The documentation of each filter is in plugins/filter/NAME.yml.
 """
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.twzrd.ops.plugins.module_utils import gates
+from ansible_collections.twzrd.ops.plugins.module_utils import gates, restart_check
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, plain
 
 
@@ -31,6 +32,27 @@ def stayed_up(watched, started, app):
     return gates.stayed_up(plain(watched), plain(started), str(app))
 
 
+def restart_verdict(settled, started, crashes=None, probe=None, expected=None, restarted=None, seconds=None, before=None):
+    try:
+        return restart_check.came_back(
+            plain(started), plain(settled), crashes=plain(crashes), probe=plain(probe), expected=plain(expected or []),
+            restarted=plain(restarted or []), seconds=restart_check.SETTLE_SECONDS if seconds is None else float(seconds),
+            before=plain(before))
+    except (OpsError, TypeError, ValueError) as exc:
+        raise AnsibleFilterError("restart_verdict: %s" % exc)
+
+
+def restart_silence_targets(restarted):
+    return restart_check.silence_targets(plain(restarted or []))
+
+
+def restart_pm2_state(mode):
+    try:
+        return restart_check.pm2_state(plain(mode))
+    except OpsError as exc:
+        raise AnsibleFilterError("restart_pm2_state: %s" % exc)
+
+
 def error_lines(lines, patterns=None):
     try:
         return gates.error_lines(plain(lines), plain(patterns or []))
@@ -48,4 +70,7 @@ class FilterModule(object):
             "apps_down": apps_down,
             "stayed_up": stayed_up,
             "error_lines": error_lines,
+            "restart_verdict": restart_verdict,
+            "restart_silence_targets": restart_silence_targets,
+            "restart_pm2_state": restart_pm2_state,
         }

@@ -25,9 +25,8 @@ import argparse
 import json
 import signal
 import sys
-import time
 
-from . import alerts, checks, cli_views, config, pm2, run_journal, runs, silences
+from . import alerts, cli_restart, cli_views, config, pm2, run_journal, runs, silences
 from .cli_views import emit as _emit
 from .common import EXIT_CODES, UNKNOWN, OpsError, iso_time, now_epoch, printable, subprocess_runner
 from .version import VERSION
@@ -172,80 +171,6 @@ def _alerts_run(cfg, args, runner, out, err, now=None):
     return result["exit_code"]
 
 
-def _restart_problems(snapshot, cfg, restarted):
-    """Sentences saying why the restarted apps are not (yet) healthy; empty when they are."""
-    problems = []
-    status = snapshot.get("pm2") or {}
-    if status.get("error"):
-        return [status["error"]]
-    by_name = {}
-    for proc in status.get("processes") or []:
-        by_name.setdefault(proc.get("name"), []).append(proc.get("status"))
-    wanted = list(cfg["checks"]["expected_apps"])
-    for name in restarted:
-        if name != "all" and name not in wanted:
-            wanted.append(name)
-    if not wanted or "all" in restarted:
-        wanted.extend(name for name in sorted(by_name) if name not in wanted)
-    for name in wanted:
-        states = by_name.get(name)
-        if not states:
-            problems.append("PM2 app %s is not known to PM2." % name)
-        elif any(state != "online" for state in states):
-            problems.append("PM2 app %s is %s." % (name, "/".join(sorted(set(str(s) for s in states)))))
-    health = snapshot.get("health")
-    if health is not None and not health.get("healthy"):
-        problems.append(health.get("message") or "Health endpoint %s is unhealthy." % health.get("url"))
-    return problems
-
-
-def cmd_restart(cfg, args, runner, out, err, now=None, sleep=time.sleep):
-    from . import checks, pm2
-
-    ccfg = cfg["checks"]
-    apps = list(cfg["restart"]["apps"]) or ["all"]
-    log = []
-
-    def say(message):
-        line = "%s %s" % (_stamp(), printable(message))  # app names and health messages come from outside
-        log.append(line)
-        if not args.json:
-            out.write(line + "\n")
-            out.flush()
-
-    mode = getattr(args, "mode", None) or cfg["restart"]["mode"]
-    doing = "reloading" if mode == "reload" else "restarting"
-    say("restart: %s %s as PM2 user %s" % (doing, ", ".join(apps), ccfg["pm2_user"] or "(current user)"))
-    acted = pm2.pm2_action(
-        runner,
-        pm2.MODES[mode],
-        apps,
-        pm2_path=ccfg["pm2_path"] or None,
-        pm2_home=ccfg["pm2_home"] or None,
-        user=ccfg["pm2_user"] or None,
-    )
-    for warning in acted.get("warnings") or []:
-        say("%s: %s" % (mode, warning))
-    retries = cfg["restart"]["verify_retries"]
-    delay = cfg["restart"]["verify_delay"]
-    problems = []
-    attempt = 0
-    for attempt in range(1, retries + 1):
-        sleep(delay)
-        snapshot = checks.collect(ccfg, runner=runner, kind="status", now=now)
-        problems = _restart_problems(snapshot, cfg, apps)
-        if not problems:
-            say("verify: apps online and health endpoint healthy (check %d of %d)" % (attempt, retries))
-            break
-        say("verify: check %d of %d: %s" % (attempt, retries, " ".join(problems)))
-    code = 0 if not problems else 2
-    say("restart: %s" % ("OK" if code == 0 else "CRITICAL: the apps did not come back healthy"))
-    if args.json:
-        _emit(out, {"exit_code": code, "restarted": apps, "mode": mode, "verified": not problems, "checks": attempt,
-                    "problems": problems, "lines": log})
-    return code
-
-
 def cmd_silence(cfg, args, runner, out, err, now=None):
     """`silence add|list|remove`: alert silences kept in the alert state (silences.py)."""
     conf = cfg["alerts"]
@@ -272,36 +197,6 @@ def cmd_silence(cfg, args, runner, out, err, now=None):
     return 0
 
 
-# Minutes a restart's own silence lasts beyond its verification (pm2 itself may be slow).
-RESTART_SILENCE_MARGIN = 600
-
-
-def cmd_restart_silenced(cfg, args, runner, out, err, now=None):
-    """cmd_restart between a silence of what it disturbs (the restarted apps' pm2_app_down
-    alerts and the health probe) and the lifting of that silence, also when it fails. A
-    silence that cannot be set is said on stderr; the restart still runs."""
-    apps = list(cfg["restart"]["apps"]) or ["all"]
-    targets = (["pm2_app_down"] if "all" in apps else ["pm2_app_down:%s" % app for app in apps]) + ["health"]
-    seconds = min(cfg["restart"]["verify_retries"] * cfg["restart"]["verify_delay"] + RESTART_SILENCE_MARGIN,
-                  cfg["alerts"]["silence_max_hours"] * 3600.0)
-    added = []
-    try:
-        for target in targets:
-            added.append(silences.add(cfg["alerts"], target, seconds, "twzrd-ops restart of %s" % ", ".join(apps),
-                                      now=now, by="twzrd-ops restart")[0])
-    except OpsError as exc:
-        err.write("restart: alerts not silenced during the restart: %s\n" % exc)
-    try:
-        return cmd_restart(cfg, args, runner, out, err, now=now)
-    finally:
-        for silence in added:
-            try:
-                silences.remove(cfg["alerts"], silence_id=silence["id"], now=now, missing_ok=True)
-            except OpsError as exc:
-                err.write("restart: the silence %s could not be lifted (it ends by itself at %s): %s\n"
-                          % (silence["id"], iso_time(silence["until"]), exc))
-
-
 def _record_config_failure(path, exc, out):
     """A configuration the checks cannot run with is delivered like any failed run (alert
     log, textfile, webhook "checks failed on HOST: ...") when the file's own "alerts"
@@ -319,7 +214,7 @@ def _record_config_failure(path, exc, out):
     return bool(logged) and bool(section.get("log_file", alerts.DEFAULTS["log_file"]))
 
 
-COMMANDS = {"health": cmd_health, "alerts": cmd_alerts, "restart": cmd_restart_silenced, "silence": cmd_silence}
+COMMANDS = {"health": cmd_health, "alerts": cmd_alerts, "restart": cli_restart.cmd_restart_silenced, "silence": cmd_silence}
 
 
 COMMANDS["history"] = cli_views.cmd_history

@@ -24,14 +24,15 @@ from __future__ import annotations
 import json
 import os
 
-from . import alert_settings, checks, history
+from . import alert_settings, checks, history, restart_check
 from .common import OpsError, number, refuse_unknown
 from .pm2 import MODES
 
 DEFAULT_PATH = "/etc/twzrd-ops/config.json"
 
 REPORTS_DEFAULTS = {"dir": "/var/lib/twzrd-ops/reports", "keep_weeks": 12}
-RESTART_DEFAULTS = {"apps": [], "verify_retries": 6, "verify_delay": 5, "mode": "restart"}
+RESTART_DEFAULTS = {"apps": [], "verify_retries": 6, "verify_delay": 5, "mode": "restart",
+                    "settle_seconds": restart_check.SETTLE_SECONDS}
 SECTIONS = ("checks", "reports", "restart", "alerts", "history")
 
 
@@ -70,6 +71,7 @@ def _restart(given):
         raise OpsError("Setting restart.apps must be a list of PM2 app names, got %r." % (apps,))
     conf["verify_retries"] = _whole("restart", "verify_retries", conf["verify_retries"], 1)
     conf["verify_delay"] = _whole("restart", "verify_delay", conf["verify_delay"], 0)
+    conf["settle_seconds"] = _whole("restart", "settle_seconds", conf["settle_seconds"], 0)
     if not isinstance(conf["mode"], str) or conf["mode"] not in MODES:
         raise OpsError("Setting restart.mode must be %s, got %r." % (" or ".join(sorted(MODES, reverse=True)), conf["mode"]))
     return conf

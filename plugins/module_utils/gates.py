@@ -6,15 +6,18 @@
 
 Each function takes the results the playbook registered from the collection's modules
 (pm2_status, health_probe) and returns plain data: patch.yml's pre-check, the apps that
-must come back after restart.yml's restart or patch.yml's reboot and whether they did, emergency-crashloop.yml's "did the app stay up", and the error
+must come back after patch.yml's reboot and whether they are up, and the error
 lines of a log excerpt (the patterns of logscan, the weekly scan's, unless the operator
-sets twzrd_ops_log_patterns). Reached through the filters of plugins/filter/gates.py.
+sets twzrd_ops_log_patterns). Whether restarted apps came back healthy (restart.yml,
+emergency-crashloop.yml's "did the app stay up") is restart_check.came_back. Reached
+through the filters of plugins/filter/gates.py.
 Like every module_utils file this imports nothing from ansible.
 """
 
 from __future__ import annotations
 
 from .logscan import DEFAULT_PATTERNS, Matcher
+from .restart_check import came_back
 
 
 def _summary(pm2_result):
@@ -79,18 +82,13 @@ def expected_online(pm2_result, expected_apps):
     return unique
 
 
-def _restarts(result):
-    return sum(int(p.get("restarts") or 0) for p in (result or {}).get("processes") or [])
-
-
 def stayed_up(watched, started, app):
-    """emergency-crashloop.yml's recover verdict: True when app is online after the watch
-    period with no crash and no restart since it was read right after its restart."""
-    processes = (watched or {}).get("processes") or []
-    if not processes or any(p.get("status") != "online" for p in processes):
-        return False
-    crashes = ((_summary(watched) or {}).get("crashes") or {}).get(app) or 0
-    return int(crashes) == 0 and _restarts(watched) == _restarts(started)
+    """emergency-crashloop.yml's recover verdict, the restart rule of restart_check.came_back:
+    True when app is online after the watch period, with no crash in PM2's log (watched is
+    read with a crash window since the restart) and no restart since it was read right after
+    its restart."""
+    crashes = (_summary(watched) or {}).get("crashes") or {}
+    return came_back(started, watched, crashes=crashes, expected=[app], restarted=[app])["healthy"]
 
 
 def error_lines(lines, patterns=None):

@@ -32,6 +32,7 @@ VARIABLES = {
         "twzrd_ops_restart_verify_retries": "verify_retries",
         "twzrd_ops_restart_verify_delay": "verify_delay",
         "twzrd_ops_restart_mode": "mode",
+        "twzrd_ops_restart_settle_seconds": "settle_seconds",
     },
     "alerts": {
         "twzrd_ops_alerts_log": "log_file",

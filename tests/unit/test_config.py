@@ -32,7 +32,7 @@ def test_empty_object_gives_every_default(tmp_path):
     cfg = config.load(write(tmp_path, {}))
     assert cfg["checks"] == checks.normalize_config({})
     assert cfg["reports"] == {"dir": "/var/lib/twzrd-ops/reports", "keep_weeks": 12}
-    assert cfg["restart"] == {"apps": [], "verify_retries": 6, "verify_delay": 5, "mode": "restart"}
+    assert cfg["restart"] == {"apps": [], "verify_retries": 6, "verify_delay": 5, "mode": "restart", "settle_seconds": 15}
     assert cfg["alerts"] == alerts.validate({})
 
 
@@ -48,7 +48,7 @@ def test_values_flow_through_unchanged(tmp_path):
     assert cfg["checks"]["expected_apps"] == ["milo-aggregator"]
     assert cfg["checks"]["swap_warning"] == 30
     assert cfg["reports"] == {"dir": "/srv/reports", "keep_weeks": 4}
-    assert cfg["restart"] == {"apps": ["milo-aggregator"], "verify_retries": 3, "verify_delay": 0, "mode": "reload"}
+    assert cfg["restart"] == {"apps": ["milo-aggregator"], "verify_retries": 3, "verify_delay": 0, "mode": "reload", "settle_seconds": 15}
     assert cfg["alerts"]["repeat_hours"] == 2 and cfg["alerts"]["log_file"] == "/var/log/x.log"
 
 
