@@ -10,6 +10,9 @@ whole chunk, one C-speed pass per keyword; other patterns are joined into one
 case-insensitive regular expression. Both give the lines the per-line regular expression
 (Matcher.line_matches, the one definition) would. Only matching lines are cut out, decoded
 (invalid UTF-8 replaced) and length-bounded; without a time window only the last few are.
+Files of logfilter.MIN_BYTES and more with plain keywords are first thinned out by grep
+(logfilter.py), whose kept lines are judged again here. Reads are bounded (logbounds.py):
+decompressed bytes of .gz files, and the length of the result's lists.
 
 Runs inside Ansible modules and on hosts without Ansible (twzrd_ops_lib): no ansible import.
 """
@@ -281,7 +284,9 @@ def scan(paths, patterns=None, window_seconds=DEFAULT_WINDOW, max_lines=50, max_
     Returns {total, files: [{path, matches, lines_read}], lines: [the last max_lines
     matching lines, oldest first, each cut to max_line_length characters],
     skipped: [{path, reason}]} where reason is "missing", "unreadable" (with a detail),
-    "binary", "not a regular file" or "older than window". Files are read oldest first.
+    "binary", "not a regular file" or "older than window", or a sentence for a .gz file cut
+    at its decompression budget. Files are read oldest first. files and skipped are capped
+    (logbounds.capped), with files_omitted and skipped_omitted counting what was left out.
     """
     if isinstance(paths, str):
         paths = [paths]
