@@ -26,7 +26,7 @@ import os
 import re
 import stat
 import zlib
-from itertools import compress, repeat
+from itertools import compress
 
 from . import logfilter
 from .common import OpsError, now_epoch, number, printable
@@ -203,7 +203,7 @@ class _FileScan:
         else:
             if matched is None:
                 matched = block.split(b"\n")[:-1]
-            verdicts = list(map(self.window.verdict, matched, repeat(0)))
+            verdicts = self.window.verdicts(matched)
             if None in verdicts:
                 # An undated line inherits the verdict of the lines above it, which grep dropped.
                 raise logfilter.PrefilterFailed("a matching line without a timestamp")

@@ -12,8 +12,11 @@ from __future__ import annotations
 import calendar
 import re
 import time
+from itertools import repeat
+from operator import itemgetter
 
 BACKTRACK_LINES = 50
+_FIRST_TEN = itemgetter(slice(0, 10))
 _STAMP = re.compile(
     rb"\[?(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,]\d+)?\s?(Z|[+-]\d\d:?\d\d)?"
 )
@@ -34,6 +37,23 @@ class Window:
         self.low = time.strftime("%Y-%m-%d", time.gmtime(cutoff - 86400)).encode()
         self.high = time.strftime("%Y-%m-%d", time.gmtime(cutoff + 86400)).encode()
         self.hours = {}
+
+    def verdicts(self, lines):
+        """verdict() of each line (bytes, each a whole line). Lines of a log share a few dates:
+        each distinct first ten bytes that is a date far from the cutoff (no bracket) settles
+        all its lines at once; only the others are judged a line at a time."""
+        dates = list(map(_FIRST_TEN, lines))
+        settled = {}
+        for date in set(dates):
+            if date[4:5] == b"-" and date[:4].isdigit() and not self.low <= date <= self.high:
+                settled[date] = date > self.high
+        if not settled:
+            return list(map(self.verdict, lines, repeat(0)))
+        verdicts = list(map(settled.get, dates))
+        if None in verdicts:
+            for index in [index for index, verdict in enumerate(verdicts) if verdict is None]:
+                verdicts[index] = self.verdict(lines[index], 0)
+        return verdicts
 
     def verdict(self, chunk, start):
         """True (inside), False (older) or None (the line has no leading timestamp)."""

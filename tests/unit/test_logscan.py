@@ -696,3 +696,19 @@ def test_many_logs_give_a_bounded_result(tmp_path):
     assert result["skipped"][0] == {"path": unreadable, "reason": "not a regular file"}  # the one to act on comes first
     assert result["total"] == sum(1 + (i % 37 == 0) * (i // 37) for i in range(3000) if i % 3)
     assert len(json.dumps(result)) < 20000
+
+
+DATED_LINES = st.lists(
+    st.tuples(st.integers(-12, 3), st.sampled_from(["%Y-%m-%dT%H:%M:%S: ", "[%Y-%m-%d %H:%M:%S] ", "%Y-%m-%d", "%Y-%m", "x %Y"]),
+              st.binary(max_size=6)).map(lambda t: stamp(NOW + t[0] * DAY * 0.9, t[1]).encode() + t[2]),
+    max_size=30,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines=DATED_LINES)
+def test_window_verdicts_of_many_lines_equal_one_verdict_per_line(lines):
+    # Window.verdicts settles the lines of a date far from the cutoff at once (the pre-filter's
+    # window path): it must say what verdict() says of each line.
+    window = logscan.Window(NOW - 7 * DAY)
+    assert window.verdicts(lines) == [window.verdict(line, 0) for line in lines]
