@@ -18,7 +18,6 @@ whole by it) and a deadline; `wc -l` counts the file's lines (lines_read).
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import subprocess
 import time
@@ -41,12 +40,6 @@ def available():
     return bool(shutil.which("grep", path=_ENV["PATH"]) and shutil.which("wc", path=_ENV["PATH"]))
 
 
-def _limit_memory():
-    """In the child before exec: cap grep's address space (and never a core file)."""
-    resource.setrlimit(resource.RLIMIT_AS, (GREP_MEMORY, GREP_MEMORY))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-
 class Survivors:
     """grep over an open file (its own descriptor, read from offset 0): read() gives the
     lines it kept, a block at a time; close() says whether it finished cleanly."""
@@ -59,9 +52,12 @@ class Survivors:
         except OSError as err:
             raise PrefilterFailed(str(err))
         try:
+            # The limits are set by sh, not a preexec_fn (unsafe when other threads run).
+            limits = 'ulimit -v %d && ulimit -c 0 && exec "$0" "$@"' % (GREP_MEMORY >> 10)
             self.proc = subprocess.Popen(
-                [shutil.which("grep", path=_ENV["PATH"]), "-a", "-i", "-E", "-e", pattern],
-                stdin=fd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_ENV, preexec_fn=_limit_memory,
+                [shutil.which("sh", path=_ENV["PATH"]) or "/bin/sh", "-c", limits,
+                 shutil.which("grep", path=_ENV["PATH"]), "-a", "-i", "-E", "-e", pattern],
+                stdin=fd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_ENV,
             )
         except OSError as err:
             raise PrefilterFailed(str(err))
