@@ -10,23 +10,28 @@ whole chunk, one C-speed pass per keyword; other patterns are joined into one
 case-insensitive regular expression. Both give the lines the per-line regular expression
 (Matcher.line_matches, the one definition) would. Only matching lines are cut out, decoded
 (invalid UTF-8 replaced) and length-bounded; without a time window only the last few are.
+Files of logfilter.MIN_BYTES and more with plain keywords are first thinned out by grep
+(logfilter.py), whose kept lines are judged again here. Reads are bounded (logbounds.py):
+decompressed bytes of .gz files, and the length of the result's lists.
 
 Runs inside Ansible modules and on hosts without Ansible (twzrd_ops_lib): no ansible import.
 """
 
 from __future__ import annotations
 
-import calendar
 import collections
 import glob
 import gzip
 import os
 import re
 import stat
-import time
 import zlib
+from itertools import compress
 
+from . import logfilter
 from .common import OpsError, now_epoch, number, printable
+from .logbounds import GZIP_FILE_BUDGET, GZIP_TOTAL_BUDGET, Budget, capped, gzip_reason
+from .logwindow import Window
 
 DEFAULT_PATTERNS = ("ERROR", "FATAL", "Exception", "Unhandled", "ECONNREFUSED", "ETIMEDOUT")
 DEFAULT_WINDOW = 7 * 86400
@@ -34,13 +39,9 @@ CHUNK_SIZE = 1 << 20
 # A line with no newline within this many bytes is judged on its first LONG_LINE bytes and
 # the rest of it is skipped, so one endless line cannot make memory grow.
 LONG_LINE = 1 << 20
-BACKTRACK_LINES = 50
 TRUNCATED = "\u2026"
 
 _REGEX_SYNTAX = set(".^$*+?{}[]\\|()")
-_STAMP = re.compile(
-    rb"\[?(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,]\d+)?\s?(Z|[+-]\d\d:?\d\d)?"
-)
 _PM2_ERROR_LOG = re.compile(r".-error(?:-\d+)?(?:__[\w.-]+?)?\.log(?:\.\d+)?(?:\.gz)?$")
 
 
@@ -130,82 +131,6 @@ class Matcher:
         return sorted(ends)
 
 
-class Window:
-    """Decides whether a line's leading timestamp falls inside the scan window.
-
-    Timestamps are ISO 8601 ("2026-11-20T10:00:00", "2026-11-20 10:00:00.123", an optional
-    Z or +01:00 zone, optionally in brackets); without a zone they are local time, as PM2
-    writes them. Dates far from the cutoff are settled by comparing the date text alone.
-    """
-
-    def __init__(self, cutoff):
-        self.cutoff = cutoff
-        # A date written in any zone is within a day of the same instant's UTC date, so a
-        # line dated after (before) the UTC date one day after (before) the cutoff is
-        # settled by comparing the date text alone.
-        self.low = time.strftime("%Y-%m-%d", time.gmtime(cutoff - 86400)).encode()
-        self.high = time.strftime("%Y-%m-%d", time.gmtime(cutoff + 86400)).encode()
-        self.hours = {}
-
-    def verdict(self, chunk, start):
-        """True (inside), False (older) or None (the line has no leading timestamp)."""
-        offset = start + 1 if chunk[start:start + 1] == b"[" else start
-        if chunk[offset + 4:offset + 5] != b"-" or not chunk[offset:offset + 4].isdigit():
-            return None
-        date = chunk[offset:offset + 10]
-        if date > self.high:
-            return True
-        if date < self.low:
-            return False
-        found = _STAMP.match(chunk, start, start + 48)
-        if not found:
-            return None
-        # Epoch of the hour, cached (zone offsets and DST changes fall on whole hours or at
-        # least stay put within one), plus minutes and seconds.
-        key = found.group(1, 2, 3, 4, 7)
-        hour = self.hours.get(key)
-        if hour is None:
-            hour = _hour_epoch(found)
-            if hour is None:
-                return None
-            if len(self.hours) > 4096:
-                self.hours.clear()
-            self.hours[key] = hour
-        return hour + int(found.group(5)) * 60 + int(found.group(6)) >= self.cutoff
-
-    def before(self, chunk, start, inherited, lo=0):
-        """Verdict of the nearest earlier timestamped line in chunk[lo:start] (stack-trace
-        lines and other continuations belong to the entry above them), else inherited."""
-        pos = start - 1
-        for _step in range(BACKTRACK_LINES):
-            if pos <= lo:
-                break
-            line_start = chunk.rfind(b"\n", lo, pos) + 1 or lo
-            verdict = self.verdict(chunk, line_start)
-            if verdict is not None:
-                return verdict
-            pos = line_start - 1
-        return inherited
-
-
-def _hour_epoch(found):
-    """Epoch of the start of the hour a _STAMP match names (local time without a zone)."""
-    year, month, day, hour = (int(found.group(i)) for i in range(1, 5))
-    zone = found.group(7)
-    try:
-        if zone is None:
-            return time.mktime((year, month, day, hour, 0, 0, 0, 0, -1))
-        offset = 0
-        if zone != b"Z":
-            digits = zone[1:].replace(b":", b"")
-            offset = int(digits[:2]) * 3600 + int(digits[2:]) * 60
-            if zone[:1] == b"-":
-                offset = -offset
-        return calendar.timegm((year, month, day, hour, 0, 0, 0, 0, 0)) - offset
-    except (ValueError, OverflowError):
-        return None
-
-
 def _text(line, limit):
     """A matching line as bounded text; control characters (terminal escapes) escaped."""
     line = line.rstrip(b"\r")
@@ -228,11 +153,16 @@ class _FileScan:
         # Whether the last timestamped line seen so far was inside the window; a file
         # that starts with undated lines was modified inside it (else it was skipped).
         self.in_window = True
+        # True while lines() is fed grep's survivors (logfilter) instead of the file.
+        self.survivors = False
 
     def lines(self, chunk, lo=0, hi=None):
         """Scan the whole lines of chunk[lo:hi] (hi just past a newline)."""
         if hi is None:
             hi = len(chunk)
+        if self.survivors:
+            self._survivors(chunk if lo == 0 and hi == len(chunk) else chunk[lo:hi])
+            return
         self.lines_read += chunk.count(b"\n", lo, hi)
         window = self.window
         rfind = chunk.rfind
@@ -259,6 +189,28 @@ class _FileScan:
             for start, end in kept[-self.tail.maxlen:]:
                 self.tail.append(_text(chunk[start:end], self.max_line_length))
         self.in_window = window.before(chunk, hi, self.in_window, lo)
+
+    def _survivors(self, block):
+        """Judge lines grep kept (whole lines); lines_read comes from the file (wc)."""
+        count, matched = logfilter.judge(block, self.matcher.keywords)
+        keep = self.tail.maxlen
+        if self.window is None:
+            if matched is None:
+                self.matches += count
+                matched = block.rsplit(b"\n", keep + 1)[:-1][-keep:] if keep else []
+            else:
+                self.matches += len(matched)
+        else:
+            if matched is None:
+                matched = block.split(b"\n")[:-1]
+            verdicts = self.window.verdicts(matched)
+            if None in verdicts:
+                # An undated line inherits the verdict of the lines above it, which grep dropped.
+                raise logfilter.PrefilterFailed("a matching line without a timestamp")
+            matched = list(compress(matched, verdicts))
+            self.matches += len(matched)
+        for line in matched[-keep:] if keep else ():
+            self.tail.append(_text(line, self.max_line_length))
 
     def stream(self, handle, first):
         """Feed the file through lines(); first is the block already read (binary check).
@@ -332,7 +284,9 @@ def scan(paths, patterns=None, window_seconds=DEFAULT_WINDOW, max_lines=50, max_
     Returns {total, files: [{path, matches, lines_read}], lines: [the last max_lines
     matching lines, oldest first, each cut to max_line_length characters],
     skipped: [{path, reason}]} where reason is "missing", "unreadable" (with a detail),
-    "binary", "not a regular file" or "older than window". Files are read oldest first.
+    "binary", "not a regular file" or "older than window", or a sentence for a .gz file cut
+    at its decompression budget. Files are read oldest first. files and skipped are capped
+    (logbounds.capped), with files_omitted and skipped_omitted counting what was left out.
     """
     if isinstance(paths, str):
         paths = [paths]
@@ -359,36 +313,77 @@ def scan(paths, patterns=None, window_seconds=DEFAULT_WINDOW, max_lines=50, max_
         except OSError as err:
             skipped.append({"path": path, "reason": "unreadable", "detail": err.strerror or str(err)})
             continue
-        real = os.path.realpath(path)
-        if real in seen:
+        if (info.st_dev, info.st_ino) in seen:  # one file through two globs or links
             continue
-        seen.add(real)
+        seen.add((info.st_dev, info.st_ino))
         if not stat.S_ISREG(info.st_mode):
             # Never opened: reading a FIFO would block, a device could be anything.
             skipped.append({"path": path, "reason": "not a regular file"})
         elif window is not None and info.st_mtime < window.cutoff:
             skipped.append({"path": path, "reason": "older than window"})
         else:
-            files.append((info.st_mtime, path))
+            files.append((info.st_mtime, path, info.st_size))
 
     result_files = []
     lines = collections.deque(maxlen=max_lines)
     total = 0
-    for _mtime, path in sorted(files):
-        state = _FileScan(matcher, window, max_lines, max_line_length)
+    budget = [GZIP_TOTAL_BUDGET]  # decompressed bytes left for the .gz files of this scan
+    for _mtime, path, size in sorted(files):
         try:
-            opener = gzip.open if path.endswith(".gz") else open
-            with opener(path, "rb") as handle:
-                first = handle.read(CHUNK_SIZE)
-                if b"\0" in first:
-                    skipped.append({"path": path, "reason": "binary"})
-                    continue
-                state.stream(handle, first)
+            state = _scan_file(path, size, budget, skipped, lambda: _FileScan(matcher, window, max_lines, max_line_length))
         except (OSError, EOFError, zlib.error) as err:
             detail = getattr(err, "strerror", None) or str(err) or type(err).__name__
             skipped.append({"path": path, "reason": "unreadable", "detail": detail})
             continue
+        if state is None:
+            continue
         total += state.matches
         lines.extend(state.tail)
         result_files.append({"path": path, "matches": state.matches, "lines_read": state.lines_read})
-    return {"total": total, "files": result_files, "lines": list(lines), "skipped": skipped}
+    return capped({"total": total, "files": result_files, "lines": list(lines), "skipped": skipped})
+
+
+def _scan_file(path, size, budget, skipped, new_state):
+    """One file's _FileScan, or None when it was skipped (said in skipped)."""
+    state = new_state()
+    if path.endswith(".gz"):
+        if budget[0] <= 0:
+            skipped.append({"path": path, "reason": gzip_reason(0)})
+            return None
+        limit = min(GZIP_FILE_BUDGET, budget[0])
+        with gzip.open(path, "rb") as handle:
+            reader = Budget(handle, limit)
+            first = reader.read(CHUNK_SIZE)
+            if b"\0" in first:
+                skipped.append({"path": path, "reason": "binary"})
+                return None
+            state.stream(reader, first)
+        budget[0] -= limit - reader.left
+        if reader.over:
+            skipped.append({"path": path, "reason": gzip_reason(limit)})
+        return state
+    with open(path, "rb") as handle:
+        first = handle.read(CHUNK_SIZE)
+        if b"\0" in first:
+            skipped.append({"path": path, "reason": "binary"})
+            return None
+        if state.matcher.keywords is not None and size >= logfilter.MIN_BYTES and logfilter.available():
+            try:
+                return _prefiltered(path, new_state())
+            except logfilter.PrefilterFailed:
+                pass  # read the file here instead
+        state.stream(handle, first)
+    return state
+
+
+def _prefiltered(path, state):
+    """The file's scan over the lines grep kept (logfilter); PrefilterFailed if grep could
+    not do it, then the caller reads the file itself."""
+    state.survivors = True
+    survivors = logfilter.Survivors(path, state.matcher.keywords)
+    try:
+        state.stream(survivors, survivors.read(CHUNK_SIZE))
+    finally:
+        survivors.close()
+    state.lines_read = logfilter.count_lines(path)
+    return state

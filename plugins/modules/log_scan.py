@@ -25,6 +25,14 @@ description:
   - Files are streamed in blocks, so memory stays flat whatever their size. Gzipped files
     (C(.gz)) are read through gzip, invalid UTF-8 is replaced, files with a NUL byte in their
     first MiB are skipped as binary.
+  - Reads are bounded, since the app user can write the logs root's jobs scan. At most 256 MiB
+    are decompressed from one C(.gz) file and 1 GiB from all of them in one scan; the rest is
+    skipped and said in RV(skipped_files). A line without a newline is judged on its first MiB.
+    RV(files) and RV(skipped_files) list at most 50 entries each, with RV(files_omitted) and
+    RV(skipped_omitted) counting the rest.
+  - With plain keywords (the default patterns), files of 8 MiB and more are pre-filtered by
+    C(LC_ALL=C grep -i), under a memory and time limit; every line grep keeps is judged again
+    here, and the file is read here instead when grep is missing or fails.
 options:
   paths:
     description:
@@ -102,7 +110,9 @@ total:
   type: int
   sample: 42
 files:
-  description: Each file scanned (oldest first) with its matching lines and the lines read.
+  description:
+    - Each file scanned (oldest first) with its matching lines and the lines read.
+    - At most 50 files, those with the most matches (then by path); RV(files_omitted) counts the others.
   returned: always
   type: list
   elements: dict
@@ -121,6 +131,11 @@ files:
       sample: 18230
   sample:
     - {"path": "/home/twzrd/.pm2/logs/milo-aggregator-error.log", "matches": 40, "lines_read": 18230}
+files_omitted:
+  description: Files scanned but left out of RV(files) (their matches are in RV(total)).
+  returned: always
+  type: int
+  sample: 0
 lines:
   description: The last O(max_lines) matching lines, oldest first, each cut to O(max_line_length) characters.
   returned: always
@@ -130,12 +145,20 @@ lines:
 skipped_files:
   description:
     - Paths not scanned, with the reason, one of C(missing), C(unreadable) (with a C(detail)),
-      C(binary), C(not a regular file) or C(older than window).
+      C(binary), C(not a regular file) or C(older than window); or a compressed file read only in
+      part, with a sentence saying which budget ran out.
+    - At most 50 entries (unreadable ones first, "older than window" last); RV(skipped_omitted)
+      counts the others.
   returned: always
   type: list
   elements: dict
   sample:
     - {"path": "/home/twzrd/.pm2/logs/old-app-error.log.3.gz", "reason": "older than window"}
+skipped_omitted:
+  description: Entries left out of RV(skipped_files).
+  returned: always
+  type: int
+  sample: 0
 patterns:
   description: The patterns applied (the defaults when O(patterns) is empty).
   returned: always

@@ -87,3 +87,26 @@ def test_bad_input_fails_with_a_sentence(run_module, tmp_path):
     negative = run_module("twzrd.ops.log_scan", {"paths": [str(tmp_path)], "window_days": -1})
     assert negative["msg"] == "window_days must not be negative (got -1)."
     assert "Traceback" not in bad["_stdout"] + negative["_stdout"]
+
+
+def test_a_hundred_thousand_error_logs_give_a_bounded_result(run_module, tmp_path):
+    # A PM2 home with 100,000 error logs (a restart loop under pm2-logrotate): the result
+    # names the 50 files with the most matches and counts the rest, instead of listing them all.
+    logs = tmp_path / "pm2" / "logs"
+    logs.mkdir(parents=True)
+    old = time.time() - 30 * DAY
+    for i in range(100000):
+        name = str(logs / ("app%05d-error.log" % i))
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT, 0o644)
+        os.write(fd, b"ERROR x\n" * (1 + (i % 997 == 0) * (i // 997)))
+        os.close(fd)
+        if i % 2:
+            os.utime(name, (old, old))
+    result = run_module("twzrd.ops.log_scan", {"pm2_home": str(tmp_path / "pm2")})
+    assert result["_rc"] == 0, result.get("msg")
+    assert len(result["files"]) == 50 and result["files_omitted"] == 50000 - 50
+    assert len(result["skipped_files"]) == 50 and result["skipped_omitted"] == 50000 - 50
+    assert result["total"] == sum(1 + (i % 997 == 0) * (i // 997) for i in range(0, 100000, 2))
+    # i = 997 k with k even has 1 + k matches: the 50 with k = 2 .. 100 lead, oldest first.
+    assert [f["matches"] for f in result["files"]] == [1 + k for k in range(2, 101, 2)]
+    assert len(result["_stdout"]) < 50000

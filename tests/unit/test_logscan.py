@@ -18,10 +18,10 @@ import time
 import tracemalloc
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.twzrd.ops.plugins.module_utils import logscan
+from ansible_collections.twzrd.ops.plugins.module_utils import logbounds, logfilter, logscan
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
 
 NOW = time.mktime((2026, 11, 27, 12, 0, 0, 0, 0, -1))  # local time, like PM2's timestamps
@@ -496,3 +496,219 @@ def test_scan_agrees_with_the_line_by_line_definition(tmp_path_factory, monkeypa
     monkeypatch.setattr(logscan, "CHUNK_SIZE", chunk)
     data = b"".join(pieces)
     assert_same_as_reference(tmp_path_factory.mktemp("p"), data, patterns, max_lines=max_lines)
+
+
+# ----------------------------------------------------------------------------- the grep pre-filter
+#
+# For plain keywords, grep (LC_ALL=C, -i) drops the lines that cannot match before Python
+# judges the rest (logfilter). It only ever drops: every scan below must equal a scan that
+# reads the file itself, and the line-by-line definition.
+
+
+class GrepRuns:
+    """Counts pre-filter runs that finished (a spy around the real grep, which still runs)."""
+
+    def __init__(self, monkeypatch):
+        self.done = 0
+        real = logscan._prefiltered
+
+        def counted(path, state):
+            result = real(path, state)
+            self.done += 1
+            return result
+
+        monkeypatch.setattr(logscan, "_prefiltered", counted)
+
+
+@pytest.fixture
+def prefilter(monkeypatch):
+    """The pre-filter on for files of any size (it starts at logfilter.MIN_BYTES)."""
+    monkeypatch.setattr(logfilter, "MIN_BYTES", 0)
+    return GrepRuns(monkeypatch)
+
+
+def test_grep_and_wc_are_here_so_the_pre_filter_is_tested():
+    assert logfilter.available()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(
+    pieces=st.lists(LINE_PIECES | st.binary(max_size=8), max_size=60),  # NUL too, past the first block
+    chunk=st.integers(1, 200),
+    patterns=st.sampled_from([list(logscan.DEFAULT_PATTERNS), ["error", "warn"], ["or\r"], ["x x", "é"], [r"err\w*", "fatal"]]),
+    max_lines=st.integers(0, 4),
+)
+def test_pre_filtered_scan_agrees_with_the_line_by_line_definition(tmp_path_factory, prefilter, monkeypatch, pieces, chunk,
+                                                                   patterns, max_lines):
+    monkeypatch.setattr(logscan, "CHUNK_SIZE", chunk)
+    data = b"".join(pieces)
+    assume(b"\0" not in data[:chunk])  # else the file is skipped as binary
+    before = prefilter.done
+    assert_same_as_reference(tmp_path_factory.mktemp("p"), data, patterns, max_lines=max_lines)
+    assert prefilter.done == before + (logscan.Matcher(patterns).keywords is not None)  # grep ran for plain keywords, and only for them
+
+
+def test_pre_filter_with_a_window_counts_what_the_file_read_counts(tmp_path, prefilter):
+    lines = ["%s: Error: %d days ago" % (stamp(NOW - days * DAY), days) for days in (9, 8, 7.01, 6.99, 3, 1)]
+    lines[3:3] = ["%s: all good" % stamp(NOW - 5 * DAY), "[%s] FATAL in brackets" % stamp(NOW - 2 * DAY)]
+    path = write(tmp_path / "w.log", "\n".join(lines) + "\n")
+    filtered = scan(path)
+    assert prefilter.done == 1
+    logfilter.MIN_BYTES = 1 << 60
+    assert scan(path) == filtered
+    assert filtered["total"] == 4
+
+
+def test_pre_filter_hands_an_undated_matching_line_back_to_the_file_read(tmp_path, prefilter):
+    # "    at ... Error" inherits the verdict of the line above it, which grep dropped.
+    text = "%s: Error: old\n    at handler (Error.js:1:1)\n%s: Error: new\n" % (stamp(NOW - 9 * DAY), stamp(NOW - DAY))
+    path = write(tmp_path / "u.log", text)
+    assert scan(path)["total"] == 1
+    assert prefilter.done == 0
+
+
+def test_pre_filter_fallbacks_give_the_same_result(tmp_path, prefilter, monkeypatch):
+    data = b"".join(b"%d ERROR x\nok\r\nFatal %d\n" % (i, i) for i in range(3000)) + b"tail etimedout"
+    path = write(tmp_path / "f.log", data)
+    expected = scan(path, window_seconds=0)
+    assert prefilter.done == 1 and expected["total"] == 6001 and expected["files"][0]["lines_read"] == 9001
+    monkeypatch.setattr(logfilter, "GREP_SECONDS", -1)  # past its deadline at the first read
+    assert scan(path, window_seconds=0) == expected
+    monkeypatch.setattr(logfilter, "GREP_SECONDS", 120)
+    monkeypatch.setattr(logfilter, "_ENV", {"LC_ALL": "C", "PATH": str(tmp_path)})  # no grep, no wc there
+    assert not logfilter.available()
+    assert scan(path, window_seconds=0) == expected
+    assert prefilter.done == 1
+
+
+def test_grep_out_of_memory_on_an_endless_line_falls_back(tmp_path, prefilter, monkeypatch):
+    monkeypatch.setattr(logfilter, "GREP_MEMORY", 48 << 20)
+    path = str(tmp_path / "endless.log")
+    with open(path, "wb") as handle:
+        handle.write(b"ok\nERROR " + b"x" * (1 << 20))
+        for _block in range(63):
+            handle.write(b"y" * (1 << 20))  # 64 MiB without a newline: grep would hold it whole
+        handle.write(b"\nFATAL last\n")
+    result = scan(path, window_seconds=0)
+    assert prefilter.done == 0
+    assert (result["total"], result["files"][0]["lines_read"]) == (2, 3)
+
+
+# ----------------------------------------------------------------------------- bounded by construction
+
+
+def _gzip_bomb(path, member, copies):
+    """A .gz of `copies` identical gzip members (Python's gzip reads them one after the other):
+    small on disk, large when decompressed."""
+    packed = gzip.compress(member, 9)
+    with open(path, "wb") as handle:
+        for _copy in range(copies):
+            handle.write(packed)
+    os.utime(path, (NOW, NOW))
+    return path
+
+
+# The peak is VmHWM, the high-water mark of this process's own memory since exec:
+# ru_maxrss (RUSAGE_SELF) would also carry the RSS pytest had when it forked the child.
+MEASURE = r"""
+import json, resource, sys
+sys.path.insert(0, sys.argv[1])
+from ansible_collections.twzrd.ops.plugins.module_utils import logscan
+result = logscan.scan(sys.argv[2:], window_seconds=0)
+with open("/proc/self/status") as status:
+    peak = [int(line.split()[1]) for line in status if line.startswith("VmHWM:")][0]
+print(json.dumps({"result": result, "max_rss_kib": peak,
+                  "children_rss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+"""
+
+
+def _scan_in_subprocess(paths):
+    done = subprocess.run([sys.executable, "-c", MEASURE, COLLECTIONS] + paths, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def test_a_gzip_bomb_costs_its_budget_not_its_size(tmp_path):
+    # 4 GiB of one endless line decompressed, 4 MiB on disk: read up to the budget (256 MiB),
+    # in flat memory, and said in skipped.
+    bomb = _gzip_bomb(str(tmp_path / "app-error.log.2.gz"), b"ERROR " + b"x" * ((16 << 20) - 6), 256)
+    assert os.path.getsize(bomb) < 8 << 20
+    out = _scan_in_subprocess([bomb])
+    assert out["max_rss_kib"] < 80 << 10, out["max_rss_kib"]
+    result = out["result"]
+    assert (result["total"], result["files"][0]["lines_read"]) == (1, 1)
+    assert result["skipped"] == [{"path": bomb, "reason": logscan.gzip_reason(logscan.GZIP_FILE_BUDGET)}]
+    assert result["skipped"][0]["reason"] == (
+        "only the first 256 MiB decompressed were scanned (the budget for one compressed log); the rest of it was skipped")
+
+
+def test_decompressed_bytes_have_a_budget_for_the_whole_scan(tmp_path, monkeypatch):
+    monkeypatch.setattr(logscan, "GZIP_FILE_BUDGET", 3 << 20)
+    monkeypatch.setattr(logscan, "GZIP_TOTAL_BUDGET", 5 << 20)
+    monkeypatch.setattr(logbounds, "GZIP_FILE_BUDGET", 3 << 20)
+    monkeypatch.setattr(logbounds, "GZIP_TOTAL_BUDGET", 5 << 20)
+    line = b"ERROR boom\n" * ((1 << 20) // 11) + b"\n" * ((1 << 20) % 11)  # exactly 1 MiB, 95,325 matching lines
+    paths = [_gzip_bomb(str(tmp_path / ("a-error.log.%d.gz" % i)), line, 4) for i in (1, 2, 3)]
+    result = scan(paths, window_seconds=0)
+    assert [f["matches"] for f in result["files"]] == [3 * 95325, 2 * 95325]
+    assert result["skipped"] == [
+        {"path": paths[0], "reason": "only the first 3 MiB decompressed were scanned (the budget for one compressed log); "
+                                     "the rest of it was skipped"},
+        {"path": paths[1], "reason": "only 2 MiB decompressed were scanned: the budget of 5 MiB for all compressed logs of "
+                                     "one scan ran out; the rest of it was skipped"},
+        {"path": paths[2], "reason": "only 0 MiB decompressed were scanned: the budget of 5 MiB for all compressed logs of "
+                                     "one scan ran out; the rest of it was skipped"},
+    ]
+
+
+def test_an_endless_plain_line_keeps_memory_flat_with_grep_too(tmp_path):
+    # 300 MiB without a newline, above the pre-filter's size: grep meets its memory limit,
+    # the scanner reads the file itself, neither holds the line.
+    path = str(tmp_path / "endless-error.log")
+    with open(path, "wb") as handle:
+        handle.write(b"ERROR ")
+        for _block in range(300):
+            handle.write(b"x" * (1 << 20))
+    out = _scan_in_subprocess([path])
+    assert out["max_rss_kib"] < 80 << 10, out["max_rss_kib"]
+    assert out["children_rss_kib"] < (logfilter.GREP_MEMORY >> 10) + (8 << 10)
+    assert (out["result"]["total"], out["result"]["files"][0]["lines_read"]) == (1, 1)
+
+
+def test_many_logs_give_a_bounded_result(tmp_path):
+    # tests/integration/test_log_scan.py does this with 100,000 files through the module.
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for i in range(3000):
+        name = str(logs / ("app%05d-error.log" % i))
+        with open(name, "wb") as handle:
+            handle.write(b"ERROR x\n" * (1 + (i % 37 == 0) * (i // 37)))
+        if i % 3 == 0:
+            os.utime(name, (NOW - 30 * DAY, NOW - 30 * DAY))
+    os.symlink(name, str(logs / "link-error.log"))  # the same file again: counted once, not skipped
+    unreadable = str(logs / "zz-error.log")
+    os.mkfifo(unreadable)
+    result = scan([str(logs / "*-error.log")])
+    assert len(result["files"]) == logbounds.MAX_FILES
+    assert result["files_omitted"] == 2000 - logbounds.MAX_FILES
+    top = sorted(i for i in range(3000) if i % 3 and i % 37 == 0)[-logbounds.MAX_FILES:]
+    assert [f["path"] for f in result["files"]] == [str(logs / ("app%05d-error.log" % i)) for i in top]
+    assert len(result["skipped"]) == logbounds.MAX_SKIPPED and result["skipped_omitted"] == 1001 - logbounds.MAX_SKIPPED
+    assert result["skipped"][0] == {"path": unreadable, "reason": "not a regular file"}  # the one to act on comes first
+    assert result["total"] == sum(1 + (i % 37 == 0) * (i // 37) for i in range(3000) if i % 3)
+    assert len(json.dumps(result)) < 20000
+
+
+DATED_LINES = st.lists(
+    st.tuples(st.integers(-12, 3), st.sampled_from(["%Y-%m-%dT%H:%M:%S: ", "[%Y-%m-%d %H:%M:%S] ", "%Y-%m-%d", "%Y-%m", "x %Y"]),
+              st.binary(max_size=6)).map(lambda t: stamp(NOW + t[0] * DAY * 0.9, t[1]).encode() + t[2]),
+    max_size=30,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines=DATED_LINES)
+def test_window_verdicts_of_many_lines_equal_one_verdict_per_line(lines):
+    # Window.verdicts settles the lines of a date far from the cutoff at once (the pre-filter's
+    # window path): it must say what verdict() says of each line.
+    window = logscan.Window(NOW - 7 * DAY)
+    assert window.verdicts(lines) == [window.verdict(line, 0) for line in lines]

@@ -17,7 +17,7 @@ from unittest import mock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.twzrd.ops.plugins.module_utils import alert_state, checks, config, logscan, pm2, probe
+from ansible_collections.twzrd.ops.plugins.module_utils import alert_state, checks, config, logfilter, logscan, pm2, probe
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -169,6 +169,24 @@ def test_log_scan_of_any_lines_and_patterns(lines, patterns, window):
     if result is not None:
         for line in result["lines"]:
             assert not any(ord(char) < 32 or 0x7f <= ord(char) <= 0x9f for char in line)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])  # grep and wc start per example
+@given(st.lists(st.binary(max_size=60) | st.text(max_size=60).map(lambda t: t.encode("utf-8", "surrogatepass")), max_size=10),
+       st.lists(st.text(min_size=1, max_size=8), max_size=3) | st.just(list(logscan.DEFAULT_PATTERNS)), st.integers(0, 30 * 86400))
+def test_log_scan_with_and_without_the_pre_filter_agree(lines, patterns, window):
+    # The grep pre-filter (logfilter) only drops lines: for any text and any patterns, the
+    # scan with it on for every file equals the scan reading the file itself.
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "app-error.log")
+        with open(path, "wb") as handle:
+            handle.write(b"\n".join(lines))
+        results = []
+        for min_bytes in (1 << 62, 0):
+            with mock.patch.object(logfilter, "MIN_BYTES", min_bytes):  # a setting, not a stand-in: grep runs
+                results.append(_only_ops_errors(logscan.scan, [path], patterns=patterns or None, window_seconds=window,
+                                                now=NOW + 86400 * 400))
+    assert results[0] == results[1]
 
 
 # ------------------------------------------------------------------------------ state file

@@ -1,0 +1,114 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, twzrd.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The error-log scanner's time window: whether a line's leading timestamp is inside it.
+
+Runs inside Ansible modules and on hosts without Ansible (twzrd_ops_lib): no ansible import.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import time
+from itertools import repeat
+from operator import itemgetter
+
+BACKTRACK_LINES = 50
+_FIRST_TEN = itemgetter(slice(0, 10))
+_STAMP = re.compile(
+    rb"\[?(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,]\d+)?\s?(Z|[+-]\d\d:?\d\d)?"
+)
+
+class Window:
+    """Decides whether a line's leading timestamp falls inside the scan window.
+
+    Timestamps are ISO 8601 ("2026-11-20T10:00:00", "2026-11-20 10:00:00.123", an optional
+    Z or +01:00 zone, optionally in brackets); without a zone they are local time, as PM2
+    writes them. Dates far from the cutoff are settled by comparing the date text alone.
+    """
+
+    def __init__(self, cutoff):
+        self.cutoff = cutoff
+        # A date written in any zone is within a day of the same instant's UTC date, so a
+        # line dated after (before) the UTC date one day after (before) the cutoff is
+        # settled by comparing the date text alone.
+        self.low = time.strftime("%Y-%m-%d", time.gmtime(cutoff - 86400)).encode()
+        self.high = time.strftime("%Y-%m-%d", time.gmtime(cutoff + 86400)).encode()
+        self.hours = {}
+
+    def verdicts(self, lines):
+        """verdict() of each line (bytes, each a whole line). Lines of a log share a few dates:
+        each distinct first ten bytes that is a date far from the cutoff (no bracket) settles
+        all its lines at once; only the others are judged a line at a time."""
+        dates = list(map(_FIRST_TEN, lines))
+        settled = {}
+        for date in set(dates):
+            if date[4:5] == b"-" and date[:4].isdigit() and not self.low <= date <= self.high:
+                settled[date] = date > self.high
+        if not settled:
+            return list(map(self.verdict, lines, repeat(0)))
+        verdicts = list(map(settled.get, dates))
+        if None in verdicts:
+            for index in [index for index, verdict in enumerate(verdicts) if verdict is None]:
+                verdicts[index] = self.verdict(lines[index], 0)
+        return verdicts
+
+    def verdict(self, chunk, start):
+        """True (inside), False (older) or None (the line has no leading timestamp)."""
+        offset = start + 1 if chunk[start:start + 1] == b"[" else start
+        if chunk[offset + 4:offset + 5] != b"-" or not chunk[offset:offset + 4].isdigit():
+            return None
+        date = chunk[offset:offset + 10]
+        if date > self.high:
+            return True
+        if date < self.low:
+            return False
+        found = _STAMP.match(chunk, start, start + 48)
+        if not found:
+            return None
+        # Epoch of the hour, cached (zone offsets and DST changes fall on whole hours or at
+        # least stay put within one), plus minutes and seconds.
+        key = found.group(1, 2, 3, 4, 7)
+        hour = self.hours.get(key)
+        if hour is None:
+            hour = _hour_epoch(found)
+            if hour is None:
+                return None
+            if len(self.hours) > 4096:
+                self.hours.clear()
+            self.hours[key] = hour
+        return hour + int(found.group(5)) * 60 + int(found.group(6)) >= self.cutoff
+
+    def before(self, chunk, start, inherited, lo=0):
+        """Verdict of the nearest earlier timestamped line in chunk[lo:start] (stack-trace
+        lines and other continuations belong to the entry above them), else inherited."""
+        pos = start - 1
+        for _step in range(BACKTRACK_LINES):
+            if pos <= lo:
+                break
+            line_start = chunk.rfind(b"\n", lo, pos) + 1 or lo
+            verdict = self.verdict(chunk, line_start)
+            if verdict is not None:
+                return verdict
+            pos = line_start - 1
+        return inherited
+
+
+def _hour_epoch(found):
+    """Epoch of the start of the hour a _STAMP match names (local time without a zone)."""
+    year, month, day, hour = (int(found.group(i)) for i in range(1, 5))
+    zone = found.group(7)
+    try:
+        if zone is None:
+            return time.mktime((year, month, day, hour, 0, 0, 0, 0, -1))
+        offset = 0
+        if zone != b"Z":
+            digits = zone[1:].replace(b":", b"")
+            offset = int(digits[:2]) * 3600 + int(digits[2:]) * 60
+            if zone[:1] == b"-":
+                offset = -offset
+        return calendar.timegm((year, month, day, hour, 0, 0, 0, 0, 0)) - offset
+    except (ValueError, OverflowError):
+        return None
