@@ -15,6 +15,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.twzrd.ops.plugins.module_utils import escape
+from ansible_collections.twzrd.ops.plugins.module_utils.common import duration
 from ansible_collections.twzrd.ops.plugins.module_utils.common import LEVELS
 from ansible_collections.twzrd.ops.plugins.module_utils.history import wow_rows
 
@@ -102,6 +103,11 @@ def host_row(host, result):
         "pm2_not_online": list(summary.get("not_online") or []) + list(summary.get("missing") or []),
         "crashes": crashes,
         "crash_window": (crash_part or {}).get("window"),
+        # The crash window every view judges a crash loop in (status.yml shows it).
+        "recent_crashes": sum(int(v or 0) for v in (summary.get("crashes") or {}).values()) if summary.get("crash_window") else None,
+        "recent_window": summary.get("crash_window") or None,
+        "restarts": sum(int(p.get("restarts") or 0) for p in (pm2 or {}).get("processes") or [] if isinstance(p, dict))
+        if pm2 is not None and pm2.get("processes") is not None else None,
         "health_healthy": health.get("healthy") if isinstance(health, dict) else None,
         "health_latency_ms": health.get("latency_ms") if isinstance(health, dict) else None,
         "health_reason": health.get("reason") if isinstance(health, dict) else None,
@@ -125,6 +131,8 @@ def host_row(host, result):
         "load": _fmt(row["load_per_core"], "%.2f"),
         "pm2": pm2_cell,
         "crashes": _fmt(row["crashes"], "%d"),
+        "recent_crashes": "-" if row["recent_crashes"] is None else "%d in %s" % (row["recent_crashes"], duration(row["recent_window"])),
+        "restarts": _fmt(row["restarts"], "%d"),
         "health": _health_cell(health) if isinstance(health, dict) else "-",
         "latency": _fmt(row["health_latency_ms"], "%.0f", " ms"),
         "top_finding": _shorten(row["top_finding"]) or "-",
