@@ -26,6 +26,7 @@ caller logs as a warning. Imports nothing from ansible (docs/DESIGN.md).
 from __future__ import annotations
 
 from .common import OpsError, now_epoch
+from .common import iso_time as iso
 from .history_settings import (  # noqa: F401 (the names other layers use)
     DAEMON_KEY, DAEMON_SUBJECT, DAY, DEFAULT_DB, DEFAULTS, DISK_RULE, FILE_MODE, HOUR, LEAK_RULE, MAX_POINTS,
     NO_HISTORY, SCHEMA_VERSION, TREND_RULES, db_file, trend_days, validate)
@@ -51,14 +52,20 @@ def _reason(exc):
 
 def read_for_trends(conf, now):
     """The samples the trend rules of validated settings conf need at now (read only), and
-    None; or ([], a sentence) when the history cannot be read, in which case the trend alerts
-    must be held, not resolved. Samples stamped later than now are left out (the clock went
-    back; record() says so in its warnings)."""
+    None; or (samples, a sentence) when the trends cannot be judged: the history cannot be
+    read ([]), or samples are stamped later than now (the clock went back; they are left
+    out). With a sentence the trend alerts must be held, not resolved."""
     try:
         samples = read(db_file(conf), days=trend_days(conf), now=now)
     except Exception as exc:  # pylint: disable=broad-except
         return [], "Trends not judged: %s" % _reason(exc)
-    return [s for s in samples if s["t"] <= now], None
+    kept = [s for s in samples if s["t"] <= now]
+    if len(kept) < len(samples):
+        newest = max(s["t"] for s in samples)
+        return kept, ("Trends not judged: %d history sample%s stamped later than now (the newest %s, now %s): the clock "
+                      "went back; the trends are judged again once it passes them."
+                      % (len(samples) - len(kept), "s are" if len(samples) - len(kept) > 1 else " is", iso(newest), iso(now)))
+    return kept, None
 
 
 def add_trends(conf, snapshot, found, now=None):

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-import time
 
 from .common import OpsError, now_epoch
+from .common import iso_time as iso
 from .history_file import Corrupt, create_file, is_corrupt, move_aside, open_for_read, open_for_write, why
 from .history_settings import DAY, DEFAULT_DB, DEFAULTS, HOUR, SCHEMA_VERSION
 
@@ -43,10 +43,6 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS disks (sample_id INTEGER NOT NULL, path TEXT NOT NULL, used INTEGER, free INTEGER,"
     " percent REAL, PRIMARY KEY (sample_id, path)) WITHOUT ROWID",
 )
-
-
-def iso(epoch):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
 def _days(seconds):

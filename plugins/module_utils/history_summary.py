@@ -10,7 +10,7 @@ week (wow_rows). Pure: no I/O, no clock read, no mutation of the samples.
 from __future__ import annotations
 
 from . import trends
-from .common import size
+from .common import iso_time, size
 from .history_settings import DAY, MAX_POINTS, NO_HISTORY
 from .history_trends import judge
 
@@ -114,7 +114,11 @@ def unavailable(reason):
 def build(samples, conf, now):
     """The summary of samples (read() order) judged with validated settings conf at now;
     samples stamped later than now are left out (the clock went back)."""
-    samples = [s for s in samples if s["t"] <= now]
+    kept = [s for s in samples if s["t"] <= now]
+    if not kept and samples:
+        return unavailable("all %d history samples are stamped later than now (%s): the clock went back; they count "
+                           "again once it passes them" % (len(samples), iso_time(now)))
+    samples = kept
     if not samples:
         return unavailable(NO_HISTORY)
     times = [s["t"] for s in samples]
