@@ -35,6 +35,13 @@ from .history_summary import build, unavailable, week_over_week, wow_rows  # noq
 from .history_trends import trend_findings
 from .history_trends import judge as _judge
 
+__all__ = [
+    "DAEMON_KEY", "DAEMON_SUBJECT", "DAY", "DEFAULT_DB", "DEFAULTS", "DISK_RULE", "FILE_MODE", "HOUR", "LEAK_RULE",
+    "MAX_GAP", "MAX_POINTS", "NO_HISTORY", "READ_LIMIT", "SCHEMA_VERSION", "TREND_RULES", "add_trends", "build",
+    "db_file", "findings", "iter_samples", "judge", "last_sample_time", "read", "read_for_trends", "record", "summary",
+    "trend_days", "trend_findings", "unavailable", "validate", "week_over_week", "wow_rows",
+]
+
 
 def judge(samples, settings=None, now=None):
     """history_trends.judge() with the clock read when now is None (for the command line)."""
