@@ -136,11 +136,15 @@ def _open_writable(db_path, now, warnings):
             create_file(db_path)
             continue
         if version < SCHEMA_VERSION:
-            connection.execute("BEGIN IMMEDIATE")
-            for statement in _SCHEMA:
-                connection.execute(statement)
-            connection.execute("PRAGMA user_version = %d" % SCHEMA_VERSION)
-            connection.execute("COMMIT")
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                for statement in _SCHEMA:
+                    connection.execute(statement)
+                connection.execute("PRAGMA user_version = %d" % SCHEMA_VERSION)
+                connection.execute("COMMIT")
+            except sqlite3.Error as exc:
+                connection.close()
+                raise OpsError("Cannot write the history database %s (%s); nothing was recorded." % (db_path, why(exc)))
         return connection
     raise OpsError("History database %s cannot be opened; nothing was recorded." % db_path)
 
@@ -230,15 +234,19 @@ def _reading(db_path, action):
 
 def last_sample_time(db_path=DEFAULT_DB, now=None):
     """The time of the newest sample in recording order, None without one; read only, never
-    creates the file. With now: a time later than now (the clock went back) is given as
-    window_start() gives it, one hourly run before now."""
+    creates the file. None too when the file cannot be read (corrupt, a link, permissions):
+    record() then moves it aside or says why, once. With now: a time later than now (the
+    clock went back) is given as window_start() gives it, one hourly run before now."""
     def newest(connection):
         if connection is None:
             return None
         row = connection.execute("SELECT t FROM samples ORDER BY id DESC LIMIT 1").fetchone()
         return None if row is None else row[0]
 
-    found = _reading(db_path, newest)
+    try:
+        found = _reading(db_path, newest)
+    except OpsError:
+        return None
     return found if now is None else window_start(found, now_epoch(now))
 
 
