@@ -5,13 +5,16 @@ never breaks reads or trends. The rules: history_store.prune_ids, report_prune.p
 
 from __future__ import annotations
 
+import calendar
 import os
 import shutil
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ansible_collections.twzrd.ops.plugins.module_utils import history, report
+from ansible_collections.twzrd.ops.plugins.module_utils import history, report, report_prune
 from ansible_collections.twzrd.ops.plugins.module_utils.history_store import prune_ids
 
 MIB = 1024 * 1024
@@ -133,6 +136,10 @@ def day(epoch):
     return time.strftime("%Y-%m-%d", time.gmtime(epoch))
 
 
+def day_number(date):
+    return calendar.timegm(time.strptime(date, "%Y-%m-%d")) // DAY
+
+
 @pytest.fixture
 def reports(tmp_path):
     """Weekly reports for 20 weeks, the last at T (each with its .json twin)."""
@@ -190,3 +197,61 @@ def test_prune_plan_is_pure_and_never_removes_today():
     # 2026-12-01 is 12 + min(19, 14) = 26 days old in report time, 2026-12-20 12 days.
     assert report.prune_plan(["2026-12-01", "2026-12-20", "2027-01-01"], "2027-01-01", 2) == (["2026-12-01"], None)
     assert report.prune_plan(["2026-12-01", "2026-12-20", "2027-01-01"], "2027-01-01", 4) == ([], None)
+
+
+# --- the class, not the cases: any history, any clock --------------------------------------
+
+STEPS = st.lists(st.floats(min_value=-2 * 365 * DAY, max_value=2 * 365 * DAY, allow_nan=False), min_size=1, max_size=40)
+
+
+def history_times(steps):
+    """(id, t) in recording order from clock steps between runs (backwards ones too)."""
+    t, out = float(T), []
+    for index, step in enumerate(steps):
+        t += step
+        out.append((index + 1, t))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(steps=STEPS, jump=st.floats(min_value=-2 * 365 * DAY, max_value=2 * 365 * DAY, allow_nan=False),
+       retention=st.floats(min_value=1, max_value=3650))
+def test_pruning_never_outruns_the_recorded_time_whatever_the_clock_did(steps, jump, retention):
+    samples = history_times(steps)
+    newest = max(t for _id, t in samples)
+    now = samples[-1][1] + jump
+    doomed, warning = prune_ids(samples, now, retention)
+    ids = [sample_id for sample_id, _t in samples]
+    assert doomed == ids[:len(doomed)]  # always the oldest in recording order, never a hole
+    if now - newest > history.MAX_GAP:  # the clock is far past every sample: nothing goes
+        assert doomed == [] and warning.startswith("History not pruned")
+    else:
+        assert warning is None
+    # At most one day per gap: a sample goes only when retention days of recording lie after it.
+    for sample_id, t in samples:
+        if sample_id in doomed:
+            later = [u for i, u in samples if i >= sample_id] + [now]
+            counted = sum(min(max(b - a, 0), history.MAX_GAP) for a, b in zip(later, later[1:]))
+            assert counted > retention * DAY
+
+
+@settings(max_examples=300, deadline=None)
+@given(gaps=st.lists(st.integers(min_value=-400, max_value=400), min_size=1, max_size=30),
+       jump=st.integers(min_value=-800, max_value=800), keep=st.integers(min_value=0, max_value=52))
+def test_report_pruning_never_outruns_the_reports_whatever_the_clock_did(gaps, jump, keep):
+    base, dates = T, []
+    for gap in gaps:
+        base += gap * DAY
+        dates.append(day(base))
+    today = day(base + jump * DAY)
+    doomed, warning = report.prune_plan(dates, today, keep)
+    assert today not in doomed and set(doomed) <= set(dates)
+    earlier = sorted(d for d in dates if d < today)
+    if earlier and day_number(today) - day_number(earlier[-1]) > report_prune.REPORT_MAX_GAP_DAYS:
+        assert doomed == [] and warning.startswith("Old reports not pruned")
+    else:
+        assert warning is None
+    newest = max(set(dates) | {today})
+    for date in doomed:  # a removed report is older than keep weeks of reports, never just of the clock
+        assert date < newest
+        assert day_number(newest) - day_number(date) > keep * 7
