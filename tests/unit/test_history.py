@@ -11,6 +11,7 @@ import json
 import os
 import sqlite3
 import stat
+import tracemalloc
 
 import pytest
 
@@ -427,3 +428,44 @@ def test_fleet_row_carries_the_history_unchanged_and_the_markdown_shows_week_ove
     assert "| leaky | memory median | 1.3 GiB | 517.5 MiB | ↑ +842.5 MiB |" in part
     assert "| disk / | growth bytes | 168.0 GiB | 167.0 GiB | → +1.0 GiB |" in part
     assert "### web2\n- no history reported" in part
+
+
+# --- bounded reads: `history --json --days 365` for 50 apps took 932 MB ------------------
+
+
+def bulk(db, samples, apps):
+    """samples hourly samples of apps apps written straight into the schema (fast)."""
+    history.record(snapshot(NOW - samples * HOUR), db, now=NOW - samples * HOUR)
+    with sqlite3.connect(db) as conn:
+        for i in range(samples):
+            sid = conn.execute("INSERT INTO samples (t, memory_percent) VALUES (?, ?)", (NOW - (samples - 1 - i) * HOUR, 50.0)).lastrowid
+            conn.executemany("INSERT INTO apps VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                             [(sid, "app-%02d" % a, MIB, 1.0, 0, 0, "online", None) for a in range(apps)])
+            conn.execute("INSERT INTO disks VALUES (?, '/', 1, 2, 3.0)", (sid,))
+    conn.close()
+
+
+def test_iter_samples_streams_what_read_returns_and_limit_keeps_the_newest(db):
+    bulk(db, 300, 5)
+    streamed = list(history.iter_samples(db, now=NOW))
+    assert streamed == history.read(db, now=NOW, limit=None) and len(streamed) == 301
+    assert all(len(s["apps"]) == 5 and s["disks"]["/"]["percent"] == 3.0 for s in streamed[1:])
+    newest = history.read(db, now=NOW, limit=10)
+    assert newest == streamed[-10:]
+    assert [s["apps"].keys() for s in history.read(db, now=NOW, app="app-03", limit=3)] == [{"app-03"}] * 3
+    assert len(history.read(db, days=1, now=NOW)) == 25  # 24 h back, both ends included
+
+
+def test_streaming_a_long_history_keeps_memory_to_one_sample(db):
+    bulk(db, 300, 40)
+    tracemalloc.start()
+    try:
+        count = sum(1 for _sample in history.iter_samples(db, now=NOW))
+        streamed = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        listed = len(history.read(db, now=NOW, limit=None))
+        whole = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert count == listed == 301
+    assert streamed * 10 < whole, (streamed, whole)  # one sample at a time, not 301
