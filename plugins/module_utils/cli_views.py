@@ -21,29 +21,38 @@ def emit(out, data):
 
 
 def cmd_history(cfg, args, runner, out, err, now=None):
-    """`history [--days N] [--app NAME]`: the samples, oldest first, and the judged trends."""
+    """`history [--days N] [--app NAME]`: the samples, oldest first, and the judged trends.
+    The samples are streamed (history.iter_samples): memory stays one sample whatever
+    --days asks for."""
     conf = cfg.get("history") or history.validate({})
     now = now_epoch(now)
     days = number("--days", args.days, minimum=0.001, maximum=36500, what="Option")
-    samples = history.read(conf["db_path"], days=days, app=args.app, now=now)
     window = max(conf["leak_window_hours"], conf["disk_forecast_short_hours"], conf["disk_forecast_long_hours"]) / 24.0
     judged = history.judge(history.read(conf["db_path"], days=window, now=now), conf, now)
     if args.app is not None:
         judged = [t for t in judged if t["rule"] != history.LEAK_RULE or t["subject"] == args.app]
+    samples = history.iter_samples(conf["db_path"], days=days, app=args.app, now=now)
     if args.json:
-        emit(out, {"db_path": conf["db_path"], "days": days, "app": args.app, "samples": samples, "trends": judged})
+        head = json.dumps({"db_path": conf["db_path"], "days": days, "app": args.app, "trends": judged}, indent=2,
+                          sort_keys=True, default=str)
+        out.write(head[:-2] + ',\n  "samples": [')
+        for count, sample in enumerate(samples):
+            out.write(("," if count else "") + "\n    " + json.dumps(sample, sort_keys=True, default=str))
+        out.write("\n  ]\n}\n")
         return 0
-    if not samples:
+    first = next(samples, None)
+    if first is None:
         out.write("No history samples in the last %g days in %s (%s).\n" % (days, conf["db_path"], history.NO_HISTORY))
         return 0
-    out.write("History in %s: %d samples from %s to %s.\n" % (
-        conf["db_path"], len(samples), iso_time(samples[0]["t"]), iso_time(samples[-1]["t"])))
+    out.write("History in %s, the last %g days, oldest first.\n" % (conf["db_path"], days))
 
     def pct(value):
         return "-" if value is None else "%.1f" % value
 
     out.write("%-20s %6s %6s %6s %10s  %s\n" % ("TIME (UTC)", "MEM%", "SWAP%", "LOAD1", "PM2 DAEMON", "DISKS"))
-    for sample in samples:
+    count, last = 0, first
+    for sample in _chain(first, samples):
+        count, last = count + 1, sample
         disks = " ".join("%s=%s%%" % (path, pct(d["percent"])) for path, d in sorted(sample["disks"].items()))
         out.write("%-20s %6s %6s %6s %10s  %s\n" % (
             iso_time(sample["t"]), pct(sample["memory_percent"]), pct(sample["swap_percent"]), pct(sample["load1"]),
@@ -52,10 +61,17 @@ def cmd_history(cfg, args, runner, out, err, now=None):
             out.write("    %s: %s, cpu %s%%, restarts %s, crashes %s, %s\n" % (
                 printable(name), size(app["memory"]), pct(app["cpu"]), app["restarts"], app["crashes"],
                 printable(app["status"] or "?")))
+    out.write("%d samples from %s to %s.\n" % (count, iso_time(first["t"]), iso_time(last["t"])))
     out.write("Trends:%s\n" % ("" if judged else " none"))
     for trend in judged:
         out.write("  %s %s: %s\n" % (trend["level"].upper(), trend["rule"], printable(trend["message"])))
     return 0
+
+
+def _chain(first, rest):
+    yield first
+    for item in rest:
+        yield item
 
 
 def cmd_status(cfg, args, runner, out, err, now=None):

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 
 from .common import OpsError, atomic_write_all, now_epoch
@@ -26,9 +25,9 @@ from .escape import LIST_LIMIT, clip, json_safe, more, names, printable, term
 from .history import wow_rows
 from .common import duration as _duration
 from .common import size as _size
+from .report_prune import prune, prune_plan  # noqa: F401 (report.prune, as callers know it)
 
 REPORT_PREFIX = "weekly-health-report-"
-_REPORT_NAME = re.compile(r"^weekly-health-report-(\d{4})-(\d{2})-(\d{2})\.(txt|json)$")
 MAX_LOG_LINES = 20
 WIDTH = 72
 # A table cell (an app name, a path) keeps this many characters; a line of the report this many.
@@ -356,31 +355,3 @@ def write_report(directory, snapshot, findings, verdict, text=None, now=None, hi
     except OSError as exc:
         raise OpsError("Cannot write the report into %s (%s)." % (directory, exc.strerror or exc))
     return paths
-
-
-def prune(directory, keep_weeks, now=None):
-    """Remove reports dated more than keep_weeks weeks before now (the date in the file
-    name counts, not the mtime). Other files are never touched. Returns removed paths."""
-    now = now_epoch(now)
-    today = time.strftime("%Y-%m-%d", time.gmtime(now))
-    cutoff = time.strftime("%Y-%m-%d", time.gmtime(now - int(keep_weeks) * 7 * 86400))
-    removed = []
-    try:
-        names = sorted(os.listdir(directory))
-    except FileNotFoundError:
-        return removed
-    except OSError as exc:
-        raise OpsError("Cannot list the report directory %s (%s)." % (directory, exc.strerror or exc))
-    for name in names:
-        match = _REPORT_NAME.match(name)
-        if not match:
-            continue
-        date = "%s-%s-%s" % match.group(1, 2, 3)
-        if date < cutoff and date != today:
-            path = os.path.join(directory, name)
-            try:
-                os.unlink(path)
-            except OSError as exc:
-                raise OpsError("Cannot remove the old report %s (%s)." % (path, exc.strerror or exc))
-            removed.append(path)
-    return removed

@@ -129,7 +129,9 @@ def weekly(cfg, runner, now=None, report_dir=None, write=True):
             raise OpsError("Setting reports.dir names a file (%s); it must name a directory." % report_dir)
         saved = report.write_report(report_dir, snapshot, findings, level, text=text, now=epoch)
         result["report"].update({"path": saved["text"], "json": saved["json"], "written": True})
-        result["pruned"] = report.prune(report_dir, cfg["reports"]["keep_weeks"], now=epoch)
+        refused = []
+        result["pruned"] = report.prune(report_dir, cfg["reports"]["keep_weeks"], now=epoch, warnings=refused)
+        result["prune_warning"] = refused[0] if refused else None
     except OpsError as exc:
         result["report"]["error"] = str(exc)
     return result

@@ -20,6 +20,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -134,12 +135,18 @@ def test_json_flag_works_after_the_subcommand(tmp_path, pm2_bin, pm2_home, web):
 def test_health_prunes_reports_older_than_keep_weeks(tmp_path, pm2_bin, pm2_home, web):
     reports = tmp_path / "reports"
     reports.mkdir()
-    old = reports / "weekly-health-report-2020-01-06.txt"
-    old.write_text("old")
+    day = 86400
+    old = reports / ("weekly-health-report-%s.txt" % time.strftime("%Y-%m-%d", time.gmtime(time.time() - 100 * day)))
+    kept = reports / ("weekly-health-report-%s.txt" % time.strftime("%Y-%m-%d", time.gmtime(time.time() - 7 * day)))
+    # A report every week in between: the history of reports is continuous, the clock plausible.
+    weekly = [reports / ("weekly-health-report-%s.txt" % time.strftime("%Y-%m-%d", time.gmtime(time.time() - d * day)))
+              for d in range(93, 7, -7)]
+    for path in [old, kept] + weekly:
+        path.write_text("old")
     config = make_config(tmp_path, pm2_bin, pm2_home, web)
     code, out, _err = run("--config", config, "health")
     assert code == 0
-    assert not old.exists()
+    assert not old.exists() and kept.exists()
     assert "Pruned old report %s." % old in out
 
 

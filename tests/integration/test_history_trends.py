@@ -162,7 +162,7 @@ def test_real_leak_is_flagged_with_time_to_limit_flat_app_is_not_and_disk_foreca
 def test_alerts_run_with_its_history_on_a_full_disk_warns_and_goes_on(tmp_path, tmpfs):
     small = tmp_path / "small"
     small.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(small)], check=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0750", "tmpfs", str(small)], check=True)
     try:
         fd = os.open(str(small / "filler"), os.O_WRONLY | os.O_CREAT, 0o600)
         try:

@@ -11,6 +11,7 @@ import json
 import os
 import sqlite3
 import stat
+import tracemalloc
 
 import pytest
 
@@ -57,12 +58,13 @@ def db(tmp_path):
 
 
 def test_record_then_read_round_trip_with_mode_0640_and_schema_version(db):
-    result = history.record(snapshot(NOW), db, now=NOW, crashes={"leaky": 2})
+    history.record(snapshot(NOW - HOUR), db, now=NOW - HOUR)
+    result = history.record(with_events(snapshot(NOW), NOW - 60, NOW - 30), db, now=NOW)
     assert result["warnings"] == [] and result["pruned"] == 0
     assert stat.S_IMODE(os.stat(db).st_mode) == 0o640
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == history.SCHEMA_VERSION
-    [sample] = history.read(db, now=NOW)
+    sample = history.read(db, now=NOW)[-1]
     assert sample["t"] == NOW and sample["daemon_memory"] == 50 * MIB and sample["swap_percent"] == 1.0
     assert sample["apps"]["leaky"] == {"memory": 100 * MIB, "cpu": 1.5, "restarts": 0, "crashes": 2,
                                        "status": "online", "max_memory_restart": 500 * MIB}
@@ -71,28 +73,49 @@ def test_record_then_read_round_trip_with_mode_0640_and_schema_version(db):
     assert history.read(db, now=NOW, app="flat")[0]["apps"].keys() == {"flat"}
 
 
-def test_crashes_are_asked_for_since_the_previous_sample_only(db):
-    asked = []
+def with_events(snap, *times, name="leaky"):
+    """snap with the crash events the run read from pm2.log (snapshot["pm2"]["events"])."""
+    snap["pm2"]["events"] = [{"name": name, "pm_id": 0, "time": t, "code": 1, "signal": None} for t in times]
+    return snap
 
-    def crashes(since):
-        asked.append(since)
-        return {"leaky": 1}
 
-    history.record(snapshot(NOW - HOUR), db, now=NOW - HOUR, crashes=crashes)
-    history.record(snapshot(NOW), db, now=NOW, crashes=crashes)
-    assert asked == [NOW - HOUR]  # the first sample has no previous one: no crashes counted
-    assert [s["apps"]["leaky"]["crashes"] for s in history.read(db, now=NOW)] == [0, 1]
+def test_crashes_count_the_events_after_the_previous_sample_and_not_after_now(db):
+    first = history.record(with_events(snapshot(NOW - HOUR), NOW - 2 * HOUR), db, now=NOW - HOUR)
+    events = (NOW - 2 * HOUR, NOW - HOUR, NOW - HOUR + 1, NOW - 5, NOW, NOW + 1)  # only 3 are in (NOW-HOUR, NOW]
+    history.record(with_events(snapshot(NOW), *events), db, now=NOW)
+    assert first["warnings"] == []
+    assert [s["apps"]["leaky"]["crashes"] for s in history.read(db, now=NOW)] == [0, 3]  # the first sample counts none
+    assert [s["apps"]["flat"]["crashes"] for s in history.read(db, now=NOW)] == [0, 0]
+
+
+@pytest.mark.parametrize("events", [None, "absent", [], [{"name": "leaky"}, {"time": NOW}, "junk", {"name": 3, "time": NOW}]])
+def test_absent_or_malformed_crash_events_count_zero(db, events):
+    history.record(snapshot(NOW - HOUR), db, now=NOW - HOUR)
+    snap = snapshot(NOW)
+    if events != "absent":
+        snap["pm2"]["events"] = events
+    history.record(snap, db, now=NOW)
+    assert history.read(db, now=NOW)[-1]["apps"]["leaky"]["crashes"] == 0
+
+
+def test_last_sample_time_is_read_only_and_clamped_when_the_clock_went_back(tmp_path, db):
+    assert history.last_sample_time(db) is None and not os.path.lexists(db)
+    assert not os.path.lexists(os.path.dirname(db))  # not even the directory is created
+    history.record(snapshot(NOW), db, now=NOW)
+    assert history.last_sample_time(db) == NOW
+    assert history.last_sample_time(db, now=NOW + HOUR) == NOW
+    assert history.last_sample_time(db, now=NOW - DAY) == NOW - DAY - HOUR  # one hourly run back, not the future
 
 
 def test_samples_older_than_the_retention_are_pruned(db):
-    for day in (100, 91, 89, 1):
+    for day in range(100, 0, -1):  # one sample a day: every gap counts in full
         history.record(snapshot(NOW - day * DAY), db, now=NOW - day * DAY, retention_days=3650)
     result = history.record(snapshot(NOW), db, now=NOW, retention_days=90)
-    assert result["pruned"] == 2
-    assert [round((NOW - s["t"]) / DAY) for s in history.read(db, now=NOW)] == [89, 1, 0]
+    assert result["pruned"] == 10 and result["warnings"] == []
+    assert [round((NOW - s["t"]) / DAY) for s in history.read(db, now=NOW)] == list(range(90, -1, -1))
     with sqlite3.connect(db) as conn:  # no orphan rows left behind
-        assert conn.execute("SELECT COUNT(*) FROM apps").fetchone()[0] == 3 * 2
-        assert conn.execute("SELECT COUNT(*) FROM disks").fetchone()[0] == 3
+        assert conn.execute("SELECT COUNT(*) FROM apps").fetchone()[0] == 91 * 2
+        assert conn.execute("SELECT COUNT(*) FROM disks").fetchone()[0] == 91
 
 
 def test_a_sample_is_one_transaction_nothing_half_written(db):
@@ -301,25 +324,30 @@ def test_trend_alert_fires_is_held_while_history_is_unreadable_then_resolves(tmp
     assert [(e["type"], e["key"]) for e in gone["events"]] == [("resolved", "memory_leak_suspected:leaky")]
 
 
-def test_history_step_records_and_adds_the_trends_to_the_findings(db):
+def test_read_for_trends_then_trend_findings_judge_the_run_without_touching_the_snapshot(db):
     fill(db, 30, end=NOW - HOUR)
-    cfg = {"checks": {}, "history": history.validate({"db_path": db})}
-    findings = []
-    warnings = cli._history_step(cfg, snapshot(NOW, leak_mib=255, used_gib=40, free_gib=30), findings, now=NOW)
-    assert warnings == []
-    assert {f["key"] for f in findings} == {"memory_leak_suspected:leaky", "disk_full_forecast:/"}
-    assert history.read(db, now=NOW)[-1]["t"] == NOW
+    conf = history.validate({"db_path": db})
+    snap = snapshot(NOW, leak_mib=255, used_gib=40, free_gib=30)
+    assert history.record(snap, db, now=NOW)["warnings"] == []
+    samples, problem = history.read_for_trends(conf, NOW)
+    assert problem is None and samples[-1]["t"] == NOW
+    before = json.dumps(samples, sort_keys=True)
+    found = history.trend_findings(samples, conf, NOW)
+    assert {f["key"] for f in found} == {"memory_leak_suspected:leaky", "disk_full_forecast:/"}
+    assert json.dumps(samples, sort_keys=True) == before  # pure: the samples are not changed
+    assert history.trend_findings(samples, conf, NOW) == found  # and the same answer twice
 
 
-def test_history_step_is_never_fatal(tmp_path):
+def test_an_unusable_history_is_one_sentence_and_trends_are_held(tmp_path):
     (tmp_path / "afile").write_text("x")
-    cfg = {"checks": {}, "history": history.validate({"db_path": str(tmp_path / "afile" / "h.sqlite")})}
-    snap = snapshot(NOW)
-    findings = []
-    warnings = cli._history_step(cfg, snap, findings, now=NOW)
-    assert findings == [] and warnings and warnings[0].startswith("Cannot create the history database")
-    # Nothing to read either (no file): trends simply have no data, the run goes on.
-    assert "error" not in snap.get("history", {})
+    conf = history.validate({"db_path": str(tmp_path / "afile" / "h.sqlite")})
+    with pytest.raises(OpsError, match="^Cannot create the history database .*is not a directory; nothing was recorded"):
+        history.record(snapshot(NOW), conf["db_path"], now=NOW)
+    assert history.read_for_trends(conf, NOW) == ([], None)  # no file: no data, not an error
+    (tmp_path / "h.sqlite").write_bytes(b"garbage" * 1000)
+    conf = history.validate({"db_path": str(tmp_path / "h.sqlite")})
+    samples, problem = history.read_for_trends(conf, NOW)
+    assert samples == [] and problem.startswith("Trends not judged: History database %s is corrupt" % conf["db_path"])
 
 
 # --- twzrd-ops history -------------------------------------------------------------------
@@ -400,3 +428,44 @@ def test_fleet_row_carries_the_history_unchanged_and_the_markdown_shows_week_ove
     assert "| leaky | memory median | 1.3 GiB | 517.5 MiB | ↑ +842.5 MiB |" in part
     assert "| disk / | growth bytes | 168.0 GiB | 167.0 GiB | → +1.0 GiB |" in part
     assert "### web2\n- no history reported" in part
+
+
+# --- bounded reads: `history --json --days 365` for 50 apps took 932 MB ------------------
+
+
+def bulk(db, samples, apps):
+    """samples hourly samples of apps apps written straight into the schema (fast)."""
+    history.record(snapshot(NOW - samples * HOUR), db, now=NOW - samples * HOUR)
+    with sqlite3.connect(db) as conn:
+        for i in range(samples):
+            sid = conn.execute("INSERT INTO samples (t, memory_percent) VALUES (?, ?)", (NOW - (samples - 1 - i) * HOUR, 50.0)).lastrowid
+            conn.executemany("INSERT INTO apps VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                             [(sid, "app-%02d" % a, MIB, 1.0, 0, 0, "online", None) for a in range(apps)])
+            conn.execute("INSERT INTO disks VALUES (?, '/', 1, 2, 3.0)", (sid,))
+    conn.close()
+
+
+def test_iter_samples_streams_what_read_returns_and_limit_keeps_the_newest(db):
+    bulk(db, 300, 5)
+    streamed = list(history.iter_samples(db, now=NOW))
+    assert streamed == history.read(db, now=NOW, limit=None) and len(streamed) == 301
+    assert all(len(s["apps"]) == 5 and s["disks"]["/"]["percent"] == 3.0 for s in streamed[1:])
+    newest = history.read(db, now=NOW, limit=10)
+    assert newest == streamed[-10:]
+    assert [s["apps"].keys() for s in history.read(db, now=NOW, app="app-03", limit=3)] == [{"app-03"}] * 3
+    assert len(history.read(db, days=1, now=NOW)) == 25  # 24 h back, both ends included
+
+
+def test_streaming_a_long_history_keeps_memory_to_one_sample(db):
+    bulk(db, 300, 40)
+    tracemalloc.start()
+    try:
+        count = sum(1 for _sample in history.iter_samples(db, now=NOW))
+        streamed = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        listed = len(history.read(db, now=NOW, limit=None))
+        whole = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert count == listed == 301
+    assert streamed * 10 < whole, (streamed, whole)  # one sample at a time, not 301

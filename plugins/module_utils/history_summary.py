@@ -1,0 +1,177 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, twzrd.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The `history` dict of host_check and the fleet JSON, built from samples (docs/DESIGN.md):
+windows 7d/30d of downsampled series, week over week, and the display rows of week over
+week (wow_rows). Pure: no I/O, no clock read, no mutation of the samples.
+"""
+
+from __future__ import annotations
+
+from . import trends
+from .common import iso_time, size
+from .history_settings import DAY, MAX_POINTS, NO_HISTORY
+from .history_trends import judge
+
+
+def _series(samples, get, start, end, now):
+    points = trends.clean([(s["t"], get(s)) for s in samples if s["t"] >= start], now)
+    return [[int(round(t)), round(v, 2)] for t, v in trends.downsample(points, MAX_POINTS, start, end)]
+
+
+def _window(samples, days, now):
+    start = now - days * DAY
+    inside = [s for s in samples if s["t"] >= start]
+    apps, disks = set(), set()
+    for s in inside:
+        apps.update(s["apps"])
+        disks.update(s["disks"])
+    latest_mmr = {}
+    for s in inside:
+        for name, app in s["apps"].items():
+            latest_mmr[name] = app.get("max_memory_restart")
+
+    def app_memory(name):
+        return lambda s: (s["apps"].get(name) or {}).get("memory")
+
+    def disk_percent(path):
+        return lambda s: (s["disks"].get(path) or {}).get("percent")
+
+    return {
+        "start": int(start), "end": int(now),
+        "host": {"memory_percent": _series(inside, lambda s: s["memory_percent"], start, now, now),
+                 "swap_percent": _series(inside, lambda s: s["swap_percent"], start, now, now),
+                 "load1": _series(inside, lambda s: s["load1"], start, now, now)},
+        "disks": dict((path, _series(inside, disk_percent(path), start, now, now)) for path in sorted(disks)),
+        "apps": dict((name, {"memory": _series(inside, app_memory(name), start, now, now),
+                             "max_memory_restart": latest_mmr.get(name)}) for name in sorted(apps)),
+        "pm2_daemon": {"memory": _series(inside, lambda s: s["daemon_memory"], start, now, now)},
+    }
+
+
+def _week_figures(samples):
+    """Figures of one week of samples (None for each when there are none)."""
+    if not samples:
+        return None
+    apps = {}
+    for s in samples:
+        for name, app in s["apps"].items():
+            entry = apps.setdefault(name, {"restarts": [], "crashes": 0, "memory": []})
+            entry["restarts"].append(app.get("restarts"))
+            entry["crashes"] += int(app.get("crashes") or 0)
+            if app.get("memory") is not None:
+                entry["memory"].append(app["memory"])
+    disks = {}
+    for s in samples:
+        for path, disk in s["disks"].items():
+            if disk.get("used") is not None:
+                disks.setdefault(path, []).append(disk["used"])
+
+    def whole(value):
+        return None if value is None else int(round(value))
+
+    def tenth(value):
+        return None if value is None else round(value, 2)
+
+    return {
+        "apps": dict((name, {"restarts": whole(trends.counter_increase(e["restarts"])), "crashes": e["crashes"],
+                             "memory_median": whole(trends.median(e["memory"])),
+                             "memory_peak": max(e["memory"]) if e["memory"] else None})
+                     for name, e in apps.items()),
+        "swap_p95": tenth(trends.percentile([s["swap_percent"] for s in samples], 95)),
+        "load_p95": tenth(trends.percentile([s["load1"] for s in samples], 95)),
+        "disks": dict((path, used[-1] - used[0]) for path, used in disks.items()),
+    }
+
+
+def week_over_week(samples, now):
+    """{"apps": {NAME: {restarts|crashes|memory_median|memory_peak: [this, prev]}},
+        "host": {"swap_p95": [this, prev], "load_p95": [this, prev],
+                 "disks": {PATH: {"growth_bytes": [this, prev]}}}}; prev None without data."""
+    clean = [s for s in samples if s["t"] <= now]
+    this = _week_figures([s for s in clean if now - 7 * DAY <= s["t"]])
+    prev = _week_figures([s for s in clean if now - 14 * DAY <= s["t"] < now - 7 * DAY])
+    result = {"apps": {}, "host": {"swap_p95": [None, None], "load_p95": [None, None], "disks": {}}}
+    if this is None:
+        return result
+    for name, figures in sorted(this["apps"].items()):
+        before = (prev or {}).get("apps", {}).get(name) or {}
+        result["apps"][name] = dict((key, [figures[key], before.get(key)])
+                                    for key in ("restarts", "crashes", "memory_median", "memory_peak"))
+    result["host"]["swap_p95"] = [this["swap_p95"], (prev or {}).get("swap_p95")]
+    result["host"]["load_p95"] = [this["load_p95"], (prev or {}).get("load_p95")]
+    for path, growth in sorted(this["disks"].items()):
+        result["host"]["disks"][path] = {"growth_bytes": [growth, (prev or {}).get("disks", {}).get(path)]}
+    return result
+
+
+def unavailable(reason):
+    return {"available": False, "reason": reason, "samples": 0, "first": None, "last": None,
+            "windows": {}, "week_over_week": {"apps": {}, "host": {}}, "trends": []}
+
+
+def build(samples, conf, now):
+    """The summary of samples (read() order) judged with validated settings conf at now;
+    samples stamped later than now are left out (the clock went back)."""
+    kept = [s for s in samples if s["t"] <= now]
+    if not kept and samples:
+        return unavailable("all %d history samples are stamped later than now (%s): the clock went back; they count "
+                           "again once it passes them" % (len(samples), iso_time(now)))
+    samples = kept
+    if not samples:
+        return unavailable(NO_HISTORY)
+    times = [s["t"] for s in samples]
+    return {
+        "available": True,
+        "reason": None,
+        "samples": len(samples),
+        "first": int(min(times)),
+        "last": int(max(times)),
+        "windows": {"7d": _window(samples, 7, now), "30d": _window(samples, 30, now)},
+        "week_over_week": week_over_week(samples, now),
+        "trends": judge(samples, conf, now),
+    }
+
+
+def wow_rows(history):
+    """Display rows of a history's week over week for the text and Markdown reports:
+    [{"subject", "figure", "this", "prev", "arrow", "delta"}] with the figures formatted
+    (sizes for memory and disk growth)."""
+    rows = []
+    wow = (history or {}).get("week_over_week") or {}
+
+    def shown(key, value):
+        if value is None:
+            return "-"
+        if key in ("memory_median", "memory_peak", "growth_bytes"):
+            return size(value)
+        if isinstance(value, float):
+            return "%.2f" % value
+        return str(value)
+
+    def add(subject, key, pair):
+        this, prev = (list(pair) + [None, None])[:2]
+        change = trends.compare(this, prev)
+        delta = change["delta"]
+        if delta is None:
+            delta_text = "new" if prev is None and this is not None else ""
+        elif key in ("memory_median", "memory_peak", "growth_bytes"):
+            delta_text = ("+" if delta >= 0 else "-") + size(abs(delta))
+        elif float(delta).is_integer():
+            delta_text = "%+d" % delta
+        else:
+            delta_text = "%+.2f" % delta
+        rows.append({"subject": subject, "figure": key.replace("_", " "), "this": shown(key, this),
+                     "prev": shown(key, prev), "arrow": change["arrow"], "delta": delta_text})
+
+    for name, figures in sorted((wow.get("apps") or {}).items()):
+        for key in ("restarts", "crashes", "memory_median", "memory_peak"):
+            add(name, key, figures.get(key) or [None, None])
+    host = wow.get("host") or {}
+    for key in ("swap_p95", "load_p95"):
+        if key in host:
+            add("host", key, host[key])
+    for path, figures in sorted((host.get("disks") or {}).items()):
+        add("disk %s" % path, "growth_bytes", figures.get("growth_bytes") or [None, None])
+    return rows
