@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from ansible_collections.twzrd.ops.plugins.module_utils import pm2
+from ansible_collections.twzrd.ops.plugins.module_utils import pm2, pm2_log, pm2_log_read
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "pm2")
@@ -366,7 +366,9 @@ def test_big_log_is_bisected_not_read_from_the_start(tmp_path, tz, monkeypatch):
         def __exit__(self, *exc):
             self.handle.close()
 
-    monkeypatch.setattr(pm2, "open", lambda *a, **k: Counting(real_open(*a, **k)), raising=False)
+    counting_open = lambda *a, **k: Counting(real_open(*a, **k))  # noqa: E731
+    monkeypatch.setattr(pm2_log, "open", counting_open, raising=False)
+    monkeypatch.setattr(pm2_log_read, "open", counting_open, raising=False)
     events = pm2.crash_events(str(path), last + 3600 - 300)
     assert [event["name"] for event in events] == ["late"]
     assert size > 50 * 1024 * 1024
