@@ -16,9 +16,15 @@ from .common import OpsError
 from .pm2_jlist import _int, _pm_id
 from .pm2_log_read import LINE_MAX, Budget, first_time, older_records, plain_records
 
-_STOPPING = re.compile(r"^Stopping app:(?P<name>.+) id:(?P<id>\S+)$")
-_EXITED = re.compile(r"^App \[(?P<name>.+):(?P<id>[^:\]]+)\] exited with code \[(?P<code>[^\]]*)\] via signal \[(?P<signal>[^\]]*)\]")
-_STARTING = re.compile(r"^App \[(?P<name>.+):(?P<id>[^:\]]+)\] starting in ")
+# re.S: an app name may hold newlines (PM2 writes it verbatim), see _joined.
+_STOPPING = re.compile(r"^Stopping app:(?P<name>.+) id:(?P<id>\S+)$", re.S)
+_EXITED = re.compile(r"^App \[(?P<name>.+):(?P<id>[^:\]]+)\] exited with code \[(?P<code>[^\]]*)\] via signal \[(?P<signal>[^\]]*)\]", re.S)
+_STARTING = re.compile(r"^App \[(?P<name>.+):(?P<id>[^:\]]+)\] starting in ", re.S)
+# Any PM2 line about one app ("App [NAME:ID] online", "... exited ...", ...): complete when
+# the name is closed by ":ID] ".
+_APP_LINE = re.compile(r"^App \[.+:[^:\]]+\] ", re.S)
+# An app name with newlines spans at most this many lines of pm2.log.
+JOIN_MAX = 8
 
 # How far before the crash window pm2.log is read, so that a "Stopping app" line just
 # before the window still explains an exit inside it (PM2's kill timeout is 1.6 s by default).
@@ -33,8 +39,53 @@ def _bump(stats, key):
         stats[key] = stats.get(key, 0) + 1
 
 
+def _opens(message):
+    """Does a PM2 line about an app stop before its name is closed (a name holding a newline)?"""
+    if message.startswith("App ["):
+        return not _APP_LINE.match(message)
+    return message.startswith("Stopping app:") and not _STOPPING.match(message)
+
+
+def _joined(records):
+    """(latest, message, earliest) records, a PM2 line whose app name holds newlines put back
+    together from the lines that follow it (with or without a stamp: the name's own text, e.g.
+    a planted "2099-01-01T00:00:00: PM2 log: App [web:0] exited ..."), under the stamp of its
+    first line. The app's own exits are then counted for it, and the planted text is no line
+    of its own. Joining stops after JOIN_MAX lines or LINE_MAX bytes: the lines held are then
+    read as they are."""
+    pending, held = None, []
+    for latest, message, earliest, text in records:
+        if pending is not None:
+            held.append((latest, message, earliest))
+            candidate = pending[1] + "\n" + text
+            if not _opens(candidate):
+                yield pending[0], candidate, pending[2]
+                pending, held = None, []
+                continue
+            if len(held) < JOIN_MAX and len(candidate) < LINE_MAX:
+                pending = (pending[0], candidate, pending[2])
+                continue
+            yield pending[0], pending[1].split("\n", 1)[0], pending[2]
+            for kept in held:
+                if kept[0] is not None:
+                    yield kept
+            pending, held = None, []
+            continue
+        if latest is None:
+            continue
+        if _opens(message):
+            pending = (latest, message, earliest)
+            continue
+        yield latest, message, earliest
+    if pending is not None:
+        yield pending[0], pending[1].split("\n", 1)[0], pending[2]
+        for kept in held:
+            if kept[0] is not None:
+                yield kept
+
+
 def _crashes(records, since_epoch, until, stats):
-    """The crash events of (latest, message, earliest) records in the order PM2 wrote them.
+    """The crash events of pm2_log_read records in the order PM2 wrote them.
 
     A record stamped outside [since - STOP_LOOKBACK, until] is skipped and reading goes on:
     after `until` it is counted in stats["future"], before the window after a line inside it in
@@ -46,7 +97,7 @@ def _crashes(records, since_epoch, until, stats):
     events = []
     stopping = set()
     inside = False
-    for latest, message, earliest in records:
+    for latest, message, earliest in _joined(records):
         stamp = latest
         if until is not None and stamp > until:
             if earliest <= until:

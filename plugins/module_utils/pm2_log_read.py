@@ -15,7 +15,8 @@ The app user can write PM2_HOME and root's jobs read it, so nothing here trusts 
 - Local-time stamps are read with the zone's rules: in a DST fall-back hour a wall-clock time
   names two instants and both readings are kept; a stamp in a spring-forward gap is read as
   mktime reads it.
-A record is (latest reading, message, earliest reading) in epoch seconds.
+A record is (latest reading, message, earliest reading, the line's text) in epoch seconds;
+a line without a timestamp is (None, None, None, text).
 """
 
 from __future__ import annotations
@@ -123,22 +124,19 @@ def _readings(match):
     return seconds, seconds
 
 
-def _log_match(raw):
-    # copytruncate behind a writer without O_APPEND leaves NUL bytes where the old lines were
-    return _LOG_LINE.match(raw.lstrip(b"\0").decode("utf-8", "replace").rstrip("\r\n"))
-
-
 def record(raw, stats=None):
-    """(latest, message, earliest) of a pm2.log line, or None (no timestamp; a timestamp that
-    does not parse is counted in stats["unparsed"])."""
-    match = _log_match(raw)
+    """(latest, message, earliest, text) of a pm2.log line; (None, None, None, text) for a line
+    without a timestamp (a stack trace, or the rest of an app name holding a newline); a
+    timestamp that does not parse is counted in stats["unparsed"] and the line has none."""
+    text = raw.lstrip(b"\0").decode("utf-8", "replace").rstrip("\r\n")
+    match = _LOG_LINE.match(text)
     if not match:
-        return None
+        return None, None, None, text
     readings = _readings(match)
     if readings is None:
         _count(stats, "unparsed")
-        return None
-    return readings[0], match.group("msg"), readings[1]
+        return None, None, None, text
+    return readings[0], match.group("msg"), readings[1], text
 
 
 def _lines(handle, path, budget, stats):
@@ -196,9 +194,9 @@ def _probe(handle, offset):
         if not raw:
             break
         read += len(raw)
-        found = record(raw)
+        found = record(raw)[0]
         if found is not None:
-            stamps.append(found[0])
+            stamps.append(found)
     if not stamps:
         return None
     return sorted(stamps)[len(stamps) // 2]
@@ -224,9 +222,7 @@ def plain_records(handle, path, start, budget, stats):
     size = os.fstat(handle.fileno()).st_size
     handle.seek(_seek_before(handle, size, start))
     for raw in _lines(handle, path, budget, stats):
-        found = record(raw, stats)
-        if found is not None:
-            yield found
+        yield record(raw, stats)
 
 
 def first_time(handle):
@@ -293,9 +289,7 @@ def _copy_records(path, compressed, start, budget, stats):
         with _open(path, compressed) as handle:
             if compressed:
                 for raw in _lines(handle, path, budget, stats):
-                    found = record(raw, stats)
-                    if found is not None:
-                        yield found
+                    yield record(raw, stats)
             else:
                 for found in plain_records(handle, path, start, budget, stats):
                     yield found
