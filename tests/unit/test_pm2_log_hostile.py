@@ -193,3 +193,124 @@ def test_inserting_lines_with_any_stamp_never_hides_a_real_crash(tmp_path, plant
     events = pm2.crash_events(str(tmp_path / "pm2.log"), T, T + 100)
     real = [event for event in events if event["name"] == "crashy" and event["time"] in set(T + 3 * n for n in range(25))]
     assert len(set(event["time"] for event in real)) == 25
+
+
+# ---- DST: local stamps read with the zone's rules -------------------------------------------
+
+
+@pytest.mark.parametrize("name, repeated_utc", [
+    ("Europe/Berlin", "2026-10-25T00:00:00"),     # 03:00 CEST -> 02:00 CET: 02:00-03:00 twice
+    ("America/New_York", "2026-11-01T05:00:00"),  # 02:00 EDT -> 01:00 EST: 01:00-02:00 twice
+])
+@pytest.mark.parametrize("pass_", [0, 1])
+def test_a_crash_loop_in_the_repeated_fall_back_hour_is_counted(tmp_path, zone, name, repeated_utc, pass_):
+    zone(name)
+    first = utc(repeated_utc)
+    # quiet lines through both passes of the hour, the crash loop in one of them
+    lines = ["%s: PM2 log: App [web:0] online" % local(first + second) for second in range(0, 7200, 60)]
+    loop_start = first + pass_ * 3600 + 1800
+    loop = crash_loop(loop_start, 100)  # 300 s
+    position = next(index for index, line in enumerate(lines) if utc_of_line(first, index) > loop_start)
+    lines[position:position] = loop
+    now = loop_start + 300
+    path = write(tmp_path / "pm2.log", lines)
+    assert local(loop_start)[11:13] == local(loop_start + 3600 * (1 - 2 * pass_))[11:13]  # the wall clock is ambiguous
+    assert count(path, now - 300, now) == 100
+    assert count(path, now - 60, now) == 20
+
+
+def utc_of_line(first, index):
+    return first + index * 60
+
+
+def test_a_stamp_in_the_spring_forward_gap_is_read_not_dropped(tmp_path, zone):
+    zone("Europe/Berlin")  # 2026-03-29 02:00 CET -> 03:00 CEST: 02:xx does not exist
+    gap = ["2026-03-29T02:%02d:00: %s" % (minute, EXIT) for minute in range(10, 50, 10)]
+    loop = crash_loop(utc("2026-03-29T00:55:00"), 200)  # across the jump, 00:55-01:05 UTC
+    path = write(tmp_path / "pm2.log", loop[:100] + gap + loop[100:])
+    assert count(path, utc("2026-03-29T00:00:00"), utc("2026-03-29T03:00:00")) == 204
+    # the loop across the jump: every crash on either side, none an hour off
+    assert count(path, utc("2026-03-29T00:55:00"), utc("2026-03-29T01:05:00")) == 200
+    events = pm2.crash_events(path, utc("2026-03-29T00:00:00"), utc("2026-03-29T03:00:00"))
+    gap_times = sorted(set(event["time"] for event in events) - set(utc("2026-03-29T00:55:00") + 3 * n for n in range(200)))
+    assert len(gap_times) == 4 and all(utc("2026-03-29T00:00:00") <= stamp <= utc("2026-03-29T02:00:00") for stamp in gap_times)
+
+
+# ---- a moving clock -----------------------------------------------------------------------
+
+
+def _status(home, now, **kwargs):
+    def runner(argv, env=None):  # stand-in for `pm2 jlist`: its REAL captured output; the log is the subject here
+        with open(os.path.join(os.path.dirname(FIXTURE), "jlist-apps.txt")) as handle:
+            return 0, handle.read(), ""
+    pm2_path = os.path.join(home, "pm2-stand-in")
+    with open(pm2_path, "w") as handle:
+        handle.write("#!/bin/sh\n")
+    os.chmod(pm2_path, 0o755)
+    return pm2.pm2_status(runner, pm2_path=pm2_path, pm2_home=home, now=now, **kwargs)
+
+
+@pytest.mark.parametrize("shift, crashes, weekly, future", [
+    (0, 100, 100, 0),
+    (3600, 0, 100, 0),
+    (-3600, 0, 0, 200),
+    (30 * 86400, 0, 0, 0),
+    (-30 * 86400, 0, 0, 200),
+    (365 * 86400, 0, 0, 0),
+    (-365 * 86400, 0, 0, 200),
+])
+def test_the_injected_clock_moved_around_the_log(pm2_daemon_home, shift, crashes, weekly, future):
+    start = T - 300
+    write_lines = crash_loop(start, 100)
+    with open(os.path.join(pm2_daemon_home, "pm2.log"), "w") as handle:
+        handle.write("".join(line + "\n" for line in write_lines))
+    result = _status(pm2_daemon_home, T + shift, report_window=7 * 86400, events_since=T + shift - 400 * 86400)
+    assert result["summary"]["crashes"].get("crashy", 0) == crashes
+    assert result["report_window"]["crashes"].get("crashy", 0) == weekly
+    assert len(result["events"]) == (0 if future else 100)
+    said = [warning for warning in result["warnings"] if "out of order" in warning]
+    if future:
+        assert said == ["%d lines of %s/pm2.log had a time out of order (%d after now) and were skipped when counting crashes; "
+                        "the lines after them were still counted." % (future, pm2_daemon_home, future)]
+    else:
+        assert said == []
+
+
+def test_events_come_from_the_one_read_and_reach_back_to_events_since(pm2_daemon_home):
+    with open(os.path.join(pm2_daemon_home, "pm2.log"), "w") as handle:
+        handle.write("".join(line + "\n" for line in crash_loop(T - 3000, 1000)))
+    now = T
+    plain = _status(pm2_daemon_home, now, crash_window=300)
+    assert len(plain["events"]) == 100 and plain["summary"]["crashes"]["crashy"] == 100
+    wide = _status(pm2_daemon_home, now, crash_window=300, report_window=600, events_since=now - 2000)
+    written = [T - 3000 + 3 * n for n in range(1000)]
+    assert [event["time"] for event in wide["events"]] == [stamp for stamp in written if now - 2000 <= stamp <= now]
+    assert wide["summary"]["crashes"]["crashy"] == 100 and wide["report_window"]["crashes"]["crashy"] == 200
+    assert set(wide["events"][0]) == {"name", "pm_id", "time", "code", "signal"}
+    assert _status(pm2_daemon_home, now, crash_window=0)["events"] == []
+    assert len(_status(pm2_daemon_home, now, crash_window=0, events_since=now - 30)["events"]) == 10
+
+
+@pytest.mark.skipif(shutil.which("faketime") is None, reason="libfaketime missing: apt-get install faketime (scripts/test-env.sh)")
+@pytest.mark.parametrize("offset, counted, warned", [("+0d", 20, False), ("+365d", 0, False), ("-365d", 0, True), ("-1h", 0, True)])
+def test_a_real_process_under_libfaketime(tmp_path, offset, counted, warned):
+    """The real clock of a real process moved by libfaketime: crashes stamped "now" (the true
+    time) are counted in a window ending at the process's now, or said to be in its future."""
+    real_now = time.time()
+    write(tmp_path / "pm2.log", crash_loop(real_now - 60, 20))
+    script = (
+        "import sys, time; sys.path.insert(0, %r)\n"
+        "from ansible_collections.twzrd.ops.plugins.module_utils import pm2_log\n"
+        "stats = {}; now = time.time()\n"
+        "print(len(pm2_log.crash_events(%r, now - 300, now, stats=stats)), now)\n"
+        "print(pm2_log.read_warnings('pm2.log', stats))\n" % (COLLECTIONS, str(tmp_path / "pm2.log"))
+    )
+    env = dict(os.environ, TZ="UTC", FAKETIME_DONT_FAKE_MONOTONIC="1")
+    proc = subprocess.run(["faketime", "-f", offset, sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    first, second = proc.stdout.splitlines()
+    number, seen_now = first.split()
+    if offset != "+0d":
+        assert abs(float(seen_now) - real_now) > 3000  # the clock did move
+    assert int(number) == counted
+    assert ("after now" in second) is warned
