@@ -47,6 +47,7 @@ TOTAL_BUDGET = 256 * 1024 * 1024
 _PROBE_LINES = 9
 _PROBE_BYTES = 256 * 1024
 _MIB = 1024 * 1024
+_LINE_COST = 64
 # (TZ, zone names, local minute) -> offsets; see _local_offsets
 _OFFSETS = {}
 
@@ -58,6 +59,10 @@ class Budget(object):
         self.left = total
         self.total = total
         self.per_file = per_file
+
+
+def _size(count):
+    return "%d MiB" % (count // _MIB) if count >= _MIB else "%d KiB" % (count // 1024)
 
 
 def _count(stats, key, amount=1):
@@ -148,17 +153,18 @@ def _lines(handle, path, budget, stats):
         limit = min(budget.per_file, used + budget.left)
         if used >= limit:
             if budget.left > 0:
-                _say(stats, "PM2's log %s holds more than the %d MiB read per file (decompressed), so it was read only in part "
-                            "and the crashes after that are not counted." % (path, budget.per_file // _MIB))
+                _say(stats, "PM2's log %s holds more than the %s read per file (decompressed), so it was read only in part "
+                            "and the crashes after that are not counted." % (path, _size(budget.per_file)))
             else:
-                _say(stats, "PM2's log %s was read only in part: the %d MiB read per run from pm2.log and its copies "
-                            "(decompressed) was spent, so the crashes after that are not counted." % (path, budget.total // _MIB))
+                _say(stats, "PM2's log %s was read only in part: the %s read per run from pm2.log and its copies "
+                            "(decompressed) was spent, so the crashes after that are not counted." % (path, _size(budget.total)))
             return
         raw = handle.readline(LINE_MAX)
         if not raw:
             return
-        used += len(raw)
-        budget.left -= len(raw)
+        # a line costs at least _LINE_COST: a file of empty lines is bounded in time too
+        used += max(len(raw), _LINE_COST)
+        budget.left -= max(len(raw), _LINE_COST)
         if raw.endswith(b"\n"):
             yield raw.lstrip(b"\0")
             continue
