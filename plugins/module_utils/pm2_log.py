@@ -16,9 +16,10 @@ from .common import OpsError
 from .pm2_jlist import _int, _pm_id
 from .pm2_log_read import LINE_MAX, Budget, first_time, older_records, plain_records
 
-# re.S: an app name may hold newlines (PM2 writes it verbatim), see _joined.
+# re.S: an app name may hold newlines (PM2 writes it verbatim), see _joined. The exit line is
+# anchored at its end: "App [NAME:ID] online" with "] exited ... [X]" inside NAME is no exit.
 _STOPPING = re.compile(r"^Stopping app:(?P<name>.+) id:(?P<id>\S+)$", re.S)
-_EXITED = re.compile(r"^App \[(?P<name>.+):(?P<id>[^:\]]+)\] exited with code \[(?P<code>[^\]]*)\] via signal \[(?P<signal>[^\]]*)\]", re.S)
+_EXITED = re.compile(r"^App \[(?P<name>.+):(?P<id>[^:\]]+)\] exited with code \[(?P<code>[^\]]*)\] via signal \[(?P<signal>[^\]]*)\]\s*$", re.S)
 _STARTING = re.compile(r"^App \[(?P<name>.+):(?P<id>[^:\]]+)\] starting in ", re.S)
 # Any PM2 line about one app ("App [NAME:ID] online", "... exited ...", ...): complete when
 # the name is closed by ":ID] ".

@@ -144,15 +144,16 @@ EVIL = "evil\n2099-01-01T00:00:00: PM2 log: App [web:0] exited with code [1] via
 def test_an_app_name_with_a_newline_is_read_back_as_one_line_and_its_crashes_count_for_it(tmp_path):
     # what PM2 7 writes for an app named EVIL (seen with the real daemon: names go in verbatim)
     lines = []
-    for number in range(10):
+    for number in range(10):  # each physical line split at the name's newline, as in the file
         stamp = local(T + number * 2)
         lines += ["%s: PM2 log: App [%s:3] exited with code [1] via signal [SIGINT]" % (stamp, EVIL),
-                  "%s: PM2 log: App [%s:3] starting in -fork mode-" % (stamp, EVIL)]
+                  "%s: PM2 log: App [%s:3] starting in -fork mode-" % (stamp, EVIL),
+                  "%s: PM2 log: App [%s:3] online" % (stamp, EVIL)]
     lines += crash_loop(T + 30, 10)
     stats = {}
     events = pm2.crash_events(write(tmp_path / "pm2.log", lines), T, T + 100, stats)
     names = [event["name"] for event in events]
-    assert names.count(EVIL) == 10 and names.count("crashy") == 10 and "web" not in names
+    assert names.count(EVIL) == 10 and names.count("crashy") == 10 and len(names) == 20  # no crash of web, nor of "evil...App [web"
     assert stats == {}
 
 
