@@ -51,7 +51,7 @@ def test_a_gzip_bomb_among_the_rotated_copies_costs_little_memory_and_is_said(tm
     peak_mib, seconds = usage.split()
     assert int(count) == 150  # every crash of pm2.log.1 and pm2.log still counted
     assert int(peak_mib) < 80, usage  # was ~2 GB before the budget
-    assert float(seconds) < 20
+    assert float(seconds) < 90  # ~1.5 s on an idle core (64 MiB inflated); generous for a shared CI machine
     assert said == str(["PM2's log %s/pm2.log.2.gz holds more than the 64 MiB read per file (decompressed), so it was read only "
                         "in part and the crashes after that are not counted." % tmp_path])
 

@@ -6,7 +6,6 @@ bombs and endless lines. The log lines are the real ones of tests/fixtures/pm2/p
 from __future__ import annotations
 
 import calendar
-import gzip
 import os
 import shutil
 import subprocess
@@ -16,7 +15,7 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ansible_collections.twzrd.ops.plugins.module_utils import pm2, pm2_log, pm2_log_read
+from ansible_collections.twzrd.ops.plugins.module_utils import pm2, pm2_log
 
 FIXTURE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "pm2", "pm2.log")
 COLLECTIONS = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(pm2.__file__)))))))
