@@ -48,3 +48,28 @@ def test_app_names_with_spaces_unicode_and_shell_metacharacters(run_module, pm2_
     assert restarted["actions"][0]["names"] == [ODD_NAME]
     for where in (os.getcwd(), str(tmp_path), pm2_home, os.path.dirname(APPS)):
         assert not os.path.exists(os.path.join(where, "PWNED")), "a shell ran the app name"
+
+
+# An app name holding a newline makes PM2 write a second "line" of the attacker's choosing:
+# here a kill of worker stamped in 2099, which used to stop the crash count at that line.
+PLANTED = "evil\n2099-01-01T00:00:00: PM2 log: App [worker:0] exited with code [1] via signal [SIGKILL]"
+
+
+def test_lines_planted_through_an_app_name_or_stamped_in_the_future_hide_no_crash(run_module, pm2_home, pm2_bin, start_app):
+    with open(os.path.join(pm2_home, "pm2.log"), "a") as handle:  # a clock that was a year ahead
+        handle.write("%s: PM2 log: App [worker:0] online\n" % time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(time.time() + 365 * 86400)))
+    start_app("worker")
+    start_app(PLANTED, "crash.js")
+    start_app("crashy", "crash.js")
+    time.sleep(4)  # both crash-looping apps exit several times (PM2 restarts them at once)
+    with open(os.path.join(pm2_home, "pm2.log"), encoding="utf-8", errors="replace") as handle:
+        assert "\n2099-01-01T00:00:00: PM2 log: App [worker:0] exited with code [1]" in handle.read()  # PM2 wrote it verbatim
+    result = run_module("twzrd.ops.pm2_status", {"pm2_home": pm2_home, "executable": pm2_bin, "crash_threshold": 1})
+    assert result["_rc"] == 0 and not result.get("failed"), result.get("msg")
+    crashes = result["summary"]["crashes"]
+    assert crashes["crashy"] >= 2 and crashes[PLANTED] >= 2, crashes  # each looping app counted under its own name
+    assert crashes["worker"] == 0, crashes  # the planted kill of worker is part of a name, not a crash
+    assert sorted(result["summary"]["crash_loop_apps"]) == sorted(["crashy", PLANTED])
+    said = [w for w in result.get("warnings", []) if "out of order" in w]
+    assert said == ["1 line of %s/pm2.log had a time out of order (1 after now) and was skipped when counting crashes; "
+                    "the lines after it were still counted." % pm2_home]

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from ansible_collections.twzrd.ops.plugins.module_utils import pm2
+from ansible_collections.twzrd.ops.plugins.module_utils import pm2, pm2_log, pm2_log_read
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "pm2")
@@ -366,7 +366,9 @@ def test_big_log_is_bisected_not_read_from_the_start(tmp_path, tz, monkeypatch):
         def __exit__(self, *exc):
             self.handle.close()
 
-    monkeypatch.setattr(pm2, "open", lambda *a, **k: Counting(real_open(*a, **k)), raising=False)
+    counting_open = lambda *a, **k: Counting(real_open(*a, **k))  # noqa: E731
+    monkeypatch.setattr(pm2_log, "open", counting_open, raising=False)
+    monkeypatch.setattr(pm2_log_read, "open", counting_open, raising=False)
     events = pm2.crash_events(str(path), last + 3600 - 300)
     assert [event["name"] for event in events] == ["late"]
     assert size > 50 * 1024 * 1024
@@ -594,14 +596,23 @@ def test_another_users_pm2_runs_through_runuser(daemon, pm2_exe):
     assert argv == ["runuser", "-u", "nobody", "--", "env", "PM2_HOME=%s" % daemon, "HOME=/nonexistent", pm2_exe, "jlist"]
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to switch to an unprivileged user")
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root: runuser switches to the unprivileged user nobody")
 def test_unreadable_pm2_home_is_an_operator_error():
-    # Run the real code as nobody against a root-only PM2_HOME (no mock of permissions).
+    # Run the real code as nobody against a root-only PM2_HOME (no mock of permissions). The
+    # code nobody runs is a copy of module_utils in a world-readable directory: the checkout
+    # itself may sit under a home nobody cannot enter, which must not decide this test.
     base = tempfile.mkdtemp(prefix="twzrd-pm2-")
     os.chmod(base, 0o755)
     home = os.path.join(base, "root-only")
     os.mkdir(home, 0o700)
-    collections = COLLECTIONS
+    collections = os.path.join(base, "collections")
+    shutil.copytree(os.path.dirname(os.path.abspath(pm2.__file__)), os.path.join(collections, "ansible_collections", "twzrd", "ops", "plugins", "module_utils"))
+    for root, dirs, files in os.walk(base):
+        for name in dirs:
+            os.chmod(os.path.join(root, name), 0o755)
+        for name in files:
+            os.chmod(os.path.join(root, name), 0o644)
+    os.chmod(home, 0o700)
     script = (
         "import sys; sys.path.insert(0, %r)\n"
         "from ansible_collections.twzrd.ops.plugins.module_utils import pm2\n"
@@ -610,11 +621,10 @@ def test_unreadable_pm2_home_is_an_operator_error():
         "except OpsError as e:\n    print(e)\n" % (collections, home)
     )
     try:
-        proc = subprocess.run(["runuser", "-u", "nobody", "--", "/usr/bin/python3", "-c", script], capture_output=True, text=True, check=False)
+        # the system Python: a venv's interpreter may sit where nobody cannot enter (as the checkout)
+        proc = subprocess.run(["runuser", "-u", "nobody", "--", "/usr/bin/python3", "-I", "-c", script], capture_output=True, text=True, check=False)
     finally:
         shutil.rmtree(base)
-    if "Permission denied" in proc.stderr and "python" in proc.stderr:
-        pytest.skip("nobody cannot read the checkout here")
     expected = "PM2_HOME %s is not readable by user nobody, so PM2 cannot be checked; run the task as its owner or as root." % home
     assert proc.stdout.strip() == expected, proc.stderr
 
