@@ -231,6 +231,14 @@ processes:
       out_log: /home/twzrd/.pm2/logs/web-out.log
       error_log: /home/twzrd/.pm2/logs/web-error.log
       env_names: ["NODE_ENV", "PORT"]
+events:
+  description:
+    - The crashes PM2 logged in the crash window (unplanned exits, read once from C(pm2.log) and its rotated copies),
+      time-ordered; the counts of RV(summary) are made from this list.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: crashy, pm_id: 3, time: 1795737600.5, code: 1, signal: null}]
 summary:
   description: Counts over RV(processes) and the crash window.
   returned: always
