@@ -70,8 +70,7 @@ def cmd_history(cfg, args, runner, out, err, now=None):
 
 def _chain(first, rest):
     yield first
-    for item in rest:
-        yield item
+    yield from rest
 
 
 def cmd_status(cfg, args, runner, out, err, now=None):
@@ -85,10 +84,11 @@ def cmd_status(cfg, args, runner, out, err, now=None):
     active = sorted(state["alerts"].items(), key=lambda item: item[0])
     quiet = silences.active(state["silences"], now)
     if args.json:
-        emit(out, {"version": VERSION, "jobs": {job: last.get(job) for job in run_journal.JOBS},
-                    "alerts": [dict(alert, key=key, silenced=silences.match(key, quiet, now) is not None) for key, alert in active],
-                    "silences": [silences.public(s, now) for s in quiet], "undelivered": len(state["outbox"]),
-                    "warnings": [warning] if warning else []})
+        emit(out, {
+            "version": VERSION, "jobs": {job: last.get(job) for job in run_journal.JOBS},
+            "alerts": [dict(alert, key=key, silenced=silences.match(key, quiet, now) is not None) for key, alert in active],
+            "silences": [silences.public(s, now) for s in quiet], "undelivered": len(state["outbox"]),
+            "warnings": [warning] if warning else []})
         return 0
     out.write("twzrd-ops %s, %s\nLast runs:\n" % (VERSION, iso_time(now)))
     for job in run_journal.JOBS:

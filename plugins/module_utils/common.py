@@ -23,7 +23,7 @@ import subprocess
 import tempfile
 import time
 
-from .escape import printable  # noqa: F401  (re-exported: the terminal and log escape)
+from .escape import printable  # noqa: F401 pylint: disable=unused-import  (re-exported: the terminal and log escape)
 
 # The one table of levels and exit codes for the whole collection (Nagios style).
 LEVELS = ("ok", "warning", "critical")

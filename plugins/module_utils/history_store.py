@@ -307,8 +307,7 @@ def iter_samples(db_path=DEFAULT_DB, days=None, app=None, now=None, limit=None):
             raise OpsError("History database %s has schema version %d, newer than this twzrd-ops knows (%d)."
                            % (db_path, version, SCHEMA_VERSION))
         if version:
-            for sample in _stream(connection, since, app, limit):
-                yield sample
+            yield from _stream(connection, since, app, limit)
     except sqlite3.DatabaseError as exc:
         if is_corrupt(exc):
             raise OpsError("History database %s is corrupt (%s); the next hourly run moves it aside and starts afresh."

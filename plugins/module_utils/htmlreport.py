@@ -22,7 +22,7 @@ twin. The charts are drawn by htmlcharts.py.
 from __future__ import annotations
 
 from .escape import LIST_LIMIT, html_text, more
-from .htmlcharts import MAX_POINTS, MIB, as_dict, as_list, clean_series, number, svg_chart, window_charts  # noqa: F401
+from .htmlcharts import MAX_POINTS, MIB, as_dict, as_list, clean_series, number, svg_chart, window_charts  # noqa: F401 pylint: disable=unused-import
 
 _dict, _list, _number = as_dict, as_list, number
 

@@ -21,6 +21,7 @@ _STAMP = re.compile(
     rb"\[?(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,]\d+)?\s?(Z|[+-]\d\d:?\d\d)?"
 )
 
+
 class Window:
     """Decides whether a line's leading timestamp falls inside the scan window.
 

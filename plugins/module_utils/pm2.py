@@ -171,4 +171,3 @@ def summarize(processes, crashes, expected, crash_window, crash_threshold, names
         "crash_loop": bool(looping),
         "crash_loop_apps": looping,
     }
-

@@ -168,5 +168,3 @@ def normalize(raw, now=None):
         "error_log": _text_or_none(env.get("pm_err_log_path")),
         "env_names": _env_names(env),
     }
-
-

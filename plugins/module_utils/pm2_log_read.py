@@ -297,8 +297,7 @@ def _copy_records(path, compressed, start, budget, stats):
                 for raw in _lines(handle, path, budget, stats):
                     yield record(raw, stats)
             else:
-                for found in plain_records(handle, path, start, budget, stats):
-                    yield found
+                yield from plain_records(handle, path, start, budget, stats)
     except (OSError, EOFError, zlib.error) as error:
         _say(stats, "Cannot read PM2's rotated log %s to its end (%s), so the crashes after the break are not counted." % (path, _reason(error)))
 
@@ -329,5 +328,4 @@ def older_records(base, start, first, current, budget, stats):
         if first is not None and first <= start:
             break
     for path, compressed in reversed(copies):
-        for found in _copy_records(path, compressed, start, budget, stats):
-            yield found
+        yield from _copy_records(path, compressed, start, budget, stats)

@@ -25,7 +25,7 @@ from .escape import LIST_LIMIT, clip, json_safe, more, names, printable, term
 from .history import wow_rows
 from .common import duration as _duration
 from .common import size as _size
-from .report_prune import prune, prune_plan  # noqa: F401 (report.prune, as callers know it)
+from .report_prune import prune, prune_plan  # noqa: F401 pylint: disable=unused-import
 
 REPORT_PREFIX = "weekly-health-report-"
 MAX_LOG_LINES = 20

@@ -98,7 +98,7 @@ def test_hourly_runs_never_flap_the_apps_down_alert_and_an_app_silence_quiets_it
         code, out, err = twzrd_ops("--config", config, "silence", "add", "app:crashy", "--for", "1h", "--reason", "deploy")
         assert code == 0, err
         silenced = []
-        for _ in range(3):
+        for _run in range(3):
             code, out, err = twzrd_ops("--config", config, "alerts")
             assert code == 2, out + err
             silenced.extend(line for line in out.splitlines() if " crashy" in line or ":crashy" in line)
@@ -108,7 +108,7 @@ def test_hourly_runs_never_flap_the_apps_down_alert_and_an_app_silence_quiets_it
             twzrd_ops("--config", config, "--json", "silence", "list")[1])["silences"][0]["id"])
         assert code == 0, err
         events = []
-        for _ in range(6):
+        for _run in range(6):
             code, out, err = twzrd_ops("--config", config, "alerts")
             events.extend(line for line in out.splitlines() if line.split(" ")[1] in ("FIRING", "RESOLVED", "REMINDER"))
         assert not [line for line in events if "pm2_app_down:crashy" in line or "pm2_crashes:crashy" in line], events

@@ -121,8 +121,8 @@ def playbook_vars(tmp_path, pm2_bin, pm2_home, apps, health_url=""):
     return "@%s" % path
 
 
-def test_restart_playbook_stops_at_a_crash_looping_app_and_passes_a_healthy_one(tmp_path, run_playbook, pm2, pm2_bin,
-                                                                               pm2_home, crashy, okapp):
+def test_restart_playbook_stops_at_a_crash_looping_app_and_passes_a_healthy_one(
+        tmp_path, run_playbook, pm2, pm2_bin, pm2_home, crashy, okapp):
     proc = run_playbook("playbooks/restart.yml", "-i", "localhost,", "-c", "local",
                         "-e", playbook_vars(tmp_path, pm2_bin, pm2_home, ["crashy"]))
     assert proc.returncode != 0, proc.stdout

@@ -121,5 +121,6 @@ def test_bad_pattern_is_one_sentence_from_the_filter():
 
 
 def test_filters_are_registered():
-    assert set(gate_filters.FilterModule().filters()) == {"patch_precheck", "expected_online", "apps_down", "stayed_up", "error_lines",
-                                                        "restart_verdict", "restart_silence_targets", "restart_pm2_state"}
+    assert set(gate_filters.FilterModule().filters()) == {
+        "patch_precheck", "expected_online", "apps_down", "stayed_up", "error_lines",
+        "restart_verdict", "restart_silence_targets", "restart_pm2_state"}

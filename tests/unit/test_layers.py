@@ -56,8 +56,8 @@ def test_no_import_against_the_layer_order():
     for name in files():
         for imported, line in local_imports(parse(name)[1]):
             if order.get(imported, -1) > order.get(name, -1):
-                wrong.append("%s.py:%d imports %s (layer %s above %s)" % (name, line, imported, order.get(imported),
-                                                                         order.get(name)))
+                wrong.append("%s.py:%d imports %s (layer %s above %s)"
+                             % (name, line, imported, order.get(imported), order.get(name)))
     assert wrong == []
 
 

@@ -366,7 +366,9 @@ def test_big_log_is_bisected_not_read_from_the_start(tmp_path, tz, monkeypatch):
         def __exit__(self, *exc):
             self.handle.close()
 
-    counting_open = lambda *a, **k: Counting(real_open(*a, **k))  # noqa: E731
+    def counting_open(*args, **kwargs):
+        return Counting(real_open(*args, **kwargs))
+
     monkeypatch.setattr(pm2_log, "open", counting_open, raising=False)
     monkeypatch.setattr(pm2_log_read, "open", counting_open, raising=False)
     events = pm2.crash_events(str(path), last + 3600 - 300)

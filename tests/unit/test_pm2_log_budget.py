@@ -33,8 +33,7 @@ def test_a_gzip_bomb_among_the_rotated_copies_costs_little_memory_and_is_said(tm
     the high-water mark of the child's own memory (ru_maxrss would carry pytest's over exec)."""
     member = gzip.compress(b"\0" * (16 * 1024 * 1024), 9)
     with open(str(tmp_path / "pm2.log.2.gz"), "wb") as handle:
-        for _ in range(64):
-            handle.write(member)
+        handle.write(member * 64)
     assert os.path.getsize(str(tmp_path / "pm2.log.2.gz")) < 2 * 1024 * 1024
     (tmp_path / "pm2.log.1").write_bytes(crashes(NOW - 500, 100))
     (tmp_path / "pm2.log").write_bytes(crashes(NOW - 100, 50))

@@ -236,7 +236,9 @@ def test_a_big_rotated_copy_is_bisected_not_read_from_the_start(tmp_path, lines,
         def __exit__(self, *exc):
             self.handle.close()
 
-    counting_open = lambda *a, **k: Counting(real_open(*a, **k))  # noqa: E731
+    def counting_open(*args, **kwargs):
+        return Counting(real_open(*args, **kwargs))
+
     monkeypatch.setattr(pm2_log, "open", counting_open, raising=False)
     monkeypatch.setattr(pm2_log_read, "open", counting_open, raising=False)
     events = pm2.crash_events(str(tmp_path / "pm2.log"), last - 30)

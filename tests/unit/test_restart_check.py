@@ -32,7 +32,8 @@ def listing(*processes):
 STARTED = listing(("api", "online", 3, 0, 100), ("crashy", "online", 7, 1, 200))
 
 
-def judge(settled, crashes=None, probe=None, started=STARTED, **kwargs):
+def judge(settled, crashes=None, probe=None, started=None, **kwargs):
+    started = STARTED if started is None else started
     kwargs.setdefault("expected", ["api", "crashy"])
     kwargs.setdefault("restarted", ["all"])
     return restart_check.came_back(started, settled, crashes=crashes, probe=probe, seconds=20, **kwargs)
