@@ -13,7 +13,6 @@ import errno
 import io
 import json
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -213,11 +212,12 @@ def test_full_disk_state_ends_unknown_and_never_resends(alert_conf, receiver, fu
 
 
 @pytest.fixture
-def immutable_dir(tmp_path):
+def immutable_dir(tmp_path, require_tool):
+    chattr = require_tool("chattr", "the immutable-directory fault needs it")
     directory = tmp_path / "immutable"
     directory.mkdir()
     yield directory
-    subprocess.run(["chattr", "-i", str(directory)], check=False)
+    subprocess.run([chattr, "-i", str(directory)], check=False)
 
 
 def test_immutable_state_directory_ends_unknown_and_never_resends(tmp_path, real_pm2, alert_conf, receiver, immutable_dir):
@@ -248,7 +248,6 @@ def test_control_characters_never_reach_the_alert_log(alert_conf, receiver):
     assert " FIRING critical pm2_app_down:we\\x1b[31mb\\x20x: " in log_lines(alert_conf)[0]
     # What the webhook receiver got: the same escaped line, one message.
     assert receiver.lines == ["web-1 FIRING critical pm2_app_down:we\\x1b[31mb\\x20x: App we\\x1b[2Jb FAKE is down."]
-    assert shutil.which("chattr")  # the immutable-directory fault above needs it (e2fsprogs)
 
 
 # --------------------------------------------------------------- the webhook's deadline
