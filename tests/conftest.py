@@ -4,13 +4,21 @@ Unit tests import module_utils straight from the checkout (as the package
 ansible_collections.twzrd.ops.plugins.module_utils, through the collection link that
 `make setup` creates). Integration tests run the real modules through Ansible against
 localhost and drive a real PM2 installed from npm into .tools/ by scripts/test-env.sh.
+
+Skips are loud: every run ends with the list of skipped tests and their reasons (as with
+`pytest -rs`). Under CI=true (.ci/run sets it) a skip of a test that backs a row of
+docs/FAULTS.md fails the run, with the skip's reason, and a tool a test needs that is not
+installed fails the test (the `require_tool` fixture) instead of skipping it: CI installs everything
+(`make test-env`) and runs as root, so there a skip means coverage silently lost.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import socket
 import subprocess
 import sys
 
@@ -20,9 +28,76 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COLLECTIONS = os.path.join(ROOT, ".ansible", "collections")
 PM2_LOCAL = os.path.join(ROOT, ".tools", "node_modules", ".bin", "pm2")
 VENV_BIN = os.path.dirname(sys.executable)
+FAULTS_MD = os.path.join(ROOT, "docs", "FAULTS.md")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+# A tool's Debian package, for the sentence a missing tool gets (scripts/test-env.sh installs them).
+TOOL_PACKAGES = {
+    "promtool": "prometheus",
+    "prometheus-node-exporter": "prometheus-node-exporter",
+    "chromium": "chromium",
+    "faketime": "faketime",
+    "logrotate": "logrotate",
+    "chattr": "e2fsprogs",
+    "docker": "docker.io",
+    "debootstrap": "debootstrap",
+    "shellcheck": "shellcheck",
+    "jq": "jq",
+}
 
 if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
+
+
+def faults_table_tests(path=FAULTS_MD):
+    """{(file basename, test name)} of every test a row of docs/FAULTS.md names."""
+    with open(path, encoding="utf-8") as handle:
+        return set(re.findall(r"\b[UI]:(test_\w+\.py)::(test_\w+)", handle.read()))
+
+
+def tool_path(name):
+    """Where the tool is, on PATH or in the sbin directories a non-root PATH may lack; or None."""
+    return shutil.which(name) or shutil.which(name, path="/usr/local/sbin:/usr/sbin:/sbin")
+
+
+def needed_tool(name, why=""):
+    """Path of a tool the test needs. Missing: the test is skipped with the reason, or, under
+    CI=true, fails with it (CI installs every tool through scripts/test-env.sh)."""
+    path = tool_path(name)
+    if path:
+        return path
+    reason = "%s is not installed (Debian package %s; `make test-env` installs it)%s" % (
+        name, TOOL_PACKAGES.get(name, name), ": " + why if why else "")
+    if IN_CI:
+        pytest.fail("CI=true: " + reason, pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_configure(config):
+    """List the skipped tests and their reasons at the end of every run (pytest -rs)."""
+    chars = config.option.reportchars or ""
+    if "s" not in chars and "a" not in chars and "A" not in chars:
+        config.option.reportchars = chars + "s"
+    config._twzrd_faults_tests = faults_table_tests() if os.path.exists(FAULTS_MD) else set()
+
+
+def _skip_reason(report):
+    longrepr = report.longrepr
+    reason = str(longrepr[2]) if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+    return reason[len("Skipped: "):] if reason.startswith("Skipped: ") else reason
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI=true, a skipped test that backs a row of docs/FAULTS.md is a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    if not (IN_CI and report.skipped) or hasattr(report, "wasxfail"):
+        return
+    key = (os.path.basename(str(item.fspath)), getattr(item, "originalname", None) or item.name)
+    if key in item.config._twzrd_faults_tests:
+        report.outcome = "failed"
+        report.longrepr = "CI=true: %s backs a row of docs/FAULTS.md and must run, but was skipped: %s" % (
+            item.nodeid, _skip_reason(report))
 
 
 def _ansible_env(extra=None):
@@ -40,6 +115,13 @@ def _ansible_env(extra=None):
     if extra:
         env.update(extra)
     return env
+
+
+@pytest.fixture(scope="session")
+def require_tool():
+    """require_tool("promtool") -> its path; skips the test when the tool is missing, fails it
+    under CI=true. The one way a test asks for a tool (see the module docstring)."""
+    return needed_tool
 
 
 @pytest.fixture(scope="session")

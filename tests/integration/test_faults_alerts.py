@@ -1,8 +1,10 @@
 """Faults of the hourly alert job: it never goes quiet when it breaks.
 
-Real parts: the on-host command's main(), a real webhook receiver on 127.0.0.1, a real
-full filesystem (a 64 KiB tmpfs) and a real immutable directory (chattr +i). The only
-planted fault is the bug (a check raising ValueError), which real parts cannot produce.
+Real parts: the on-host command's main(), the real PM2 from npm (a daemon in a private
+PM2_HOME, no apps), a real webhook receiver on 127.0.0.1, a real full filesystem (a 64 KiB
+tmpfs) and a real immutable directory (chattr +i). The only planted fault is the bug (a
+check raising ValueError), which real parts cannot produce. The tmpfs and chattr tests need
+root (docs/FAULTS.md marks their rows).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import errno
 import io
 import json
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -63,22 +64,15 @@ def alert_conf(tmp_path, receiver, monkeypatch):
 
 
 @pytest.fixture
-def fake_pm2(tmp_path):
-    """A pm2 that lists no apps, and a PM2_HOME whose daemon is a real listening rpc.sock."""
-    home = tmp_path / "pm2home"
-    home.mkdir()
-    script = tmp_path / "pm2"
-    script.write_text("#!/bin/sh\necho '[]'\n")
-    script.chmod(0o755)
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(str(home / "rpc.sock"))
-    server.listen(8)
-    yield str(script), str(home)
-    server.close()
+def real_pm2(pm2_bin, pm2_home, pm2):
+    """The real PM2 from npm with a daemon of its own (a private PM2_HOME, no apps), killed
+    after the test by the pm2_home fixture."""
+    pm2("ping")  # spawns the daemon, which then writes its own pm2.log
+    return pm2_bin, pm2_home
 
 
-def config_file(tmp_path, fake_pm2, alert_conf):
-    pm2_path, pm2_home = fake_pm2
+def config_file(tmp_path, real_pm2, alert_conf):
+    pm2_path, pm2_home = real_pm2
     data = {
         "checks": {"pm2_path": pm2_path, "pm2_home": pm2_home, "health_url": "", "disk_paths": [str(tmp_path)],
                    "swap_warning": 99, "swap_critical": 100, "load_mode": "absolute", "load_warning": 10000,
@@ -109,10 +103,11 @@ def textfile(conf):
 # --------------------------------------------------------------- no input breaks a check
 
 
-def test_unparseable_pm2_log_timestamp_does_not_break_the_alert_run(tmp_path, fake_pm2, alert_conf):
-    with open(os.path.join(fake_pm2[1], "pm2.log"), "w") as handle:
+def test_unparseable_pm2_log_timestamp_does_not_break_the_alert_run(tmp_path, real_pm2, alert_conf):
+    assert os.path.getsize(os.path.join(real_pm2[1], "pm2.log")) > 0  # the daemon's own lines
+    with open(os.path.join(real_pm2[1], "pm2.log"), "a") as handle:
         handle.write("2026-13-45T99:99:99: PM2 log: App [web:0] exited with code [1] via signal [SIGKILL]\n")
-    code, out, err = run_alerts(config_file(tmp_path, fake_pm2, alert_conf))
+    code, out, err = run_alerts(config_file(tmp_path, real_pm2, alert_conf))
     assert code == 0, (out, err)
     assert err == ""
     assert log_lines(alert_conf)[-1].endswith(" RUN ok run: no active alerts")
@@ -122,8 +117,8 @@ def test_unparseable_pm2_log_timestamp_does_not_break_the_alert_run(tmp_path, fa
 # --------------------------------------------------------------- unknown is loud
 
 
-def test_a_bug_is_delivered_like_a_finding_then_resolved(tmp_path, fake_pm2, alert_conf, receiver, monkeypatch):
-    path = config_file(tmp_path, fake_pm2, alert_conf)
+def test_a_bug_is_delivered_like_a_finding_then_resolved(tmp_path, real_pm2, alert_conf, receiver, monkeypatch):
+    path = config_file(tmp_path, real_pm2, alert_conf)
 
     def broken_evaluate(*_args, **_kwargs):
         raise ValueError("time data '2026-13-45' does not match format")
@@ -217,14 +212,15 @@ def test_full_disk_state_ends_unknown_and_never_resends(alert_conf, receiver, fu
 
 
 @pytest.fixture
-def immutable_dir(tmp_path):
+def immutable_dir(tmp_path, require_tool):
+    chattr = require_tool("chattr", "the immutable-directory fault needs it")
     directory = tmp_path / "immutable"
     directory.mkdir()
     yield directory
-    subprocess.run(["chattr", "-i", str(directory)], check=False)
+    subprocess.run([chattr, "-i", str(directory)], check=False)
 
 
-def test_immutable_state_directory_ends_unknown_and_never_resends(tmp_path, fake_pm2, alert_conf, receiver, immutable_dir):
+def test_immutable_state_directory_ends_unknown_and_never_resends(tmp_path, real_pm2, alert_conf, receiver, immutable_dir):
     alert_conf["state_file"] = str(immutable_dir / "alerts-state.json")
     alerts.process(alert_conf, {"host": "web-1"}, [], CFG, now=T0)
     proc = subprocess.run(["chattr", "+i", str(immutable_dir)], capture_output=True, check=False)
@@ -234,7 +230,7 @@ def test_immutable_state_directory_ends_unknown_and_never_resends(tmp_path, fake
         result = alerts.process(alert_conf, {"host": "web-1"}, SWAP, CFG, now=T0 + hour * HOUR)
         assert result["exit_code"] == 3 and receiver.lines == []
     # The command line: a failure of its own (the state) is not sent either, and says so.
-    code, _out, err = run_alerts(config_file(tmp_path, fake_pm2, alert_conf))
+    code, _out, err = run_alerts(config_file(tmp_path, real_pm2, alert_conf))
     assert code == 3 and receiver.lines == [] and err == ""
     assert log_lines(alert_conf)[-1].split(" ", 1)[1].startswith("RUN unknown run: the checks failed: ")
     assert "twzrd_ops_last_run_success 0" in textfile(alert_conf)
@@ -250,7 +246,8 @@ def test_control_characters_never_reach_the_alert_log(alert_conf, receiver):
     assert "\x1b" not in text
     assert "App we\\x1b[2Jb FAKE is down." in text
     assert " FIRING critical pm2_app_down:we\\x1b[31mb\\x20x: " in log_lines(alert_conf)[0]
-    assert shutil.which("chattr")  # the immutable-directory fault above needs it (e2fsprogs)
+    # What the webhook receiver got: the same escaped line, one message.
+    assert receiver.lines == ["web-1 FIRING critical pm2_app_down:we\\x1b[31mb\\x20x: App we\\x1b[2Jb FAKE is down."]
 
 
 # --------------------------------------------------------------- the webhook's deadline
@@ -283,7 +280,7 @@ def test_a_webhook_redirect_is_not_followed(web_servers):
 # --------------------------------------------------------------- the dead-man's switch
 
 
-def test_heartbeat_is_pinged_at_start_and_with_the_exit_code(tmp_path, fake_pm2, alert_conf, monkeypatch):
+def test_heartbeat_is_pinged_at_start_and_with_the_exit_code(tmp_path, real_pm2, alert_conf, monkeypatch):
     from servers import HealthServers
 
     with HealthServers() as hc:
@@ -291,7 +288,7 @@ def test_heartbeat_is_pinged_at_start_and_with_the_exit_code(tmp_path, fake_pm2,
         url_file.write_text(hc.url("/ping/uuid-secret") + "\n")
         url_file.chmod(0o600)
         alert_conf["heartbeat_url_file"] = str(url_file)
-        path = config_file(tmp_path, fake_pm2, alert_conf)
+        path = config_file(tmp_path, real_pm2, alert_conf)
         code, _out, err = run_alerts(path)
         assert code == 0
         assert [r["path"] for r in hc.requests] == ["/ping/uuid-secret/start", "/ping/uuid-secret"]
@@ -314,8 +311,8 @@ def test_heartbeat_is_pinged_at_start_and_with_the_exit_code(tmp_path, fake_pm2,
     assert "health" not in err.replace("heartbeat", "")
 
 
-def test_a_configuration_the_checks_cannot_use_is_delivered_like_a_finding(tmp_path, fake_pm2, alert_conf, receiver):
-    path = config_file(tmp_path, fake_pm2, alert_conf)
+def test_a_configuration_the_checks_cannot_use_is_delivered_like_a_finding(tmp_path, real_pm2, alert_conf, receiver):
+    path = config_file(tmp_path, real_pm2, alert_conf)
     with open(path) as handle:
         data = json.load(handle)
     data["checks"]["swap_warning"] = "NaN"

@@ -206,7 +206,9 @@ def test_the_page_opens_in_chromium_with_table_charts_and_the_numbers_of_the_jso
         assert colour != page.evaluate("() => getComputedStyle(document.querySelector('tr.v-ok')).backgroundColor")
         # The dashed max_memory_restart line is drawn inside the chart's box.
         limit = page.locator("section#host-0 svg line.limit").first
-        assert limit.get_attribute("stroke-dasharray") and limit.bounding_box()["height"] >= 0
+        assert limit.get_attribute("stroke-dasharray") and limit.evaluate(  # within its own chart's box
+            "(l) => { const b = l.getBoundingClientRect(), s = l.ownerSVGElement.getBoundingClientRect(); "
+            "return b.top >= s.top && b.bottom <= s.bottom && b.left >= s.left && b.right <= s.right; }")
         assert limit.bounding_box()["width"] > 100
         _screenshot(page, tmp_path, "html-report")
 

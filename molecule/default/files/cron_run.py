@@ -5,6 +5,8 @@ cron starts the job's command with $SHELL -c COMMAND as the job's user, in an en
 made of the file's NAME=value lines (quotes stripped, as Debian's cron does) plus HOME,
 LOGNAME and USER from the user's passwd entry; nothing else from the caller leaks in.
 Prints JSON {user, command, env, rc}.
+This imitation stays for the weekly and Friday jobs, which cannot wait for their day; the
+hourly job is also run by cron itself (verify_tasks/cron_fires.yml).
 """
 import json
 import os
