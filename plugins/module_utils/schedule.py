@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from .common import OpsError
+from .common import OpsError, printable
 
 _FIELD = re.compile(r"^[0-9A-Za-z*,/-]+$")
 _NUMBER = re.compile(r"^[0-9]+$")
@@ -28,7 +28,7 @@ def check(name, schedule):
     fields = schedule.split() if isinstance(schedule, str) else []
     if len(fields) != 5 or not all(_FIELD.match(f) for f in fields):
         raise OpsError(
-            "%s must be five cron fields (minute hour day month weekday), got '%s'." % (name, schedule)
+            "%s must be five cron fields (minute hour day month weekday), got '%s'." % (name, printable(str(schedule))[:200])
         )
     return fields
 

@@ -140,8 +140,6 @@ def test_schedules_of_any_shape_are_five_fields_or_one_sentence_naming_the_setti
         assert len(result) == 5 and " ".join(result) == " ".join(text.split())
 
 
-@pytest.mark.xfail(strict=True, reason="schedule.check() puts the raw value into its sentence with %s: a newline or "
-                                        "terminal escape in the setting reaches the operator's screen (reported, issue 25)")
 def test_a_schedule_refused_is_said_on_one_printable_line():
     with pytest.raises(OpsError) as info:
         schedule.check("twzrd_ops_cron_alerts_schedule", "0 * *\n\x1b[2J* *")
