@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(BIN):$(CURDIR)/.tools/node_modules/.bin:$(PATH)
 # Extra arguments for ansible-playbook, e.g. make health ARGS="-i inventories/example-fleet.yml"
 ARGS ?=
 # Molecule scenarios run by `make test` (override to run one: make molecule SCENARIOS=default)
-SCENARIOS ?= default flows rollout maintenance reboot
+SCENARIOS ?= default flows rollout maintenance reboot swap
 
 .PHONY: help setup setup-dev health test test-env lint sanity unit integration molecule clean
 
