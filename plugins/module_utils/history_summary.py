@@ -9,6 +9,8 @@ week (wow_rows). Pure: no I/O, no clock read, no mutation of the samples.
 
 from __future__ import annotations
 
+import math
+
 from . import trends
 from .common import iso_time, size
 from .history_settings import DAY, MAX_POINTS, NO_HISTORY
@@ -143,7 +145,7 @@ CHANGED = ("up", "down", "new", "gone")
 def wow_text(key, value):
     """A week-over-week figure as every report shows it: sizes in binary units, percents with
     one decimal, loads with two, counts whole; "-" when absent."""
-    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(min(abs(value), 1e300)):
         return "-"
     if key in BYTE_FIGURES:
         return size(value)
@@ -158,8 +160,10 @@ def wow_row(subject, key, pair):
     """One display row: {subject, key, figure, this, prev, arrow, delta, word, changed}; the
     HTML page and the Markdown and text reports only format it."""
     this, prev = (list(pair) + [None, None])[:2] if isinstance(pair, (list, tuple)) else (None, None)
-    this = None if wow_text(key, this) == "-" else this
-    prev = None if wow_text(key, prev) == "-" else prev
+    # Compared as shown (counts and bytes whole, percents to 0.1, loads to 0.01): the delta and
+    # the word never disagree with the figures on the page.
+    digits = 1 if key == "swap_p95" else 2 if key == "load_p95" else 0
+    this, prev = [None if wow_text(key, v) == "-" else round(float(v), digits) for v in (this, prev)]
     change = trends.compare(this, prev)
     delta = change["delta"]
     if delta is None:

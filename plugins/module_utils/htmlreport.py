@@ -220,8 +220,8 @@ def _wow_row(host, row):
             '<td class="num" data-field="%s" data-period="prev" %s>%s</td>'
             '<td class="num delta">%s</td><td class="word" data-word="%s">%s</td></tr>'
             % ("changed" if row["changed"] else "same", _e(host), _e(row["subject"]), _e(row["figure"]),
-               row["key"], attrs, _e(row["this"]), row["key"], attrs, _e(row["prev"]), _e(row["delta"] or "-"),
-               _e(row["word"]), _e((row["arrow"] + " " + row["word"]).strip())))
+               row["key"], attrs, _e(row["this"]), row["key"], attrs, _e(row["prev"]),
+               _e((row["arrow"] + " " + row["delta"]).strip() or "-"), _e(row["word"]), _e(row["word"])))
 
 
 WOW_HEAD = ('<div class="scroll"><table class="wow"><thead><tr><th>Host</th><th>Subject</th><th>Figure</th>'

@@ -314,10 +314,12 @@ def test_week_over_week_shows_changes_first_and_folds_the_rest():
     changed, folded = text.split('<details class="wow-same">')
     changed = changed[changed.index("<h2>Week over week</h2>"):]
     folded = folded[:folded.index("</details>")]
-    assert "\u2191 up" in changed and "\u2193 down" in changed and '<td class="num delta">new</td>' in changed
-    assert "same" not in changed and "up" not in folded and "down" not in folded
+    assert '<td class="num delta">\u2191 +2</td><td class="word" data-word="up">up</td>' in changed
+    assert '<td class="num delta">\u2193 -20.0 MiB</td><td class="word" data-word="down">down</td>' in changed
+    assert '<td class="num delta">new</td><td class="word" data-word="new">new</td>' in changed
+    assert "same" not in changed and ">up<" not in folded and ">down<" not in folded
     assert "<summary>6 unchanged or without comparison</summary>" in folded
-    assert folded.count('<tr class="same">') == 6 and "\u2192 about the same" in folded and ">\u2192 same<" in folded
+    assert folded.count('<tr class="same">') == 6 and ">about the same<" in folded and '\u2192 +0</td><td class="word" data-word="same">' in folded
 
 
 def test_huge_series_is_downsampled_and_keeps_its_peak():
