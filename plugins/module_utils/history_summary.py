@@ -9,8 +9,6 @@ week (wow_rows). Pure: no I/O, no clock read, no mutation of the samples.
 
 from __future__ import annotations
 
-import math
-
 from . import trends
 from .common import iso_time, size
 from .history_settings import DAY, MAX_POINTS, NO_HISTORY
@@ -145,7 +143,7 @@ CHANGED = ("up", "down", "new", "gone")
 def wow_text(key, value):
     """A week-over-week figure as every report shows it: sizes in binary units, percents with
     one decimal, loads with two, counts whole; "-" when absent."""
-    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(min(abs(value), 1e300)):
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)) or not abs(value) < 1e300:
         return "-"
     if key in BYTE_FIGURES:
         return size(value)

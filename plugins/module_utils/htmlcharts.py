@@ -29,9 +29,9 @@ HOST_CHARTS = (
     ("load1", "Load (1 min)", "number"),
 )
 
-MIN_SPAN = 3600.0  # a chart of a few minutes of history spans at least an hour
+MIN_SPAN = 900.0  # a chart of a few minutes of history spans at least a quarter of an hour
 # Steps of the time axis: the first giving at most 7 ticks over the span is used.
-TIME_STEPS = (300, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 7 * 86400)
+TIME_STEPS = (60, 120, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 7 * 86400)
 
 COLOURS = {
     "line": "#1f5fa8",
@@ -331,10 +331,10 @@ def _figure(host, window, chart, title, kind, raw, start, end, limit=None, subje
     if lines:
         caption += ", warning %s, critical %s (dotted)" % (_e(_shown(kind, lines[0][0])), _e(_shown(kind, lines[1][0])))
     shown_marks = [m for m in marks if points[0][0] <= m[0] <= (end if end is not None else points[-1][0])]
-    for what, words in (("crash", "crashes"), ("restart", "restarts")):
+    for what, plural in (("crash", "crashes"), ("restart", "restarts")):
         count = sum(m[2] for m in shown_marks if m[1] == what)
         if count:
-            caption += ", %d %s (marked)" % (count, words)
+            caption += ", %d %s (marked)" % (count, what if count == 1 else plural)
     _t0, _t1, words = span(points, start, end)
     if words:
         caption += ' <span class="span" data-span="%s">(%s)</span>' % (_e(words), _e(words))
