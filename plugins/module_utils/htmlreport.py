@@ -81,7 +81,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.v-ok td, tr.v-warning td, tr.v-critical td, tr.v-unreachable td, tr.v-unknown td { color: inherit; }
 ul.findings { margin: .3em 0 .8em; padding-left: 1.2em; }
 .charts { display: flex; flex-wrap: wrap; gap: .8em; }
-figure.chart { box-sizing: border-box; margin: 0; width: 520px; max-width: 100%; border: 1px solid var(--border); padding: .4em; break-inside: avoid; page-break-inside: avoid; }
+figure.chart { box-sizing: border-box; margin: 0; width: 520px; max-width: 100%; border: 1px solid var(--border); padding: .4em;
+  break-inside: avoid; page-break-inside: avoid; }
 figure.chart svg { display: block; max-width: 100%; height: auto; }
 figure.chart figcaption { font-size: .85em; color: var(--muted); }
 svg .line { stroke: var(--line); } svg .limit { stroke: var(--limit); } svg .limit-label { fill: var(--limit); }
