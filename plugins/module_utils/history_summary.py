@@ -134,44 +134,73 @@ def build(samples, conf, now):
     }
 
 
+BYTE_FIGURES = ("memory_median", "memory_peak", "growth_bytes")
+# The direction word of each arrow of trends.compare, and the words of a missing side.
+WORDS = {"↑": "up", "↓": "down", "→": "about the same"}
+CHANGED = ("up", "down", "new", "gone")
+
+
+def wow_text(key, value):
+    """A week-over-week figure as every report shows it: sizes in binary units, percents with
+    one decimal, loads with two, counts whole; "-" when absent."""
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)) or not abs(value) < 1e300:
+        return "-"
+    if key in BYTE_FIGURES:
+        return size(value)
+    if key == "swap_p95":
+        return "%.1f%%" % value
+    if key == "load_p95":
+        return "%.2f" % value
+    return "%d" % int(round(value))
+
+
+def wow_row(subject, key, pair):
+    """One display row: {subject, key, figure, this, prev, arrow, delta, word, changed}; the
+    HTML page and the Markdown and text reports only format it."""
+    this, prev = (list(pair) + [None, None])[:2] if isinstance(pair, (list, tuple)) else (None, None)
+    # Compared as shown (counts and bytes whole, percents to 0.1, loads to 0.01): the delta and
+    # the word never disagree with the figures on the page.
+    digits = 1 if key == "swap_p95" else 2 if key == "load_p95" else 0
+    this, prev = [None if wow_text(key, v) == "-" else round(float(v), digits) for v in (this, prev)]
+    change = trends.compare(this, prev)
+    delta = change["delta"]
+    if delta is None:
+        word = "new" if this is not None else ("gone" if prev is not None else "no data")
+        delta_text = word if word in ("new", "gone") else ""
+    else:
+        word = "same" if delta == 0 else WORDS[change["arrow"]]
+        if key in BYTE_FIGURES:
+            delta_text = ("+" if delta >= 0 else "-") + size(abs(delta))
+        elif key == "swap_p95":
+            delta_text = "%+.1f%%" % delta
+        elif key == "load_p95":
+            delta_text = "%+.2f" % delta
+        else:
+            delta_text = "%+d" % int(round(delta))
+    return {"subject": subject, "key": key, "figure": key.replace("_", " "), "this": wow_text(key, this),
+            "prev": wow_text(key, prev), "arrow": change["arrow"], "delta": delta_text, "word": word,
+            "changed": word in CHANGED}
+
+
 def wow_rows(history):
-    """Display rows of a history's week over week for the text and Markdown reports:
-    [{"subject", "figure", "this", "prev", "arrow", "delta"}] with the figures formatted
-    (sizes for memory and disk growth)."""
+    """Display rows of a history's week over week for every report (HTML, Markdown, text):
+    wow_row() dicts, the changed rows (up, down, new, gone) first, then the others, each part
+    in subject order (apps by name, the host, its disks by path)."""
     rows = []
     wow = (history or {}).get("week_over_week") or {}
-
-    def shown(key, value):
-        if value is None:
-            return "-"
-        if key in ("memory_median", "memory_peak", "growth_bytes"):
-            return size(value)
-        if isinstance(value, float):
-            return "%.2f" % value
-        return str(value)
-
-    def add(subject, key, pair):
-        this, prev = (list(pair) + [None, None])[:2]
-        change = trends.compare(this, prev)
-        delta = change["delta"]
-        if delta is None:
-            delta_text = "new" if prev is None and this is not None else ""
-        elif key in ("memory_median", "memory_peak", "growth_bytes"):
-            delta_text = ("+" if delta >= 0 else "-") + size(abs(delta))
-        elif float(delta).is_integer():
-            delta_text = "%+d" % delta
-        else:
-            delta_text = "%+.2f" % delta
-        rows.append({"subject": subject, "figure": key.replace("_", " "), "this": shown(key, this),
-                     "prev": shown(key, prev), "arrow": change["arrow"], "delta": delta_text})
-
-    for name, figures in sorted((wow.get("apps") or {}).items()):
+    wow = wow if isinstance(wow, dict) else {}
+    apps = wow.get("apps") if isinstance(wow.get("apps"), dict) else {}
+    for name in sorted(apps, key=str):
+        figures = apps[name] if isinstance(apps[name], dict) else {}
         for key in ("restarts", "crashes", "memory_median", "memory_peak"):
-            add(name, key, figures.get(key) or [None, None])
-    host = wow.get("host") or {}
+            if key in figures:
+                rows.append(wow_row(str(name), key, figures[key]))
+    host = wow.get("host") if isinstance(wow.get("host"), dict) else {}
     for key in ("swap_p95", "load_p95"):
         if key in host:
-            add("host", key, host[key])
-    for path, figures in sorted((host.get("disks") or {}).items()):
-        add("disk %s" % path, "growth_bytes", figures.get("growth_bytes") or [None, None])
-    return rows
+            rows.append(wow_row("host", key, host[key]))
+    disks = host.get("disks") if isinstance(host.get("disks"), dict) else {}
+    for path in sorted(disks, key=str):
+        figures = disks[path] if isinstance(disks[path], dict) else {}
+        rows.append(wow_row("disk %s" % path, "growth_bytes", figures.get("growth_bytes")))
+    return [r for r in rows if r["changed"]] + [r for r in rows if not r["changed"]]

@@ -17,6 +17,7 @@ import datetime
 import math
 
 from .escape import LIST_LIMIT, html_text, more
+from .system import DISK_DEFAULTS, LOAD_DEFAULTS, SWAP_DEFAULTS
 
 MAX_POINTS = 400
 MIB = 1024.0 * 1024.0
@@ -28,11 +29,19 @@ HOST_CHARTS = (
     ("load1", "Load (1 min)", "number"),
 )
 
+MIN_SPAN = 900.0  # a chart of a few minutes of history spans at least a quarter of an hour
+# Steps of the time axis: the first giving at most 7 ticks over the span is used.
+TIME_STEPS = (60, 120, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 7 * 86400)
+
 COLOURS = {
     "line": "#1f5fa8",
     "limit": "#b42318",
     "grid": "#d0d4da",
     "axis": "#5b6470",
+    "warning": "#b26b00",
+    "critical": "#b42318",
+    "crash": "#b42318",
+    "restart": "#6b3fa0",
 }
 
 
@@ -112,8 +121,33 @@ def _label(value, step):
     return ("%.1f" % value) if step >= 0.1 else ("%.2f" % value)
 
 
-def _day(epoch):
-    return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime("%m-%d")
+def _tick(epoch, step):
+    """A time-axis label (UTC): the day for steps of a day or more, else the time of day."""
+    moment = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc)
+    return moment.strftime("%m-%d") if step >= 86400 else moment.strftime("%H:%M")
+
+
+def duration(seconds):
+    """A span in words: 10 min, 5 h, 2.5 d."""
+    if seconds < 3600:
+        return "%d min" % max(1, int(round(seconds / 60.0)))
+    if seconds < 2 * 86400:
+        return "%d h" % int(round(seconds / 3600.0))
+    return ("%.1f d" % (seconds / 86400.0)).replace(".0 d", " d")
+
+
+def span(points, start, end):
+    """(t0, t1, words) of the time axis: the window [start, end], or, when the data covers less
+    of it, the last part of it holding the data (at least MIN_SPAN) and words saying so
+    ("last 10 min of 7 d"); words is None when the data spans the window."""
+    if start is None or end is None or end <= start:
+        first, last = points[0][0], points[-1][0]
+        return (first - MIN_SPAN / 2, last + MIN_SPAN / 2, None) if last - first < MIN_SPAN else (first, last, None)
+    covered = end - points[0][0]
+    if covered >= 0.9 * (end - start):
+        return start, end, None
+    t0 = max(start, end - max(MIN_SPAN, covered * 1.05))
+    return t0, end, "last %s of %s" % (duration(max(covered, 60.0)), duration(end - start))
 
 
 def _segments(points):
@@ -132,23 +166,25 @@ def _segments(points):
     return segments
 
 
-def svg_chart(points, start, end, kind, title, limit=None):
+def svg_chart(points, start, end, kind, title, limit=None, thresholds=(), marks=()):
     """An inline SVG line chart of cleaned points over [start, end], or None when there are none.
 
     kind: "percent" (0-100), "bytes" (unit picked from the largest value) or "number".
     limit: a horizontal dashed line (max_memory_restart), in the series' unit.
+    thresholds: [(value, "warning"|"critical")] horizontal lines in the series' unit.
+    marks: [(t, "crash"|"restart", count)] vertical marks (crashes and restarts of an app).
+    The time axis is span(): the window, or the part of it the data covers.
     """
     if not points:
         return None
     width, height = 520, 200
     left, right, top, bottom = 58, 24, 14, 30
     plot_w, plot_h = width - left - right, height - top - bottom
-    t0, t1 = (start, end) if start is not None and end is not None and end > start else (points[0][0], points[-1][0])
-    if t1 <= t0:
-        t0, t1 = t0 - 1800.0, t0 + 1800.0
+    t0, t1, _words = span(points, start, end)
     values = [v for _t, v in points]
     limit = _number(limit)
-    top_value = max(values + ([limit] if limit is not None else []))
+    thresholds = [(value, level) for value, level in thresholds if _number(value) is not None and value > 0]
+    top_value = max(values + ([limit] if limit is not None else []) + [value for value, _level in thresholds])
     unit, scale = "", 1.0
     if kind == "percent":
         y_max = 100.0 if top_value <= 100 else top_value
@@ -186,18 +222,15 @@ def svg_chart(points, start, end, kind, title, limit=None):
                    % (left - 6, ty + 4, COLOURS["axis"], _label(tick, step), "%" if unit == "%" else ""))
     if unit and unit != "%":
         out.append('<text x="4" y="%d" font-size="11" fill="%s">%s</text>' % (top + 4, COLOURS["axis"], unit))
-    day = 86400.0
-    span_days = (t1 - t0) / day
-    every = day * max(1, int(math.ceil(span_days / 8.0)))
-    first = math.ceil(t0 / day) * day
-    mark = first
+    step_t = next((t for t in TIME_STEPS if (t1 - t0) / t <= 7), TIME_STEPS[-1] * math.ceil((t1 - t0) / TIME_STEPS[-1] / 7.0))
+    mark = math.ceil(t0 / step_t) * step_t
     while mark <= t1:
         tx = x(mark)
         out.append('<line class="grid" x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="%s" stroke-width="1"/>'
                    % (tx, tx, top, top + plot_h, COLOURS["grid"]))
         out.append('<text x="%.1f" y="%d" text-anchor="middle" font-size="11" fill="%s">%s</text>'
-                   % (tx, top + plot_h + 16, COLOURS["axis"], _day(mark)))
-        mark += every
+                   % (tx, top + plot_h + 16, COLOURS["axis"], _tick(mark, step_t)))
+        mark += step_t
     out.append('<line class="axis" x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-width="1"/>'
                % (left, left, top, top + plot_h, COLOURS["axis"]))
     out.append('<line class="axis" x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-width="1"/>'
@@ -211,6 +244,19 @@ def svg_chart(points, start, end, kind, title, limit=None):
         path.append("M" + "L".join("%.1f %.1f" % (x(t), y(v)) for t, v in segment))
     out.append('<path class="line" d="%s" fill="none" stroke="%s" stroke-width="1.6" stroke-linejoin="round"/>'
                % (" ".join(path), COLOURS["line"]))
+    for value, level in thresholds:
+        ly = y(value)
+        out.append('<line class="threshold %s" x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="1" stroke-dasharray="2 3"/>'
+                   % (level, left, left + plot_w, ly, ly, COLOURS[level]))
+        out.append('<text class="threshold-label" x="%d" y="%.1f" font-size="10" fill="%s">%s %s</text>'
+                   % (left + 4, ly - 3, COLOURS[level], level, _label(value / scale, 0.01 if value / scale < 10 else 1)))
+    for t, what, count in marks:
+        if t0 <= t <= t1:
+            mx = x(t)
+            out.append('<line class="mark %s" x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="%s" stroke-width="1.5">'
+                       '<title>%d %s%s</title></line>'
+                       % (what, mx, mx, top, top + plot_h, COLOURS[what], count, what, "es" if what == "crash" and count != 1
+                          else "s" if count != 1 else ""))
     if limit is not None:
         ly = y(limit)
         out.append('<line class="limit" x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="1.4" stroke-dasharray="6 4"/>'
@@ -234,11 +280,44 @@ def _shown(kind, value):
     return "%.2f" % value
 
 
-def _figure(host, window, chart, title, kind, raw, start, end, limit=None, subject=None):
+def thresholds(entry):
+    """{"swap_percent"|"load1"|"disk": [(value, level)]}: the threshold lines of a host's charts,
+    from its settings in the fleet JSON (entry["settings"], the names of checks.DEFAULTS) when
+    present, else system.py's defaults. The load lines are in load1 units: per-core thresholds
+    times the host's cpu_count (none when that is unknown)."""
+    entry = _dict(entry)
+    conf = _dict(entry.get("settings"))
+
+    def pair(warning, critical, defaults):
+        values = (_number(conf.get(warning)), _number(conf.get(critical)))
+        values = tuple(d if v is None else v for v, d in zip(values, defaults))
+        return [(values[0], "warning"), (values[1], "critical")]
+
+    mode = conf.get("load_mode") if conf.get("load_mode") in LOAD_DEFAULTS else "per_core"
+    load = pair("load_warning", "load_critical", LOAD_DEFAULTS[mode])
+    if mode == "per_core":
+        cores = _number(entry.get("cpu_count"))
+        load = [(value * cores, level) for value, level in load] if cores else []
+    return {"swap_percent": pair("swap_warning", "swap_critical", SWAP_DEFAULTS), "load1": load,
+            "disk": pair("disk_warning", "disk_critical", DISK_DEFAULTS)}
+
+
+def app_marks(app):
+    """[(t, "crash"|"restart", count)] of an app's history: its "crashes" and "restarts" series,
+    [[t, count in that sample]] (points with a count of 0 or no number are left out)."""
+    marks = []
+    for what, key in (("crash", "crashes"), ("restart", "restarts")):
+        for t, count in clean_series(_dict(app).get(key), limit=10 ** 9):
+            if count > 0:
+                marks.append((t, what, int(round(count))))
+    return sorted(marks)
+
+
+def _figure(host, window, chart, title, kind, raw, start, end, limit=None, subject=None, lines=(), marks=()):
     """A chart with its caption, or a sentence when the window holds no sample of it."""
     points = clean_series(raw, start, end)
     label = title if subject is None else "%s: %s" % (title, subject)
-    svg = svg_chart(points, start, end, kind, "%s, %s" % (label, window), limit)
+    svg = svg_chart(points, start, end, kind, "%s, %s" % (label, window), limit, lines, marks)
     attrs = 'data-host="%s" data-window="%s" data-chart="%s"' % (_e(host), window, chart)
     if subject is not None:
         attrs += ' data-subject="%s"' % _e(subject)
@@ -249,6 +328,16 @@ def _figure(host, window, chart, title, kind, raw, start, end, limit=None, subje
         _e(label), _e(_shown(kind, values[-1])), _e(_shown(kind, min(values))), _e(_shown(kind, max(values))))
     if limit is not None and _number(limit) is not None:
         caption += ", max_memory_restart %s (dashed)" % _e(_size(_number(limit)))
+    if lines:
+        caption += ", warning %s, critical %s (dotted)" % (_e(_shown(kind, lines[0][0])), _e(_shown(kind, lines[1][0])))
+    shown_marks = [m for m in marks if points[0][0] <= m[0] <= (end if end is not None else points[-1][0])]
+    for what, plural in (("crash", "crashes"), ("restart", "restarts")):
+        count = sum(m[2] for m in shown_marks if m[1] == what)
+        if count:
+            caption += ", %d %s (marked)" % (count, what if count == 1 else plural)
+    _t0, _t1, words = span(points, start, end)
+    if words:
+        caption += ' <span class="span" data-span="%s">(%s)</span>' % (_e(words), _e(words))
     return '<figure class="chart" %s>%s<figcaption>%s</figcaption></figure>' % (attrs, svg, caption)
 
 
@@ -258,24 +347,27 @@ def _more(host, key, items):
     return '<p class="note more" data-host="%s" data-window="%s">%s charts not drawn.</p>' % (_e(host), key, _e(rest)) if rest else ""
 
 
-def window_charts(host, key, label, window):
-    """The charts of one history window of a host (at most LIST_LIMIT disks and apps)."""
+def window_charts(host, key, label, window, lines=None):
+    """The charts of one history window of a host (at most LIST_LIMIT disks and apps); lines:
+    thresholds() of the host (system.py's defaults when None)."""
     window = _dict(window)
+    lines = thresholds({}) if lines is None else lines
     start, end = _number(window.get("start")), _number(window.get("end"))
     parts = ['<div class="window" data-window="%s"><h4>%s</h4><div class="charts">' % (key, _e(label.capitalize()))]
     series = _dict(window.get("host"))
     for name, title, kind in HOST_CHARTS:
-        parts.append(_figure(host, key, name, title, kind, series.get(name), start, end))
+        parts.append(_figure(host, key, name, title, kind, series.get(name), start, end, lines=lines.get(name, ())))
     disks = sorted(_dict(window.get("disks")), key=str)
     for path in disks[:LIST_LIMIT]:
-        parts.append(_figure(host, key, "disk", "Disk used", "percent", window["disks"][path], start, end, subject=path))
+        parts.append(_figure(host, key, "disk", "Disk used", "percent", window["disks"][path], start, end, subject=path,
+                             lines=lines["disk"]))
     parts.append(_more(host, key, disks))
     apps = _dict(window.get("apps"))
     names = sorted(apps, key=str)
     for name in names[:LIST_LIMIT]:
         app = _dict(apps[name])
         parts.append(_figure(host, key, "app_memory", "App memory", "bytes", app.get("memory"), start, end,
-                             limit=app.get("max_memory_restart"), subject=name))
+                             limit=app.get("max_memory_restart"), subject=name, marks=app_marks(app)))
     parts.append(_more(host, key, names))
     daemon = _dict(window.get("pm2_daemon"))
     if daemon.get("memory"):

@@ -22,7 +22,8 @@ twin. The charts are drawn by htmlcharts.py.
 from __future__ import annotations
 
 from .escape import LIST_LIMIT, html_text, more
-from .htmlcharts import MAX_POINTS, MIB, as_dict, as_list, clean_series, number, svg_chart, window_charts  # noqa: F401 pylint: disable=unused-import
+from .history_summary import wow_rows
+from .htmlcharts import MAX_POINTS, MIB, as_dict, as_list, clean_series, number, svg_chart, thresholds, window_charts  # noqa: F401 pylint: disable=unused-import
 
 _dict, _list, _number = as_dict, as_list, number
 
@@ -64,7 +65,11 @@ body { background: var(--bg); color: var(--fg); font: 14px/1.45 system-ui, -appl
 h1 { font-size: 1.6em; margin: 0 0 .2em; } h2 { font-size: 1.25em; margin-top: 1.6em; border-bottom: 1px solid var(--border); }
 h3 { font-size: 1.1em; margin: 1.2em 0 .4em; } h4 { font-size: 1em; margin: .8em 0 .3em; color: var(--muted); }
 .meta, .note { color: var(--muted); }
-table { border-collapse: collapse; margin: .5em 0; }
+h1, h2, h3, p, li, figcaption { overflow-wrap: anywhere; }
+.scroll { overflow-x: auto; max-width: 100%; margin: .5em 0; }
+table { border-collapse: collapse; margin: 0; }
+th.host, td.host { white-space: nowrap; }
+details.wow-same summary { cursor: pointer; color: var(--muted); margin: .4em 0; }
 th, td { border: 1px solid var(--border); padding: .3em .6em; text-align: left; vertical-align: top; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .badge { display: inline-block; font-weight: 700; padding: 0 .45em; border-radius: 3px; border: 1px solid currentColor; }
@@ -76,10 +81,12 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.v-ok td, tr.v-warning td, tr.v-critical td, tr.v-unreachable td, tr.v-unknown td { color: inherit; }
 ul.findings { margin: .3em 0 .8em; padding-left: 1.2em; }
 .charts { display: flex; flex-wrap: wrap; gap: .8em; }
-figure.chart { margin: 0; width: 520px; max-width: 100%; border: 1px solid var(--border); padding: .4em; break-inside: avoid; page-break-inside: avoid; }
+figure.chart { box-sizing: border-box; margin: 0; width: 520px; max-width: 100%; border: 1px solid var(--border); padding: .4em;
+  break-inside: avoid; page-break-inside: avoid; }
 figure.chart svg { display: block; max-width: 100%; height: auto; }
 figure.chart figcaption { font-size: .85em; color: var(--muted); }
 svg .line { stroke: var(--line); } svg .limit { stroke: var(--limit); } svg .limit-label { fill: var(--limit); }
+svg .threshold.warning { stroke: var(--warning-fg); } svg .threshold.critical, svg .mark.crash { stroke: var(--limit); }
 svg .grid { stroke: var(--grid); } svg .axis { stroke: var(--muted); } svg text { fill: var(--muted); }
 @media print {
   :root { --bg: #ffffff; --fg: #000000; --muted: #333333; --border: #999999; --line: #000000; --limit: #000000; --grid: #cccccc; }
@@ -145,7 +152,7 @@ def no_history_sentence(entry):
 
 
 def _fleet_table(hosts):
-    head = ("<table class=\"fleet\"><thead><tr><th>Host</th><th>Verdict</th><th class=\"num\">Memory</th>"
+    head = ("<div class=\"scroll\"><table class=\"fleet\"><thead><tr><th>Host</th><th>Verdict</th><th class=\"num\">Memory</th>"
             "<th class=\"num\">Swap</th><th class=\"num\">Load/core</th><th class=\"num\">PM2 online</th>"
             "<th class=\"num\">Crashes</th><th>Health</th><th>Top finding</th></tr></thead><tbody>")
     rows = [head]
@@ -169,11 +176,11 @@ def _fleet_table(hosts):
         else:
             health = "<td>-</td>"
         rows.append(
-            '<tr class="v-%s" data-host="%s"><th scope="row">%s</th><td>%s</td>%s%s%s%s%s%s<td>%s</td></tr>'
+            '<tr class="v-%s" data-host="%s"><th scope="row" class="host">%s</th><td>%s</td>%s%s%s%s%s%s<td>%s</td></tr>'
             % (verdict, _e(host), _e(host), _badge(verdict), _cell("memory_percent", entry.get("memory_percent"), host),
                swap, _cell("load_per_core", entry.get("load_per_core"), host), pm2,
                _cell("crashes", entry.get("crashes"), host), health, _e(entry.get("top_finding") or "-")))
-    rows.append("</tbody></table>")
+    rows.append("</tbody></table></div>")
     return "".join(rows)
 
 
@@ -206,63 +213,42 @@ def _findings(hosts):
     return "".join(parts)
 
 
-def _arrow(pair):
-    if not isinstance(pair, (list, tuple)) or len(pair) != 2:
-        return None, None, '<span class="arrow" title="no data">&ndash;</span>'
-    this, prev = _number(pair[0]), _number(pair[1])
-    if this is None or prev is None:
-        arrow = '<span class="arrow" title="no comparison">&ndash;</span>'
-    elif this > prev:
-        arrow = '<span class="arrow" title="up">&#9650; up</span>'
-    elif this < prev:
-        arrow = '<span class="arrow" title="down">&#9660; down</span>'
-    else:
-        arrow = '<span class="arrow" title="same">= same</span>'
-    return pair[0], pair[1], arrow
-
-
-def _wow_row(host, subject, field, label, pair):
-    this, prev, arrow = _arrow(pair)
-    attrs = 'data-host="%s" data-subject="%s"' % (_e(host), _e(subject))
-    return ('<tr><td>%s</td><td>%s</td><td>%s</td>'
+def _wow_row(host, row):
+    """One week-over-week row of history_summary.wow_rows: formatted there, only laid out here."""
+    attrs = 'data-host="%s" data-subject="%s"' % (_e(host), _e(row["subject"]))
+    return ('<tr class="%s"><th scope="row" class="host">%s</th><td>%s</td><td>%s</td>'
             '<td class="num" data-field="%s" data-period="this" %s>%s</td>'
-            '<td class="num" data-field="%s" data-period="prev" %s>%s</td><td>%s</td></tr>'
-            % (_e(host), _e(subject), _e(label), field, attrs, _e(fmt(field, this)), field, attrs, _e(fmt(field, prev)), arrow))
+            '<td class="num" data-field="%s" data-period="prev" %s>%s</td>'
+            '<td class="num delta">%s</td><td class="word" data-word="%s">%s</td></tr>'
+            % ("changed" if row["changed"] else "same", _e(host), _e(row["subject"]), _e(row["figure"]),
+               row["key"], attrs, _e(row["this"]), row["key"], attrs, _e(row["prev"]),
+               _e((row["arrow"] + " " + row["delta"]).strip() or "-"), _e(row["word"]), _e(row["word"])))
 
 
-def week_over_week_rows(entry):
-    """[(subject, field, label, [this, prev])] of a host's week-over-week comparison, in report order."""
-    wow = _dict(_dict(_history(entry)).get("week_over_week"))
-    rows = []
-    host = _dict(wow.get("host"))
-    for field, label in (("swap_p95", "swap p95"), ("load_p95", "load p95")):
-        if field in host:
-            rows.append(("host", field, label, host[field]))
-    disks = _dict(host.get("disks"))
-    for path in sorted(disks, key=str):
-        rows.append(("disk " + str(path), "growth_bytes", "disk growth", _dict(disks[path]).get("growth_bytes")))
-    apps = _dict(wow.get("apps"))
-    for name in sorted(apps, key=str):
-        app = _dict(apps[name])
-        for field, label in (("restarts", "restarts"), ("crashes", "crashes"), ("memory_median", "memory median"),
-                             ("memory_peak", "memory peak")):
-            if field in app:
-                rows.append((str(name), field, label, app[field]))
-    return rows
+WOW_HEAD = ('<div class="scroll"><table class="wow"><thead><tr><th>Host</th><th>Subject</th><th>Figure</th>'
+            '<th class="num">This week</th><th class="num">Previous</th><th class="num">Change</th><th>Direction</th>'
+            '</tr></thead><tbody>%s</tbody></table></div>')
 
 
 def _week_over_week(hosts):
-    body = []
+    """Changed rows first in one table; the unchanged ones (and those without comparison) folded."""
+    changed, same, folded = [], [], 0
     for entry in hosts:
-        rows = week_over_week_rows(entry)
-        for subject, field, label, pair in rows[:LIST_LIMIT]:
-            body.append(_wow_row(entry.get("host"), subject, field, label, pair))
+        history = _history(entry)
+        rows = wow_rows(history) if history and history.get("available") else []
+        for row in rows[:LIST_LIMIT]:
+            (changed if row["changed"] else same).append(_wow_row(entry.get("host"), row))
+            folded += 0 if row["changed"] else 1
         if more(rows, LIST_LIMIT):
-            body.append('<tr class="more"><td>%s</td><td colspan="5">%s</td></tr>' % (_e(entry.get("host")), _e(more(rows, LIST_LIMIT))))
-    if not body:
+            same.append('<tr class="more"><th scope="row" class="host">%s</th><td colspan="6">%s</td></tr>'
+                        % (_e(entry.get("host")), _e(more(rows, LIST_LIMIT))))
+    if not changed and not same:
         return '<p class="note">No week-over-week comparison yet: no host has two weeks of history.</p>'
-    return ('<table class="wow"><thead><tr><th>Host</th><th>Subject</th><th>Measure</th><th class="num">This week</th>'
-            '<th class="num">Previous week</th><th>Change</th></tr></thead><tbody>%s</tbody></table>' % "".join(body))
+    out = [WOW_HEAD % "".join(changed) if changed else '<p class="note wow-none">Nothing changed since the previous week.</p>']
+    if same:
+        out.append('<details class="wow-same"><summary>%d unchanged or without comparison</summary>%s</details>'
+                   % (folded, WOW_HEAD % "".join(same)))
+    return "".join(out)
 
 
 def _host_section(index, entry):
@@ -276,7 +262,7 @@ def _host_section(index, entry):
         windows = _dict(_history(entry).get("windows"))
         for key, label in WINDOWS:
             if key in windows:
-                parts.append(window_charts(host, key, label, windows[key]))
+                parts.append(window_charts(host, key, label, windows[key], thresholds(entry)))
             else:
                 parts.append('<p class="note no-samples" data-host="%s" data-window="%s">%s: no samples in this window.</p>'
                              % (_e(host), key, _e(label.capitalize())))

@@ -169,8 +169,12 @@ def expected_text(field, value):
         return "%d" % value
     if field == "health_latency_ms":
         return "%.0f ms" % value
-    if field in ("memory_median", "memory_peak", "growth_bytes"):
-        return "%.1f MiB" % (value / 1048576.0)
+    if field in ("memory_median", "memory_peak", "growth_bytes"):  # binary units, as common.size and the Markdown
+        for unit in ("B", "KiB", "MiB", "GiB"):
+            if abs(value) < 1024:
+                return "%d %s" % (value, unit) if unit == "B" else "%.1f %s" % (value, unit)
+            value /= 1024.0
+        return "%.1f TiB" % value
     raise AssertionError("field %s shown in the report but unknown to the test" % field)
 
 
@@ -305,10 +309,17 @@ def test_charts_per_host_with_history_and_the_dashed_max_memory_restart_line():
     assert "max_memory_restart 300.0 MiB" in web
 
 
-def test_week_over_week_arrows():
+def test_week_over_week_shows_changes_first_and_folds_the_rest():
     text = htmlreport.render(synthetic_document())
-    assert "&#9650; up" in text and "&#9660; down" in text and "= same" in text
-    assert 'title="no comparison"' in text  # memory_median [91 MiB, None]
+    changed, folded = text.split('<details class="wow-same">')
+    changed = changed[changed.index("<h2>Week over week</h2>"):]
+    folded = folded[:folded.index("</details>")]
+    assert '<td class="num delta">\u2191 +2</td><td class="word" data-word="up">up</td>' in changed
+    assert '<td class="num delta">\u2193 -20.0 MiB</td><td class="word" data-word="down">down</td>' in changed
+    assert '<td class="num delta">new</td><td class="word" data-word="new">new</td>' in changed
+    assert "same" not in changed and ">up<" not in folded and ">down<" not in folded
+    assert "<summary>6 unchanged or without comparison</summary>" in folded
+    assert folded.count('<tr class="same">') == 6 and ">about the same<" in folded and '\u2192 +0</td><td class="word" data-word="same">' in folded
 
 
 def test_huge_series_is_downsampled_and_keeps_its_peak():
