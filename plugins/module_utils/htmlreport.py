@@ -23,7 +23,9 @@ from __future__ import annotations
 
 from .escape import LIST_LIMIT, html_text, more
 from .history_summary import wow_rows
-from .htmlcharts import MAX_POINTS, MIB, as_dict, as_list, clean_series, number, svg_chart, thresholds, window_charts  # noqa: F401 pylint: disable=unused-import
+from .htmlcharts import (  # noqa: F401 pylint: disable=unused-import
+    MAX_POINTS, MIB, as_dict, as_list, clean_series, number, svg_chart, thresholds, window_charts,
+)
 
 _dict, _list, _number = as_dict, as_list, number
 
