@@ -14,7 +14,7 @@ import re
 
 from .common import OpsError
 from .pm2_jlist import _int, _pm_id
-from .pm2_log_read import LINE_MAX, Budget, first_time, older_records, plain_records
+from .pm2_log_read import LINE_MAX, Budget, first_time, newest_copy_reaches, older_records, plain_records
 
 # re.S: an app name may hold newlines (PM2 writes it verbatim), see _joined. The exit line is
 # anchored at its end: "App [NAME:ID] online" with "] exited ... [X]" inside NAME is no exit.
@@ -175,7 +175,7 @@ def crash_events(pm2_log_path, since_epoch, until=None, stats=None, budget=None)
     try:
         first = first_time(handle) if handle is not None else None
         older = ()
-        if first is None or first > start:
+        if first is None or first > start or newest_copy_reaches(pm2_log_path, start):
             older = older_records(pm2_log_path, start, first, handle, budget, stats)
         current = plain_records(handle, pm2_log_path, start, budget, stats) if handle is not None else ()
         return _crashes(itertools.chain(older, current), since_epoch, until, stats)

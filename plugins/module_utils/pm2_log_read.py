@@ -183,6 +183,10 @@ def _lines(handle, path, budget, stats):
             yield tail
 
 
+# The end of a rotated copy probed for its last stamps (a few lines).
+_TAIL_BYTES = 4096
+
+
 def _probe(handle, offset):
     """A time for the lines just after byte offset: the median latest reading of the first few
     full lines (a few lines stamped out of order do not move it), None when none is stamped."""
@@ -271,6 +275,21 @@ def _rotated_file(base, number_):
         if os.path.lexists(path):
             return path, compressed
     return None
+
+
+def newest_copy_reaches(base, start):
+    """Does the newest rotated copy (pm2.log.1, kept plain by delaycompress) end at or after
+    start? Then its lines belong to the window whatever pm2.log's first line claims: a single
+    line stamped long ago at the head of pm2.log (a clock that was behind, or planted through
+    an app name) must not make the reader skip the copy that holds the window's crashes."""
+    path = "%s.1" % base
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            last = _probe(handle, max(0, size - _TAIL_BYTES))
+    except OSError:
+        return False
+    return last is not None and last >= start
 
 
 def _open(path, compressed):

@@ -13,7 +13,7 @@ import sys
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import example, HealthCheck, given, settings, strategies as st
 
 from ansible_collections.twzrd.ops.plugins.module_utils import pm2, pm2_log
 
@@ -178,6 +178,7 @@ MESSAGES = st.sampled_from([
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@example(planted=[(len(HEAD) + len(REAL), local(0), EXIT)], cut=len(HEAD) + len(REAL))  # pm2.log: one line of 1970
 @given(planted=st.lists(st.tuples(st.integers(0, len(HEAD) + len(REAL)), STAMPS, MESSAGES), min_size=1, max_size=3),
        cut=st.integers(0, len(HEAD) + len(REAL)))
 def test_inserting_lines_with_any_stamp_never_hides_a_real_crash(tmp_path, planted, cut):
