@@ -37,7 +37,7 @@ EXCERPT_LIMIT = 512
 VALUE_SHOWN = 80
 MAX_REDIRECTS = 5
 REDIRECTS = (301, 302, 303, 307, 308)
-REASONS = ("refused", "timeout", "unexpected status", "body not JSON", "key mismatch", "unreachable", "redirect")
+REASONS = ("refused", "timeout", "unexpected status", "body not JSON", "key mismatch", "unreachable", "redirect", "incomplete body")
 _MISSING = object()
 
 
@@ -133,6 +133,10 @@ def _request_once(parts, method, headers, data, deadline, validate_certs):
         payload = response.read(BODY_LIMIT + 1)
         location = response.getheader("Location")
         status = response.status
+        if len(payload) <= BODY_LIMIT and response.length:
+            # The server promised Content-Length bytes and closed before sending them: a body
+            # cut short is not an answer (read(amt) alone would take it as complete).
+            raise http.client.IncompleteRead(payload, response.length)
     except (OSError, http.client.HTTPException):
         if expired.is_set():
             raise _Deadline()
@@ -210,6 +214,9 @@ def _classify(err, url, timeout):
         return _Failure("timeout", "%s did not answer within %s seconds." % (shown, _seconds(timeout)))
     if isinstance(cause, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in str(err):
         return _Failure("unreachable", "%s failed TLS verification (%s)." % (shown, _short(cause)))
+    if isinstance(err, http.client.IncompleteRead):
+        return _Failure("incomplete body", "%s closed the connection after %d bytes of its answer, %d short of its Content-Length."
+                        % (shown, len(err.partial or b""), err.expected or 0))
     if isinstance(cause, socket.gaierror):
         return _Failure("unreachable", "%s is unreachable: its host name does not resolve (%s)." % (shown, _short(cause)))
     return _Failure("unreachable", "%s is unreachable (%s)." % (shown, _short(cause)))

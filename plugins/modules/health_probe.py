@@ -172,7 +172,7 @@ body_excerpt:
 reason:
   description:
     - Why the service is unhealthy, null when healthy.
-    - One of C(refused), C(timeout), C(unexpected status), C(body not JSON), C(key mismatch), C(unreachable), C(redirect).
+    - One of C(refused), C(timeout), C(unexpected status), C(body not JSON), C(key mismatch), C(unreachable), C(redirect), C(incomplete body).
   returned: always
   type: str
   sample: unexpected status
