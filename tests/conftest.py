@@ -46,6 +46,11 @@ TOOL_PACKAGES = {
 
 if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
+# The helpers modules (servers.py, reportpages.py) are importable from every test file, so no
+# test file imports another.
+for _helpers in (os.path.join(ROOT, "tests", "integration"), os.path.join(ROOT, "tests", "unit")):
+    if _helpers not in sys.path:
+        sys.path.append(_helpers)
 
 
 def faults_table_tests(path=FAULTS_MD):
@@ -222,8 +227,6 @@ def pm2(pm2_bin, pm2_home):
 def pm2_daemon_home(tmp_path):
     """A PM2_HOME whose rpc.sock answers connections, so pm2.daemon_running() sees a daemon
     (for tests whose pm2 is a stand-in script); closed after the test."""
-    import socket
-
     home = tmp_path / "pm2home"
     home.mkdir()
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -231,3 +234,62 @@ def pm2_daemon_home(tmp_path):
     server.listen(16)
     yield str(home)
     server.close()
+
+
+# ---- shared by the integration tests (real PM2 demo apps, the Chromium browser) ----------
+
+APPS = os.path.join(ROOT, "tests", "apps")
+CANARY = "twzrd-canary-XYZ-7f3a"
+CHROMIUM = "/usr/bin/chromium"
+OUTPUT = os.path.join(ROOT, "tests", "output")
+
+
+@pytest.fixture
+def start_app(pm2_bin, pm2_home):
+    """start_app("web", "healthy.js", PORT="1234") starts a demo app under the private PM2."""
+
+    def start(name, script, *extra, **env):
+        # The app starts from a clean slate of ANSIBLE_* variables (make exports ANSIBLE_CONFIG),
+        # so that any ANSIBLE_* name found later was carried in by a module's pm2 call.
+        full = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+        full.update(PM2_HOME=pm2_home, **env)
+        subprocess.run([pm2_bin, "start", os.path.join(APPS, script), "--name", name, "-s"] + list(extra), env=full, check=True, timeout=60)
+
+    return start
+
+
+@pytest.fixture
+def jlist(pm2):
+    from ansible_collections.twzrd.ops.plugins.module_utils.pm2 import normalize as pm2_normalize
+
+    def read():
+        return dict(((proc["name"], proc["pm_id"]), proc) for proc in (pm2_normalize(raw) for raw in json.loads(pm2("jlist", "-s").stdout)))
+
+    return read
+
+
+@pytest.fixture
+def web(start_app, jlist):
+    """The healthy HTTP demo app, online and answering /health, with a canary secret in its env."""
+    import servers  # tests/integration/servers.py (on sys.path above)
+
+    port = servers.closed_port()
+    start_app("web", "healthy.js", PORT=str(port), CANARY_SECRET=CANARY)
+    servers.eventually(lambda: servers.health_json(port), limit=30.0, what="web answering /health")
+    return port
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail("Chromium is not installed at %s: run `make test-env` (scripts/test-env.sh installs Debian's chromium)." % CHROMIUM)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("Playwright is not installed in this virtualenv: `pip install -r requirements-dev.txt` installs it.")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -23,7 +23,8 @@ import subprocess
 import tempfile
 import time
 
-from .escape import printable  # noqa: F401 pylint: disable=unused-import  (re-exported: the terminal and log escape)
+# printable is re-exported: the terminal and log escape, as callers know it.
+from .escape import printable  # noqa: F401 pylint: disable=unused-import
 
 # The one table of levels and exit codes for the whole collection (Nagios style).
 LEVELS = ("ok", "warning", "critical")

@@ -5,9 +5,8 @@
 """HTTP health probe: the runbook's `curl -s http://localhost:8080/health | jq .`.
 
 One code path for the module and the on-host command (no Ansible there): fetch() speaks
-HTTP through http.client, so credentials in the URL, redirects and time limits behave the
-same everywhere. Request headers may carry tokens and are never put in the result;
-credentials in the URL are masked wherever the URL is shown.
+HTTP through http.client, so credentials, redirects and time limits behave the same
+everywhere. Request headers (tokens) never reach the result; URL credentials are masked.
 
 - timeout bounds the WHOLE request (connect, headers and body): a watchdog shuts the
   socket at the deadline, so a server that drips one byte a second cannot stretch it.
@@ -71,16 +70,13 @@ def safe_url(url):
 
 
 def url_secrets(url):
-    """The secret parts of a URL (its password, as written and decoded), for a module to add
-    to its no_log values: Ansible then masks them wherever they appear, the module's
-    invocation at -vvv included, while the rest of the URL stays readable."""
+    """A URL's password (as written and decoded) for a module's no_log values: masked wherever
+    Ansible shows it (-vvv's invocation too), the rest of the URL readable."""
     try:
         password = urllib.parse.urlsplit(str(url or "")).password
     except ValueError:
-        return []
-    if not password:
-        return []
-    return sorted({password, urllib.parse.unquote(password)})
+        password = None
+    return sorted({password, urllib.parse.unquote(password)}) if password else []
 
 
 def _origin(parts):
@@ -134,8 +130,7 @@ def _request_once(parts, method, headers, data, deadline, validate_certs):
         location = response.getheader("Location")
         status = response.status
         if len(payload) <= BODY_LIMIT and response.length:
-            # The server promised Content-Length bytes and closed before sending them: a body
-            # cut short is not an answer (read(amt) alone would take it as complete).
+            # Content-Length promised more than arrived before the close: cut short, not an answer.
             raise http.client.IncompleteRead(payload, response.length)
     except (OSError, http.client.HTTPException):
         if expired.is_set():

@@ -26,16 +26,21 @@ HealthServers(tls=True) serves the same paths over HTTPS with a self-signed cert
 made by the openssl command for the occasion. closed_port() gives a loopback port nothing
 listens on. Every request is recorded in
 `requests` (path, method, headers) so tests can check what the probe sent.
+
+WebhookReceiver is the Slack-like webhook endpoint of the alert tests (records the JSON
+bodies, answers `status`); health_json(port) reads a demo app's /health.
 """
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import shutil
 import socket
 import ssl
 import subprocess
+import urllib.request
 import tempfile
 import threading
 import time
@@ -208,3 +213,56 @@ def eventually(predicate, limit=60.0, what="condition", every=0.2):
         if time.monotonic() > deadline:
             raise AssertionError("%s not reached within %s s" % (what, limit))
         time.sleep(every)
+
+
+# The secret part of the webhook URL the receiver serves (tests assert it is never shown).
+WEBHOOK_SECRET = "T0000/B1111/xoxb-very-secret-token"
+
+
+class WebhookReceiver(object):
+    """A Slack-like endpoint: records JSON bodies, answers `status`."""
+
+    def __init__(self):
+        self.posts = []
+        self.attempts = 0
+        self.status = 200
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                receiver.attempts += 1
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if receiver.status == 200:
+                    receiver.posts.append({"path": self.path, "type": self.headers.get("Content-Type"), "json": json.loads(body)})
+                self.send_response(receiver.status)
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d/services/%s" % (self.server.server_address[1], WEBHOOK_SECRET)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def texts(self):
+        return [post["json"]["text"] for post in self.posts]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def lines(self):
+        """Every line of every text received."""
+        return [line for text in self.texts() for line in text.split("\n")]
+
+
+def health_json(port):
+    """The JSON of http://127.0.0.1:PORT/health, or None while nothing answers there."""
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d/health" % port, timeout=2) as response:
+            return json.loads(response.read().decode())
+    except OSError:
+        return None

@@ -7,54 +7,22 @@ outbox and go out on the next run. The clock moves through `now=`, never by slee
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
-import threading
 
 import pytest
 
 from ansible_collections.twzrd.ops.plugins.module_utils import alerts
 
+from servers import WEBHOOK_SECRET, WebhookReceiver
+
 T0 = 1795737600.0  # 2026-11-27T00:00:00Z
 HOUR = 3600.0
-SECRET = "T0000/B1111/xoxb-very-secret-token"
+SECRET = WEBHOOK_SECRET
 CFG = {"swap_warning": 20, "swap_critical": 50, "load_mode": "per_core", "load_warning": 1.0, "load_critical": 1.5}
 
 
-class Receiver(object):
-    """A Slack-like endpoint: records JSON bodies, answers `status`."""
-
-    def __init__(self):
-        self.posts = []
-        self.attempts = 0
-        self.status = 200
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server's naming)
-                receiver.attempts += 1
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                if receiver.status == 200:
-                    receiver.posts.append({"path": self.path, "type": self.headers.get("Content-Type"), "json": json.loads(body)})
-                self.send_response(receiver.status)
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d/services/%s" % (self.server.server_address[1], SECRET)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def texts(self):
-        return [post["json"]["text"] for post in self.posts]
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+Receiver = WebhookReceiver
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ import pytest
 
 from ansible_collections.twzrd.ops.plugins.module_utils import alerts, checks, cli
 
-import test_alerts_webhook
+from servers import WebhookReceiver
 
 T0 = 1795737600.0  # 2026-11-27T00:00:00Z
 HOUR = 3600.0
@@ -30,7 +30,7 @@ CFG = {"swap_warning": 20, "swap_critical": 50, "load_mode": "per_core", "load_w
 HOST = socket.gethostname()
 
 
-class Receiver(test_alerts_webhook.Receiver):
+class Receiver(WebhookReceiver):
     """The webhook tests' Slack-like receiver; lines = every line of every text it received."""
 
     @property

@@ -10,13 +10,7 @@ import subprocess
 
 from ansible_collections.twzrd.ops.plugins.module_utils import checks, report
 
-import test_pm2_modules
-
-# The demo-app fixtures of the PM2 module tests, shared rather than written again.
-eventually = test_pm2_modules.eventually
-start_app = test_pm2_modules.start_app
-jlist = test_pm2_modules.jlist
-web = test_pm2_modules.web
+from servers import eventually  # the demo-app fixtures (start_app, web, jlist) are in tests/conftest.py
 
 
 def _cfg(pm2_home, port, **extra):

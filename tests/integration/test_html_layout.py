@@ -1,5 +1,5 @@
 """The fleet report page at 1300 and 420 px in a real Chromium (Debian's /usr/bin/chromium
-driven by Playwright, the browser fixture of test_html_report.py): no horizontal scroll of the
+driven by Playwright, the browser fixture of tests/conftest.py): no horizontal scroll of the
 page on a phone, wide tables scroll inside their own box, host names stay on one line, the
 unchanged week-over-week rows are folded and the charts of ten minutes of history fill their
 width. Screenshots go to the test's tmp dir and are copied to tests/output/ (not committed)."""
@@ -11,8 +11,8 @@ import shutil
 
 import pytest
 
-from test_html_report import OUTPUT, browser, pages  # noqa: F401  (browser: the Chromium fixture)
-from test_report_layout import _short_history_document
+import reportpages as pages
+from conftest import OUTPUT
 
 from ansible_collections.twzrd.ops.plugins.module_utils import htmlreport
 
@@ -46,7 +46,7 @@ def _save(page, tmp_path, name):
     return path
 
 
-@pytest.mark.parametrize("name, document", [("full", pages.synthetic_document), ("ten-minutes", _short_history_document)])
+@pytest.mark.parametrize("name, document", [("full", pages.synthetic_document), ("ten-minutes", pages.short_history_document)])
 def test_the_page_reads_at_1300_and_420_px_without_page_scroll(browser, tmp_path, name, document):  # noqa: F811
     path = tmp_path / ("report-%s.html" % name)
     path.write_text(htmlreport.render(document()), encoding="utf-8")

@@ -26,30 +26,12 @@ import zlib
 
 import pytest
 
-from conftest import ROOT
+from conftest import OUTPUT, ROOT
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "unit"))
-import test_htmlreport as pages  # noqa: E402  (the synthetic documents and the page parser)
+import reportpages as pages  # noqa: E402  (the synthetic documents and the page parser)
 
-CHROMIUM = "/usr/bin/chromium"
-OUTPUT = os.path.join(ROOT, "tests", "output")
 TODAY = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail("Chromium is not installed at %s: run `make test-env` (scripts/test-env.sh installs Debian's chromium)." % CHROMIUM)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("Playwright is not installed in this virtualenv: `pip install -r requirements-dev.txt` installs it.")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def _open(browser, path):

@@ -18,7 +18,7 @@ import pytest
 
 from ansible_collections.twzrd.ops.plugins.module_utils import alerts, cli
 
-import test_alerts_webhook
+from servers import WebhookReceiver
 from servers import eventually
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -92,7 +92,7 @@ def test_weekly_status_and_hourly_agree_on_a_crash_loop(looping, pm2_bin, run_pl
 
 
 def test_hourly_runs_never_flap_the_apps_down_alert_and_an_app_silence_quiets_it_all(looping, pm2_bin, tmp_path):
-    receiver = test_alerts_webhook.Receiver()
+    receiver = WebhookReceiver()
     try:
         config = alert_config(tmp_path, pm2_bin, looping, receiver.url)
         code, out, err = twzrd_ops("--config", config, "silence", "add", "app:crashy", "--for", "1h", "--reason", "deploy")

@@ -4,80 +4,24 @@ garbage: real pm2 cannot be made to print non-JSON for `jlist`."""
 
 from __future__ import annotations
 
-import json
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
-import urllib.request
 
 import pytest
 
 from ansible_collections.twzrd.ops.plugins.module_utils import pm2 as pm2_utils
 
+from conftest import CANARY
+from servers import closed_port as free_port
+from servers import eventually
+from servers import health_json as health
+
 APPS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "apps")
-CANARY = "twzrd-canary-XYZ-7f3a"
 SYSTEM_PM2 = ["/usr/local/bin/pm2", "/usr/bin/pm2", "/usr/lib/node_modules/pm2/bin/pm2", "/usr/local/lib/node_modules/pm2/bin/pm2"]
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def eventually(predicate, limit=30.0, what="condition"):
-    """Poll predicate until true (bounded); a readiness wait, not a timing assertion."""
-    deadline = time.monotonic() + limit
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("%s not reached within %s s" % (what, limit))
-        time.sleep(0.2)
-
-
-@pytest.fixture
-def start_app(pm2_bin, pm2_home):
-    """start_app("web", "healthy.js", PORT="1234") starts a demo app under the private PM2."""
-
-    def start(name, script, *extra, **env):
-        # The app starts from a clean slate of ANSIBLE_* variables (make exports ANSIBLE_CONFIG),
-        # so that any ANSIBLE_* name found later was carried in by a module's pm2 call.
-        full = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-        full.update(PM2_HOME=pm2_home, **env)
-        subprocess.run([pm2_bin, "start", os.path.join(APPS, script), "--name", name, "-s"] + list(extra), env=full, check=True, timeout=60)
-
-    return start
-
-
-@pytest.fixture
-def jlist(pm2):
-    def read():
-        return dict(((proc["name"], proc["pm_id"]), proc) for proc in (pm2_utils.normalize(raw) for raw in json.loads(pm2("jlist", "-s").stdout)))
-
-    return read
-
-
-@pytest.fixture
-def web(start_app, jlist):
-    """The healthy HTTP demo app, online and answering /health, with a canary secret in its env."""
-    port = free_port()
-    start_app("web", "healthy.js", PORT=str(port), CANARY_SECRET=CANARY)
-    eventually(lambda: health(port), what="web answering /health")
-    return port
-
-
-def health(port):
-    try:
-        with urllib.request.urlopen("http://127.0.0.1:%d/health" % port, timeout=2) as response:
-            return json.loads(response.read().decode())
-    except OSError:
-        return None
 
 
 def status_of(jlist_result, name):

@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-import test_alerts_webhook
+from servers import WebhookReceiver
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -29,7 +29,7 @@ COLLECTIONS = os.path.join(ROOT, ".ansible", "collections")
 
 @pytest.fixture
 def receiver():
-    rec = test_alerts_webhook.Receiver()
+    rec = WebhookReceiver()
     yield rec
     rec.close()
 

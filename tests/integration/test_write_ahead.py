@@ -23,7 +23,7 @@ import pytest
 from ansible_collections.twzrd.ops.plugins.module_utils import alerts
 
 import servers
-import test_alerts_webhook
+from servers import WebhookReceiver
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COLLECTIONS = os.path.join(ROOT, ".ansible", "collections")
@@ -101,7 +101,7 @@ def kill_during_delivery(config, conf, line):
 def test_a_run_killed_while_the_receiver_hangs_loses_neither_its_firing_nor_its_resolved(layout):
     write, conf = layout
     hanging = Hanging()
-    receiver = test_alerts_webhook.Receiver()
+    receiver = WebhookReceiver()
     try:
         kill_during_delivery(write(hanging.url), conf, " FIRING critical health: ")  # health fails: FIRING, killed
         kill_during_delivery(write(hanging.url, health=False), conf, " RESOLVED ok health: ")  # health gone: RESOLVED, killed
@@ -123,7 +123,7 @@ def test_a_run_killed_while_the_receiver_hangs_loses_neither_its_firing_nor_its_
 def test_sigterm_during_delivery_ends_the_run_with_a_sentence_and_the_next_run_sends(layout):
     write, conf = layout
     hanging = Hanging()
-    receiver = test_alerts_webhook.Receiver()
+    receiver = WebhookReceiver()
     try:
         proc = start_run(write(hanging.url))
         servers.eventually(lambda: " FIRING critical health: " in log_text(conf) or proc.poll() is not None,
@@ -152,7 +152,7 @@ STEPS = [("write_state", 1, "before"), ("write_state", 1, "after"), ("append_log
 
 @pytest.mark.parametrize("name, nth, when", STEPS, ids=["%s-%d-%s" % step for step in STEPS])
 def test_a_kill_at_any_step_is_recovered_by_the_next_run(tmp_path, monkeypatch, name, nth, when):
-    receiver = test_alerts_webhook.Receiver()
+    receiver = WebhookReceiver()
     monkeypatch.setattr(alerts, "RETRY_DELAY", 0)
     (tmp_path / "textfile").mkdir()
     url_file = tmp_path / "webhook.url"

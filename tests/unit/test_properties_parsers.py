@@ -124,8 +124,10 @@ def test_a_dump_of_process_shaped_entries_keeps_one_process_per_entry(entries):
 
 FIELD = st.sampled_from(["*", "0", "5", "59", "23", "1-5", "*/15", "1,3,5", "mon", "7", "99", ""]) | st.text(max_size=4)
 SCHEDULE = st.lists(FIELD, min_size=0, max_size=7).map(" ".join) | st.text(max_size=30)
-# Real UTC offsets: -12:00 to +14:00 in quarter hours.
+
+
 def _offset(quarters):
+    """A real UTC offset (-12:00 to +14:00) in quarter hours."""
     return "%s%02d%02d" % ("-" if quarters < 0 else "+", abs(quarters) * 15 // 60, abs(quarters) * 15 % 60)
 
 

@@ -20,23 +20,10 @@ from ansible_collections.twzrd.ops.plugins.module_utils import htmlcharts, htmlr
 from ansible_collections.twzrd.ops.plugins.module_utils.history_summary import wow_row, wow_rows
 from ansible_collections.twzrd.ops.plugins.module_utils.system import DISK_DEFAULTS, SWAP_DEFAULTS
 
-import test_htmlreport as pages
+import reportpages as pages
 
 GIB = 1024 ** 3
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "playbooks", "templates")
-
-
-def _short_history_document(minutes=10, step=60):
-    """web-1 with only `minutes` of samples at the end of its 7-day and 30-day windows."""
-    document = pages.synthetic_document()
-    for window in document["hosts"][0]["history"]["windows"].values():
-        end = window["end"]
-        recent = [[t, 40.0 + (t // step) % 5] for t in range(end - minutes * 60, end + 1, step)]
-        window["host"] = {"memory_percent": recent, "swap_percent": recent, "load1": [[t, 0.5] for t, _v in recent]}
-        window["disks"] = {"/": recent}
-        window["apps"] = {"api": {"memory": [[t, 100.0 * pages.MIB] for t, _v in recent], "max_memory_restart": None}}
-        window["pm2_daemon"] = {"memory": []}
-    return document
 
 
 def _figure(text, window, chart, subject=None):
@@ -51,7 +38,7 @@ def _line_xs(figure):
 
 
 def test_ten_minutes_of_history_fill_the_chart_and_say_their_real_span():
-    text = htmlreport.render(_short_history_document())
+    text = htmlreport.render(pages.short_history_document())
     for window, words in (("7d", "last 10 min of 7 d"), ("30d", "last 10 min of 30 d")):
         figure = _figure(text, window, "memory_percent")
         xs = _line_xs(figure)
