@@ -9,8 +9,10 @@ export PATH := $(CURDIR)/$(BIN):$(CURDIR)/.tools/node_modules/.bin:$(PATH)
 
 # Extra arguments for ansible-playbook, e.g. make health ARGS="-i inventories/example-fleet.yml"
 ARGS ?=
-# Molecule scenarios run by `make test` (override to run one: make molecule SCENARIOS=default)
-SCENARIOS ?= default flows rollout maintenance reboot swap
+# Molecule scenarios run by `make test` (override to run one: make molecule SCENARIOS=default),
+# in two lanes at once (scripts/molecule-lanes.sh; MOLECULE_LANES=1 runs them one by one):
+# the first, third and fifth in one lane, the others in the second.
+SCENARIOS ?= reboot default rollout maintenance swap flows
 
 .PHONY: help setup setup-dev health test test-env lint sanity unit integration molecule clean
 
@@ -59,7 +61,7 @@ integration: test-env
 	$(BIN)/pytest tests/integration
 
 molecule: test-env
-	set -e; for s in $(SCENARIOS); do $(BIN)/molecule test -s $$s; done
+	bash scripts/molecule-lanes.sh $(SCENARIOS)
 
 test: test-env
 	$(MAKE) lint sanity

@@ -97,11 +97,12 @@ def test_status_says_what_the_jobs_did_and_what_is_active(tmp_path):
     out = io.StringIO()
     assert cli.main(["--config", str(path), "status"], out=out, err=io.StringIO()) == 0
     text = out.getvalue()
-    assert re.search(r"alerts +\S+Z \(0m ago\) exit 2 CRITICAL: 1 active alert: health \(critical\); 1 event", text), text
+    # (pm2_unavailable may be active too: a pm2 on PATH with no daemon for this PM2_HOME)
+    assert re.search(r"alerts +\S+Z \(0m ago\) exit 2 CRITICAL: \d active alerts?: health \(critical\)", text), text
     assert "CRITICAL health since" in text and "[silenced by s-" in text
     assert "Active silences: 1" in text and "deploy" in text
     out = io.StringIO()
     assert cli.main(["--config", str(path), "--json", "status"], out=out, err=io.StringIO()) == 0
     data = json.loads(out.getvalue())
     assert data["jobs"]["alerts"]["exit_code"] == 2 and data["jobs"]["health"] is None
-    assert data["alerts"][0]["key"] == "health" and data["alerts"][0]["silenced"] is True
+    assert [alert["silenced"] for alert in data["alerts"] if alert["key"] == "health"] == [True]
