@@ -10,6 +10,14 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 lanes=${MOLECULE_LANES:-2}
+if ! [[ "$lanes" =~ ^[1-9][0-9]*$ ]]; then
+  echo "[molecule] MOLECULE_LANES must be a whole number of at least 1, got '$lanes'." >&2
+  exit 2
+fi
+if [ $# -eq 0 ]; then
+  echo "[molecule] no scenario to run: name them (make molecule SCENARIOS=default)." >&2
+  exit 2
+fi
 out=tests/output/molecule
 mkdir -p "$out"
 rm -f "$out"/*.log "$out/failed"

@@ -20,6 +20,7 @@ The file is opened as history_file.py says (no symbolic link, mode 0640 at most)
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import sqlite3
 
@@ -211,17 +212,20 @@ def record(snapshot, db_path=DEFAULT_DB, now=None, retention_days=DEFAULTS["rete
     return {"sample_id": sample_id, "pruned": len(doomed), "warnings": warnings}
 
 
-def _reading(db_path, action):
-    """action(connection) on a read-only connection (None: no history) with one-sentence errors."""
+@contextlib.contextmanager
+def _read_connection(db_path):
+    """A read-only connection to the history (None: no history yet), its errors told in one
+    sentence each: a newer schema, a corrupt file, any other SQLite failure."""
     connection = open_for_read(db_path)
     try:
         if connection is None:
-            return action(None)
+            yield None
+            return
         version = connection.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise OpsError("History database %s has schema version %d, newer than this twzrd-ops knows (%d)."
                            % (db_path, version, SCHEMA_VERSION))
-        return action(connection if version else None)
+        yield connection if version else None
     except sqlite3.DatabaseError as exc:
         if is_corrupt(exc):
             raise OpsError("History database %s is corrupt (%s); the next hourly run moves it aside and starts afresh."
@@ -230,6 +234,12 @@ def _reading(db_path, action):
     finally:
         if connection is not None:
             connection.close()
+
+
+def _reading(db_path, action):
+    """action(connection) on a read-only connection (None: no history) with one-sentence errors."""
+    with _read_connection(db_path) as connection:
+        return action(connection)
 
 
 def last_sample_time(db_path=DEFAULT_DB, now=None):
@@ -298,23 +308,9 @@ def iter_samples(db_path=DEFAULT_DB, days=None, app=None, now=None, limit=None):
     missing file yields nothing; an unreadable or corrupt one raises OpsError (one sentence)."""
     now = now_epoch(now)
     since = -1e18 if days is None else now - float(days) * DAY
-    connection = open_for_read(db_path)
-    if connection is None:
-        return
-    try:
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise OpsError("History database %s has schema version %d, newer than this twzrd-ops knows (%d)."
-                           % (db_path, version, SCHEMA_VERSION))
-        if version:
+    with _read_connection(db_path) as connection:
+        if connection is not None:
             yield from _stream(connection, since, app, limit)
-    except sqlite3.DatabaseError as exc:
-        if is_corrupt(exc):
-            raise OpsError("History database %s is corrupt (%s); the next hourly run moves it aside and starts afresh."
-                           % (db_path, exc))
-        raise OpsError("Cannot read the history database %s (%s)." % (db_path, why(exc)))
-    finally:
-        connection.close()
 
 
 def read(db_path=DEFAULT_DB, days=None, app=None, now=None, limit=READ_LIMIT):

@@ -15,8 +15,10 @@ import time
 
 import pytest
 
-from ansible_collections.twzrd.ops.plugins.module_utils import pm2, pm2_log, pm2_log_read
+from ansible_collections.twzrd.ops.plugins.module_utils import pm2
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
+
+from readcount import count_reads
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "pm2")
 COLLECTIONS = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(pm2.__file__)))))))
@@ -340,37 +342,7 @@ def test_big_log_is_bisected_not_read_from_the_start(tmp_path, tz, monkeypatch):
         last = start + count // 2
         handle.write("%s: PM2 log: App [late:7] exited with code [1] via signal [SIGINT]\n" % time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(last + 3600)))
     size = path.stat().st_size
-    read = {"bytes": 0}
-    real_open = open
-
-    class Counting(object):
-        def __init__(self, handle):
-            self.handle = handle
-
-        def __getattr__(self, name):
-            return getattr(self.handle, name)
-
-        def readline(self, *args):
-            data = self.handle.readline(*args)
-            read["bytes"] += len(data)
-            return data
-
-        def __iter__(self):
-            for data in self.handle:
-                read["bytes"] += len(data)
-                yield data
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.handle.close()
-
-    def counting_open(*args, **kwargs):
-        return Counting(real_open(*args, **kwargs))
-
-    monkeypatch.setattr(pm2_log, "open", counting_open, raising=False)
-    monkeypatch.setattr(pm2_log_read, "open", counting_open, raising=False)
+    read = count_reads(monkeypatch)
     events = pm2.crash_events(str(path), last + 3600 - 300)
     assert [event["name"] for event in events] == ["late"]
     assert size > 50 * 1024 * 1024

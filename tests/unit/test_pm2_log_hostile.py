@@ -17,6 +17,8 @@ from hypothesis import example, HealthCheck, given, settings, strategies as st
 
 from ansible_collections.twzrd.ops.plugins.module_utils import pm2, pm2_log
 
+from readcount import count_reads
+
 FIXTURE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "pm2", "pm2.log")
 COLLECTIONS = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(pm2.__file__)))))))
 EXIT = "PM2 log: App [crashy:1] exited with code [1] via signal [SIGINT]"
@@ -114,22 +116,7 @@ def test_a_big_log_with_planted_stamps_is_still_bisected_and_counts_every_crash(
         handle.write("1970-01-02T00:00:00: %s\n" % quiet)
         for line in crash_loop(end, 30):
             handle.write(line + "\n")
-    read = {"bytes": 0}
-    real_open = open
-
-    class Counting(object):
-        def __init__(self, handle):
-            self.handle = handle
-
-        def __getattr__(self, name):
-            return getattr(self.handle, name)
-
-        def readline(self, *args):
-            data = self.handle.readline(*args)
-            read["bytes"] += len(data)
-            return data
-
-    monkeypatch.setattr(pm2_log, "open", lambda *a, **k: Counting(real_open(*a, **k)), raising=False)
+    read = count_reads(monkeypatch)
     stats = {}
     assert count(str(path), end, end + 100, stats) == 30
     assert 0 < read["bytes"] < 2 * 1024 * 1024, read["bytes"]

@@ -15,7 +15,9 @@ import time
 
 import pytest
 
-from ansible_collections.twzrd.ops.plugins.module_utils import pm2, pm2_log, pm2_log_read
+from ansible_collections.twzrd.ops.plugins.module_utils import pm2
+
+from readcount import count_reads
 
 FIXTURE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "pm2", "pm2.log")
 
@@ -205,42 +207,7 @@ def test_a_big_rotated_copy_is_bisected_not_read_from_the_start(tmp_path, lines,
     with open(str(tmp_path / "pm2.log"), "wb") as handle:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(last + 60)).encode()
         handle.write(b"%s: PM2 log: App [later:8] exited with code [1] via signal [SIGINT]\n" % stamp)
-    read = {"bytes": 0}
-    real_open = open
-
-    class Counting(object):
-        def __init__(self, handle):
-            self.handle = handle
-
-        def __getattr__(self, name):
-            return getattr(self.handle, name)
-
-        def read(self, *args):
-            data = self.handle.read(*args)
-            read["bytes"] += len(data)
-            return data
-
-        def readline(self, *args):
-            data = self.handle.readline(*args)
-            read["bytes"] += len(data)
-            return data
-
-        def __iter__(self):
-            for data in self.handle:
-                read["bytes"] += len(data)
-                yield data
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.handle.close()
-
-    def counting_open(*args, **kwargs):
-        return Counting(real_open(*args, **kwargs))
-
-    monkeypatch.setattr(pm2_log, "open", counting_open, raising=False)
-    monkeypatch.setattr(pm2_log_read, "open", counting_open, raising=False)
+    read = count_reads(monkeypatch)
     events = pm2.crash_events(str(tmp_path / "pm2.log"), last - 30)
     assert [event["name"] for event in events] == ["late", "later"]
     assert os.path.getsize(str(tmp_path / "pm2.log.1")) > 40 * 1024 * 1024
