@@ -9,7 +9,6 @@ of restart_check.came_back (online at the end, no crash while watched for the se
 
 from __future__ import annotations
 
-import os
 import time
 
 from . import checks, pm2, restart_check, silences
@@ -45,15 +44,17 @@ def cmd_restart(cfg, args, runner, out, err, now=None, sleep=time.sleep):
             out.write(line + "\n")
             out.flush()
 
-    def read_status():
-        return checks.collect(ccfg, runner=runner, kind="status", now=now)
+    def read_status(began):
+        # One read of the host, pm2.log included: its crash events reach back to the restart.
+        return checks.collect(ccfg, runner=runner, kind="status", now=now, events_since=began)
 
     def crashes_since(began, snapshot):
-        try:
-            return pm2.crash_events(os.path.join(snapshot["pm2"]["pm2_home"], "pm2.log"), began, now_epoch(now))
-        except (OpsError, KeyError, TypeError) as exc:
-            say("verify: crashes not counted from PM2's log (%s); the restarts counters still are" % exc)
+        events = (snapshot.get("pm2") or {}).get("events")
+        if events is None:
+            reason = (snapshot.get("pm2") or {}).get("error") or "PM2 could not be read"
+            say("verify: crashes not counted from PM2's log (%s); the restarts counters still are" % reason)
             return []
+        return [event for event in events if event["time"] >= began]
 
     mode = getattr(args, "mode", None) or cfg["restart"]["mode"]
     settle = cfg["restart"].get("settle_seconds", restart_check.SETTLE_SECONDS)
@@ -83,7 +84,7 @@ def cmd_restart(cfg, args, runner, out, err, now=None, sleep=time.sleep):
     # First wait until the apps are online (up to retries checks) ...
     for attempt in range(1, retries + 1):
         sleep(delay)
-        started = read_status()
+        started = read_status(began)
         verdict = _restart_verdict(started, started, crashes_since(began, started), cfg, apps, now_epoch(now) - began, before)
         problems = verdict["problems"]
         if not problems:
@@ -95,7 +96,7 @@ def cmd_restart(cfg, args, runner, out, err, now=None, sleep=time.sleep):
     if not problems:
         say("verify: apps online (check %d of %d); watching them for %s s" % (attempt, retries, settle))
         sleep(settle)
-        settled = read_status()
+        settled = read_status(began)
         problems = _restart_verdict(started, settled, crashes_since(began, settled), cfg, apps, now_epoch(now) - began,
                                     before)["problems"]
         if problems:
