@@ -129,6 +129,15 @@ def duration(seconds):
     return "%ds" % seconds
 
 
+def exact_duration(seconds):
+    """Every unit from the first to the last non-zero one (2h, 24h30m, 1h00m05s), where two
+    lengths must never read the same."""
+    hours, rest = divmod(int(round(seconds)), 3600)
+    values = (hours,) + divmod(rest, 60)
+    used = [i for i, value in enumerate(values) if value] or [2]
+    return "".join(("%d" if i == used[0] else "%02d") % values[i] + "hms"[i] for i in range(used[0], used[-1] + 1))
+
+
 _DURATION_PART = re.compile(r"(\d+)([dhms])")
 _DURATION_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 

@@ -17,7 +17,7 @@ import errno
 import json
 import os
 
-from .common import OpsError, atomic_write, iso_time, printable, read_nofollow
+from .common import OpsError, atomic_write, duration, iso_time, printable, read_nofollow
 
 JOURNAL_VERSION = 1
 JOBS = ("health", "alerts", "restart")
@@ -68,15 +68,6 @@ def describe(job, item, now):
     if not item:
         return "%-8s never ran on this host (or before this release)" % job
     when = item.get("ended") or item.get("started")
-    age = "" if not isinstance(when, (int, float)) else " (%s ago)" % _ago(now - when)
+    age = "" if not isinstance(when, (int, float)) else " (%s ago)" % duration(max(0, now - when))
     return "%-8s %s%s exit %s %s: %s" % (job, iso_time(when) if isinstance(when, (int, float)) else "?", age,
                                          item.get("exit_code"), str(item.get("result", "?")).upper(), item.get("summary", ""))
-
-
-def _ago(seconds):
-    seconds = max(0, int(seconds))
-    if seconds < 3600:
-        return "%dm" % (seconds // 60)
-    if seconds < 86400:
-        return "%dh%02dm" % (seconds // 3600, seconds % 3600 // 60)
-    return "%dd%02dh" % (seconds // 86400, seconds % 86400 // 3600)

@@ -25,7 +25,7 @@ import os
 
 from .alert_delivery import append_log, log_line
 from .alert_state import StateLock, read_state, valid_silence, write_state
-from .common import OpsError, did_you_mean, duration, iso_time, now_epoch, parse_duration, printable
+from .common import OpsError, did_you_mean, duration, exact_duration, iso_time, now_epoch, parse_duration, printable
 from .rule_names import CHECKS_FAILED, RULES, app_of
 
 ALL = "all"
@@ -84,19 +84,6 @@ def seconds_of(for_, max_hours):
             % (exact_duration(seconds), exact_duration(max_hours * 3600.0))
         )
     return seconds
-
-
-def exact_duration(seconds):
-    """2h, 24h30m, 1h00m05s: every non-zero unit, so that two different lengths never read the same."""
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = "%dh" % hours if hours else ""
-    if minutes or (hours and secs):
-        text += "%02dm" % minutes if hours else "%dm" % minutes
-    if secs or not text:
-        text += "%02ds" % secs if text else "%ds" % secs
-    return text
 
 
 def _new_id(taken):

@@ -11,6 +11,7 @@ import re
 import pytest
 
 from ansible_collections.twzrd.ops.plugins.module_utils import cli, settings
+from ansible_collections.twzrd.ops.plugins.module_utils.common import exact_duration
 from ansible_collections.twzrd.ops.plugins.module_utils.host_pattern import no_hosts_matched
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -98,7 +99,7 @@ def test_status_says_what_the_jobs_did_and_what_is_active(tmp_path):
     assert cli.main(["--config", str(path), "status"], out=out, err=io.StringIO()) == 0
     text = out.getvalue()
     # (pm2_unavailable may be active too: a pm2 on PATH with no daemon for this PM2_HOME)
-    assert re.search(r"alerts +\S+Z \(0m ago\) exit 2 CRITICAL: \d active alerts?: health \(critical\)", text), text
+    assert re.search(r"alerts +\S+Z \(\d+s ago\) exit 2 CRITICAL: \d active alerts?: health \(critical\)", text), text
     assert "CRITICAL health since" in text and "[silenced by s-" in text
     assert "Active silences: 1" in text and "deploy" in text
     out = io.StringIO()
@@ -106,3 +107,9 @@ def test_status_says_what_the_jobs_did_and_what_is_active(tmp_path):
     data = json.loads(out.getvalue())
     assert data["jobs"]["alerts"]["exit_code"] == 2 and data["jobs"]["health"] is None
     assert [alert["silenced"] for alert in data["alerts"] if alert["key"] == "health"] == [True]
+
+
+def test_exact_durations_never_read_the_same_for_two_lengths():
+    shown = [exact_duration(seconds) for seconds in range(0, 3 * 86400, 7)]
+    assert len(set(shown)) == len(shown)
+    assert [exact_duration(s) for s in (0, 45, 90, 3605, 86400, 88200)] == ["0s", "45s", "1m30s", "1h00m05s", "24h", "24h30m"]
