@@ -2,7 +2,8 @@
 # Set up everything the test suite needs on a fresh Debian machine, idempotently:
 #   - Debian packages: docker.io, debootstrap, logrotate, cron, prometheus-node-exporter,
 #     prometheus (promtool), jq, chromium (the HTML fleet report is opened in it headless),
-#     faketime (tests that move the clock of a real process)
+#     faketime (tests that move the clock of a real process),
+#     prometheus-alertmanager (the alert channels end-to-end test)
 #   - a running Docker engine (dockerd started in the background when none answers)
 #   - PM2 from the npm registry into .tools/ (tests put .tools/node_modules/.bin on PATH)
 #   - the molecule test images, built with debootstrap (no registry can be pulled from)
@@ -14,7 +15,7 @@ ROOT=$(pwd)
 log() { printf '[test-env] %s\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi; }
 
-APT_PACKAGES=(docker.io debootstrap logrotate cron prometheus-node-exporter prometheus jq shellcheck chromium faketime)
+APT_PACKAGES=(docker.io debootstrap logrotate cron prometheus-node-exporter prometheus jq shellcheck chromium faketime prometheus-alertmanager)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -54,11 +54,17 @@ def log_line(epoch, word, level, key, message):
 URL_FILE_LIMIT = 64 * 1024
 
 
-def read_webhook_url(path, what="webhook"):
-    """(url, warning or None) from the file holding a secret URL (never shown in errors).
+def read_secret_file(path, what):
+    """The secret (token, key, password) a root-only file holds, stripped; OpsError naming
+    the file, never its content."""
+    raw, _info = _read_small(path, what + " file")
+    text = raw.decode("utf-8", "replace").strip()
+    if not text or "\n" in text:
+        raise OpsError("The %s file %s must hold one line." % (what, path))
+    return text
 
-    Opened without blocking and read only when it is a regular file of at most
-    URL_FILE_LIMIT bytes: a FIFO or a device planted there cannot hold the hourly run."""
+
+def _read_small(path, what, holds="one line"):
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         with os.fdopen(fd, "rb") as handle:
@@ -67,9 +73,18 @@ def read_webhook_url(path, what="webhook"):
                 raise OSError(errno.EINVAL, "not a regular file")
             raw = handle.read(URL_FILE_LIMIT + 1)
     except OSError as exc:
-        raise OpsError("Cannot read the %s URL file %s (%s)." % (what, path, exc.strerror or exc))
+        raise OpsError("Cannot read the %s %s (%s)." % (what, path, exc.strerror or exc))
     if len(raw) > URL_FILE_LIMIT:
-        raise OpsError("The %s URL file %s is larger than %d bytes; it must hold one URL." % (what, path, URL_FILE_LIMIT))
+        raise OpsError("The %s %s is larger than %d bytes; it must hold %s." % (what, path, URL_FILE_LIMIT, holds))
+    return raw, info
+
+
+def read_webhook_url(path, what="webhook"):
+    """(url, warning or None) from the file holding a secret URL (never shown in errors).
+
+    Opened without blocking and read only when it is a regular file of at most
+    URL_FILE_LIMIT bytes: a FIFO or a device planted there cannot hold the hourly run."""
+    raw, info = _read_small(path, what + " URL file", "one URL")
     url = raw.decode("utf-8", "replace").strip()
     if not (url.startswith("https://") or url.startswith("http://")) or any(c.isspace() for c in url):
         raise OpsError("The %s URL file %s does not hold one http(s) URL." % (what, path))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 
+from .channel_settings import validate_channels
 from .common import OpsError, number, refuse_unknown
 
 DEFAULTS = {
@@ -27,6 +28,8 @@ DEFAULTS = {
     "textfile_path": "",
     "heartbeat_url_file": "",
     "silence_max_hours": 24,
+    # The alert channels (channel_settings.py): a list of {"type": TYPE, ...}.
+    "channels": [],
 }
 
 
@@ -81,6 +84,7 @@ def validate(alerts_cfg=None):
         )
     for key, minimum, maximum in _RANGES:
         conf[key] = number(key, conf[key], minimum, maximum, integer=key == "webhook_retries", what="Alert setting")
+    conf["channels"] = validate_channels(conf["channels"], conf)
     return conf
 
 

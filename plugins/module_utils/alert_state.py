@@ -20,9 +20,11 @@ import time
 
 from .common import OpsError, atomic_write, iso_time, now_epoch, read_nofollow
 # 2: pending_log (the write-ahead lines of a run not yet appended to the alert log).
-# A version-1 state (releases before it) is read and migrated (migrate()).
-STATE_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+# 3: outbox per alert channel ({channel name: [item, ...]}, channel_clients.py); the
+#    version-2 list of webhook texts becomes the outbox of the channel "slack".
+# A state of an earlier version (releases before it) is read and migrated (migrate()).
+STATE_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 # The longest silence any setting allows (alert setting silence_max_hours <= 30 days): a
 # stored silence is never trusted to last longer than this from now.
 LONGEST_SILENCE = 30 * 24 * 3600.0
@@ -31,8 +33,13 @@ LOCK_WAIT = 60
 
 
 def empty_state():
-    return {"version": STATE_VERSION, "last_run": None, "crash_until": None, "alerts": {}, "crash_counts": {}, "outbox": [],
+    return {"version": STATE_VERSION, "last_run": None, "crash_until": None, "alerts": {}, "crash_counts": {}, "outbox": {},
             "pending_log": [], "silences": []}
+
+
+def undelivered(state):
+    """How many items wait in the outboxes of all channels."""
+    return sum(len(items) for items in (state.get("outbox") or {}).values())
 
 
 def _finite(value):
@@ -81,12 +88,28 @@ def clamp_times(state, now, longest_silence=LONGEST_SILENCE):
 
 
 def migrate(data):
-    """A state dict of any READABLE_VERSIONS as the current version (1 -> 2: no pending log)."""
+    """A state dict of any READABLE_VERSIONS as the current version (1 -> 2: no pending log;
+    2 -> 3: the list of webhook texts becomes the outbox of the channel "slack", which is
+    what webhook_url_file is now)."""
     data = dict(data)
     if data.get("version") == 1:
         data.setdefault("pending_log", [])
         data["version"] = 2
+    if data.get("version") == 2:
+        outbox = data.get("outbox", [])
+        data["outbox"] = {"slack": outbox} if outbox else ({} if isinstance(outbox, list) else outbox)
+        data["version"] = 3
     return data
+
+
+def _valid_item(item):
+    if isinstance(item, str):
+        return True
+    if not isinstance(item, dict) or item.get("type") not in ("firing", "reminder", "resolved", "test"):
+        return False
+    if not all(isinstance(item.get(f), str) for f in ("key", "rule", "level", "message", "host", "text")):
+        return False
+    return _finite(item.get("at")) and _finite(item.get("started", 0))
 
 
 def _check_state(data):
@@ -115,8 +138,9 @@ def _check_state(data):
     if not isinstance(counts, dict) or not all(isinstance(v, int) and not isinstance(v, bool) for v in counts.values()):
         return None
     state["crash_counts"] = counts
-    outbox = data.get("outbox", [])
-    if not isinstance(outbox, list) or not all(isinstance(m, str) for m in outbox):
+    outbox = data.get("outbox", {})
+    if not isinstance(outbox, dict) or not all(
+            isinstance(items, list) and all(_valid_item(i) for i in items) for items in outbox.values()):
         return None
     state["outbox"] = outbox
     pending = data.get("pending_log", [])

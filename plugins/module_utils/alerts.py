@@ -11,7 +11,8 @@ process() takes the findings of one run (checks.evaluate + the history's trends)
   2. writes ahead: ONE atomic write of the state holds the new alerts AND this run's log
      lines (pending_log) and messages (outbox), before anything is logged or sent;
   3. appends the pending log lines to the alert log, then records that (pending_log empty);
-  4. drains the outbox through the webhook, then records what is still undelivered.
+  4. drains each alert channel's outbox (channel_clients.drain: one channel failing never
+     holds back or repeats another), then records what is still undelivered per channel.
 
 A run killed at any point (SIGKILL, SIGTERM from a shutdown) is recovered by the next one:
 its lines and messages are in the state, the next run appends and sends them first.
@@ -19,7 +20,8 @@ Delivery is at-least-once: after a kill a receiver may see a message twice, neve
 A state that cannot be written sends nothing (it would send the same alert every hour).
 
 Split by concern: alert_settings.py (settings), alert_rules.py (decisions), alert_state.py
-(the state file), alert_delivery.py (log lines, webhook, textfile), silences.py.
+(the state file), alert_delivery.py (log lines, webhook, textfile), channel_*.py (the
+alert channels), silences.py.
 Like every module_utils file this imports nothing from ansible.
 """
 
@@ -41,7 +43,9 @@ from .alert_delivery import (
 )
 from .alert_rules import CHECKS_FAILED, active_list, crash_findings, failure_transition, run_rules
 from .alert_settings import DEFAULTS, refuse_unusable_paths, validate
-from .alert_state import STATE_VERSION, StateLock, empty_state, read_state, write_state
+from .alert_state import STATE_VERSION, StateLock, empty_state, read_state, undelivered, write_state
+from .channel_clients import bounded, drain
+from .channel_settings import configured
 from .common import OpsError, exit_code, now_epoch, worst
 from .silences import active as active_silences
 from .silences import expired as expired_silences
@@ -52,11 +56,11 @@ __all__ = [
     "deliver_webhook", "crash_findings", "heartbeat", "refuse_unusable_paths", "CHECKS_FAILED",
 ]
 
-# Undelivered webhook messages kept for the next run; older ones are dropped (and counted).
+# Undelivered messages kept per channel for the next run; older ones are dropped (and counted).
 OUTBOX_LIMIT = 100
 # Log lines a run keeps for the next one when the alert log cannot be written.
 PENDING_LIMIT = 1000
-# Seconds between webhook attempts within one run (tests set it to 0).
+# Seconds between delivery attempts within one run (tests set it to 0).
 RETRY_DELAY = 1.0
 
 
@@ -136,19 +140,34 @@ def _summary(active):
         len(active), "" if len(active) == 1 else "s", ", ".join("%s (%s)" % (a["key"], a["level"]) for a in active))
 
 
-def _messages(conf, host, events):
-    """The webhook messages of this run's events (a silenced event is logged, never sent)."""
-    if not conf["webhook_url_file"]:
-        return []
-    return ["%s %s %s %s: %s" % (host, EVENT_WORD[e["type"]], e["level"], key_text(e["key"]), one_line(e["message"]))
-            for e in events if not e.get("silenced")]
+def event_item(host, event, now, started):
+    """The outbox item of an event (channel_payloads.py): its fields and its one-line text."""
+    message = one_line(event["message"])
+    return {"type": event["type"], "key": event["key"], "rule": event["rule"], "level": event["level"], "message": message,
+            "host": host, "at": now, "since": event.get("since") or "", "started": started,
+            "text": "%s %s %s %s: %s" % (host, EVENT_WORD.get(event["type"], event["type"].upper()), event["level"],
+                                         key_text(event["key"]), message)}
 
 
-def _bounded(outbox, host):
-    if len(outbox) <= OUTBOX_LIMIT:
-        return outbox
-    dropped = len(outbox) - OUTBOX_LIMIT + 1
-    return ["%s: %d older undelivered alert messages were dropped." % (host, dropped)] + outbox[dropped:]
+def _queue(conf, outbox, host, events, now, alerts_before, alerts_after):
+    """Every channel's outbox after this run: what waited (for channels still configured)
+    and this run's events (a silenced event is logged, never sent), bounded per channel."""
+    items = []
+    for event in events:
+        if not event.get("silenced"):
+            alert = alerts_after.get(event["key"]) or alerts_before.get(event["key"]) or {}
+            items.append(event_item(host, event, now, alert.get("since", now)))
+    queued = {}
+    for channel in configured(conf):
+        waiting = list(outbox.get(channel["name"], [])) + items
+        if waiting:
+            queued[channel["name"]] = bounded(waiting, host, OUTBOX_LIMIT)
+    return queued
+
+
+def _firing(alerts, quiet, now):
+    """(key, alert) of the firing alerts no silence covers: Alertmanager gets them every run."""
+    return [(key, alerts[key]) for key in sorted(alerts) if not silence_match(key, quiet, now)]
 
 
 def _event_lines(now, events):
@@ -159,9 +178,11 @@ class _Run(object):
     """The lines and problems of one run being committed: lines is every line the run
     logged or tried to log, in order (its stdout); unlogged those not yet appended."""
 
-    def __init__(self, conf, now):
+    def __init__(self, conf, now, host=None):
         self.conf = conf
         self.now = now
+        self.host = host or socket.gethostname()
+        self.firing = []
         self.lines = []
         self.unlogged = []
         self.errors = []
@@ -214,22 +235,17 @@ class _Run(object):
         if pending and self.append(pending):
             new_state["pending_log"] = []
             self.save(new_state)  # a kill during delivery then does not log the lines twice
-        outbox = new_state["outbox"]
-        if not outbox:
+        channels = configured(conf)
+        if not any(new_state["outbox"].values()) and not (self.firing and any(c["type"] == "alertmanager" for c in channels)):
             return None
-        try:
-            url, mode_warning = read_webhook_url(conf["webhook_url_file"])
-            if mode_warning:
-                self.note(log_line(self.now, "WARNING", "warning", "twzrd-ops", mode_warning))
-            reason = deliver_webhook(url, outbox, conf["webhook_timeout"], conf["webhook_retries"])
-            if reason:
-                raise OpsError("webhook delivery failed (%s); %d message%s kept for the next run."
-                               % (reason, len(outbox), "" if len(outbox) == 1 else "s"))
-        except OpsError as exc:
-            self.problem(str(exc))
-            return None
-        new_state["outbox"] = []
-        self.save(new_state)
+        outbox, problems, warnings = drain(channels, new_state["outbox"], self.host, self.now, self.firing, RETRY_DELAY)
+        for sentence in warnings:
+            self.note(log_line(self.now, "WARNING", "warning", "twzrd-ops", sentence))
+        for sentence in problems:
+            self.problem(sentence)
+        if outbox != new_state["outbox"]:
+            new_state["outbox"] = outbox
+            self.save(new_state)
         return None
 
     def finish(self, level, summary, textfile):
@@ -267,7 +283,7 @@ def process(alerts_cfg, snapshot, findings, cfg, now=None, warnings=None):
     refuse_unusable_paths(conf)
     now = now_epoch(now)
     host = (snapshot or {}).get("host") or socket.gethostname()
-    run = _Run(conf, now)
+    run = _Run(conf, now, host)
     with StateLock(conf["state_file"]):
         state, warning = read_state(conf["state_file"], now, longest_silence=_longest_silence(conf))
         alerts, events, counts, crash_until, problems = run_rules(state, snapshot, findings, cfg, conf, now)
@@ -285,13 +301,14 @@ def process(alerts_cfg, snapshot, findings, cfg, now=None, warnings=None):
             "crash_until": crash_until,
             "alerts": alerts,
             "crash_counts": totals,
-            "outbox": _bounded(list(state["outbox"]) + _messages(conf, host, events), host),
+            "outbox": _queue(conf, state["outbox"], host, events, now, state["alerts"], alerts),
             "pending_log": (list(state["pending_log"]) + lines)[-PENDING_LIMIT:],
         }
         active = active_list(alerts)
         level, summary = worst(a["level"] for a in alerts.values()), _summary(active)
         run.errors.extend(problems)
         run.in_lines.update(problems)
+        run.firing = _firing(alerts, quiet, now)
         unsaved = run.commit(new_state)
         if unsaved:
             # Nothing was logged as sent nor sent: the run is UNKNOWN.
@@ -302,7 +319,7 @@ def process(alerts_cfg, snapshot, findings, cfg, now=None, warnings=None):
             new_state = state
         silenced = {k for k in alerts if silence_match(k, quiet, now)}
         run.finish(level, summary, lambda reason: render_textfile(
-            snapshot, alerts, totals, now, reason is None, len(new_state["outbox"]), reason=reason, silenced=silenced))
+            snapshot, alerts, totals, now, reason is None, undelivered(new_state), reason=reason, silenced=silenced))
     return {"exit_code": exit_code(level), "events": events, "lines": run.lines, "errors": run.errors, "active": active,
             "level": level, "summary": summary, "unlogged": run.unlogged_errors()}
 
@@ -324,7 +341,7 @@ def record_failure(alerts_cfg, error, now=None, host=None):
     now = now_epoch(now)
     host = host or socket.gethostname()
     error = one_line(error)
-    run = _Run(conf, now)
+    run = _Run(conf, now, host)
     state = None
     try:
         with StateLock(conf["state_file"]):
@@ -332,8 +349,9 @@ def record_failure(alerts_cfg, error, now=None, host=None):
             alerts, events = failure_transition(state, "checks failed on %s: %s" % (host, error), conf, now)
             lines = ([log_line(now, "WARNING", "warning", "twzrd-ops", warning)] if warning else []) + _event_lines(now, events)
             new_state = dict(state, version=STATE_VERSION, last_run=now, alerts=alerts,
-                             outbox=_bounded(list(state["outbox"]) + _messages(conf, host, events), host),
+                             outbox=_queue(conf, state["outbox"], host, events, now, state["alerts"], alerts),
                              pending_log=(list(state["pending_log"]) + lines)[-PENDING_LIMIT:])
+            run.firing = _firing(alerts, active_silences(state["silences"], now), now)
             unsaved = run.commit(new_state)
             if unsaved:
                 raise OpsError(unsaved)
@@ -341,9 +359,9 @@ def record_failure(alerts_cfg, error, now=None, host=None):
     except OpsError as exc:
         run.problem(str(exc))
     if state is None:
-        state = {"alerts": {}, "crash_counts": {}, "outbox": [], "silences": []}
+        state = {"alerts": {}, "crash_counts": {}, "outbox": {}, "silences": []}
     appended = run.finish("unknown", "the checks failed: %s" % error, lambda reason: render_textfile(
-        None, state["alerts"], state["crash_counts"], now, False, len(state["outbox"]), reason=error,
+        None, state["alerts"], state["crash_counts"], now, False, undelivered(state), reason=error,
         silenced={k for k in state["alerts"] if silence_match(k, state.get("silences"), now)}))
     # The lines reached no log: the caller says the failure on stderr instead.
     return run.lines if appended else []

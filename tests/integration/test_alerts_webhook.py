@@ -94,14 +94,14 @@ def test_failed_delivery_is_logged_kept_and_sent_on_the_next_run(conf, receiver)
     assert receiver.attempts == 3  # first try + webhook_retries
     assert any(" ERROR warning twzrd-ops: webhook delivery failed (HTTP 500)" in line for line in failed["lines"])
     with open(conf["state_file"]) as handle:
-        assert len(json.load(handle)["outbox"]) == 1
+        assert len(json.load(handle)["outbox"]["slack"]) == 1
 
     receiver.status = 200
     retried = alerts.process(conf, snapshot(55), SWAP, CFG, now=T0 + HOUR)
     assert retried["events"] == [] and retried["errors"] == []
     assert receiver.texts() == ["web-1 FIRING critical swap: Swap use is 55.0% (critical above 50%)."]
     with open(conf["state_file"]) as handle:
-        assert json.load(handle)["outbox"] == []
+        assert json.load(handle)["outbox"] == {}
     assert SECRET not in everything_written(conf, [failed, retried])
 
 
@@ -125,10 +125,10 @@ def test_outbox_is_bounded_and_says_what_it_dropped(conf, receiver, monkeypatch)
         finding = {"rule": "disk", "key": key, "level": "warning", "message": "%s is full." % key, "value": 85}
         alerts.process(conf, snapshot(0), [finding], CFG, now=T0 + hour * HOUR)
     with open(conf["state_file"]) as handle:
-        outbox = json.load(handle)["outbox"]
+        outbox = json.load(handle)["outbox"]["slack"]
     assert len(outbox) == 3
     assert "older undelivered alert messages were dropped" in outbox[0]
-    assert outbox[-1].endswith("disk:/d3: disk:/d3 is full.")
+    assert outbox[-1]["text"].endswith("disk:/d3: disk:/d3 is full.")
 
 
 def test_unreadable_url_file_keeps_messages_and_says_which_file(conf, receiver):
@@ -137,7 +137,7 @@ def test_unreadable_url_file_keeps_messages_and_says_which_file(conf, receiver):
     assert result["errors"] == ["Cannot read the webhook URL file %s (No such file or directory)." % conf["webhook_url_file"]]
     assert receiver.attempts == 0
     with open(conf["state_file"]) as handle:
-        assert len(json.load(handle)["outbox"]) == 1
+        assert len(json.load(handle)["outbox"]["slack"]) == 1
 
 
 def test_world_readable_url_file_is_used_but_warned_about(conf, receiver):

@@ -117,7 +117,7 @@ def test_a_run_killed_while_the_receiver_hangs_loses_neither_its_firing_nor_its_
     assert log.count(" FIRING critical health: ") >= 1 and log.count(" RESOLVED ok health: ") >= 1
     with open(conf["state_file"]) as handle:
         state = json.load(handle)
-    assert state["outbox"] == [] and state["pending_log"] == []
+    assert state["outbox"] == {} and state["pending_log"] == []
 
 
 def test_sigterm_during_delivery_ends_the_run_with_a_sentence_and_the_next_run_sends(layout):
@@ -146,8 +146,8 @@ class Killed(BaseException):
 
 
 STEPS = [("write_state", 1, "before"), ("write_state", 1, "after"), ("append_log", 1, "before"),
-         ("append_log", 1, "after"), ("write_state", 2, "after"), ("deliver_webhook", 1, "before"),
-         ("deliver_webhook", 1, "after"), ("write_state", 3, "after"), ("write_textfile", 1, "before")]
+         ("append_log", 1, "after"), ("write_state", 2, "after"), ("drain", 1, "before"),
+         ("drain", 1, "after"), ("write_state", 3, "after"), ("write_textfile", 1, "before")]
 
 
 @pytest.mark.parametrize("name, nth, when", STEPS, ids=["%s-%d-%s" % step for step in STEPS])

@@ -128,7 +128,7 @@ def test_a_version_1_state_is_migrated_and_keeps_its_alerts_and_silences(tmp_pat
     assert warning is None
     assert state["version"] == alert_state.STATE_VERSION and state["pending_log"] == []
     assert state["alerts"] == old["alerts"] and state["silences"] == old["silences"]
-    assert state["outbox"] == old["outbox"] and state["crash_counts"] == {"api": 3}
+    assert state["outbox"] == {"slack": old["outbox"]} and state["crash_counts"] == {"api": 3}  # v2 -> v3: per channel
 
 
 def test_checks_failed_goes_through_the_same_state_machine_as_any_alert():

@@ -42,7 +42,9 @@ def log(conf):
 
 
 def outbox(conf):
-    return alert_state.read_state(conf["state_file"], move_aside=False)[0]["outbox"]
+    """The texts waiting for the webhook (the channel "slack" of the per-channel outbox)."""
+    items = alert_state.read_state(conf["state_file"], move_aside=False)[0]["outbox"].get("slack", [])
+    return [item if isinstance(item, str) else item["text"] for item in items]
 
 
 # ----------------------------------------------------------------------- parsing
@@ -236,9 +238,9 @@ def test_all_does_not_silence_checks_failed_but_an_explicit_silence_does(conf):
     silence, _created, _log = silences.add(conf2, "checks_failed", "1h", "rebuilding pm2", now=T0)
     lines = alerts.record_failure(conf2, "pm2 hung", now=T0 + 60, host="web-1")
     assert any(line.endswith("[silenced until 2026-11-27T01:00:00Z by %s: rebuilding pm2]" % silence["id"]) for line in lines)
-    assert alert_state.read_state(conf2["state_file"], move_aside=False)[0]["outbox"] == []
+    assert outbox(conf2) == []
     alerts.record_failure(conf2, "pm2 hung", now=T0 + HOUR + 60, host="web-1")  # silence over, still failing
-    assert len(alert_state.read_state(conf2["state_file"], move_aside=False)[0]["outbox"]) == 1
+    assert len(outbox(conf2)) == 1
 
 
 def test_silences_survive_runs_and_expire_from_the_state(conf):
