@@ -73,6 +73,9 @@ def send_email(channel, host, items, now, password):
         return "SMTP authentication failed (%d)" % exc.smtp_code
     except smtplib.SMTPResponseException as exc:
         return "SMTP error %d" % exc.smtp_code
+    except smtplib.SMTPServerDisconnected as exc:
+        # smtplib turns a read that timed out (a server that never answers) into this.
+        return "timeout" if "timed out" in str(exc) else "the SMTP server closed the connection"
     except smtplib.SMTPRecipientsRefused:
         return "the SMTP server refused every recipient"
     except (smtplib.SMTPException, ssl.SSLError) as exc:
