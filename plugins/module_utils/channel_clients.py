@@ -239,3 +239,28 @@ def drain(channels, outbox, host, now, active, retry_delay=RETRY_DELAY):
         if name not in after and items and not any(c["name"] == name for c in channels):
             after[name] = items  # a channel that went: dropped by the next run's _queue
     return after, problems, notes
+
+
+TEST_KEY = "twzrd_ops_test"
+
+
+def test_item(host, now, text_time):
+    """The item `twzrd-ops notify --test` sends (level info; Alertmanager lets it end in 5 minutes)."""
+    message = "Test message from twzrd-ops on %s at %s: this channel works." % (host, text_time)
+    return {"type": "test", "key": TEST_KEY, "rule": TEST_KEY, "level": "info", "message": message, "host": host, "at": now,
+            "since": text_time, "started": now, "text": "%s TEST info %s: %s" % (host, TEST_KEY, message)}
+
+
+def notify_test(channels, host, now, text_time):
+    """Send one test message through every channel: [(label, reason or None), ...].
+    PagerDuty gets the test incident and at once its resolve, so nobody stays paged."""
+    results = []
+    item = test_item(host, now, text_time)
+    for channel in channels:
+        items = [item, dict(item, type="resolved")] if channel["type"] == "pagerduty" else [item]
+        try:
+            _sent, reason = send(channel, host, items, now)
+        except OpsError as exc:
+            reason = str(exc).rstrip(".")
+        results.append((label(channel), reason))
+    return results

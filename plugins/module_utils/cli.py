@@ -8,6 +8,7 @@
   twzrd-ops [--config FILE] [--json] alerts    hourly threshold check (alert engine)
   twzrd-ops [--config FILE] [--json] silence add TARGET --for 2h --reason TEXT | list | remove ID
   twzrd-ops [--config FILE] [--json] history [--days N] [--app NAME]   per-host samples and trends
+  twzrd-ops [--config FILE] [--json] notify --test   one test message through every alert channel
   twzrd-ops [--config FILE] [--json] restart   restart PM2 apps, then verify them
             (restart --mode reload: pm2 reload, zero-downtime for cluster-mode apps)
 
@@ -26,7 +27,7 @@ import json
 import signal
 import sys
 
-from . import alerts, cli_restart, cli_views, config, pm2, run_journal, runs, silences
+from . import alerts, cli_notify, cli_restart, cli_views, config, pm2, run_journal, runs, silences
 from .cli_views import emit as _emit
 from .common import EXIT_CODES, UNKNOWN, OpsError, iso_time, now_epoch, printable, subprocess_runner
 from .version import VERSION
@@ -67,7 +68,7 @@ def build_parser():
         parents=[common],
     )
     parser.add_argument("--version", action="store_true", help="print the twzrd.ops version and exit")
-    subs = parser.add_subparsers(dest="command", metavar="{health,alerts,restart,silence,history,status}", parser_class=_Parser)
+    subs = parser.add_subparsers(dest="command", metavar="{health,alerts,restart,silence,history,status,notify}", parser_class=_Parser)
     subs.add_parser("health", parents=[common], help="weekly health report, saved to the reports directory")
     subs.add_parser("alerts", parents=[common], help="hourly alert check; events go to the alert log")
     silence = subs.add_parser("silence", parents=[common], help="silence alerts for planned work: add, list, remove")
@@ -83,6 +84,8 @@ def build_parser():
     restart.add_argument("--mode", choices=sorted(pm2.MODES, reverse=True), default=None,
                          help="pm2 restart, or pm2 reload (zero-downtime for cluster-mode apps); default: restart.mode of the configuration")
     subs.add_parser("status", parents=[common], help="did the cron jobs run and what did they do: last runs, active alerts and silences")
+    notify = subs.add_parser("notify", parents=[common], help="send one test message through every alert channel (--test)")
+    notify.add_argument("--test", action="store_true", help="send the test message (exit 2 naming the channels that failed)")
     hist = subs.add_parser("history", parents=[common], help="the samples of the per-host history and their judged trends")
     hist.add_argument("--days", default="7", help="how many days back to print (default 7)")
     hist.add_argument("--app", default=None, help="only this PM2 app")
@@ -223,6 +226,9 @@ COMMANDS["history"] = cli_views.cmd_history
 COMMANDS["status"] = cli_views.cmd_status
 
 
+COMMANDS["notify"] = cli_notify.cmd_notify
+
+
 def _run_recorded(cfg, args, runner, out, err):
     """Run the command; health, alerts and restart also leave their last run in the journal."""
     started = now_epoch()
@@ -251,7 +257,7 @@ def main(argv=None, out=None, err=None, runner=None):
         out.write("twzrd-ops %s (twzrd.ops collection)\n" % VERSION)
         return 0
     if not getattr(args, "command", None):
-        err.write("twzrd-ops: choose a subcommand: health, alerts, restart, silence, history or status (see twzrd-ops --help).\n")
+        err.write("twzrd-ops: choose a subcommand: health, alerts, restart, silence, history, status or notify (see twzrd-ops --help).\n")
         return EXIT_UNKNOWN
     args.json = getattr(args, "json", False)
     args.config = getattr(args, "config", None)
