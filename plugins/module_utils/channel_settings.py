@@ -165,3 +165,37 @@ def configured(conf):
 def secret_files(channel):
     """The secret files a channel reads (for refuse_unusable_paths and the role)."""
     return [channel[k] for k in sorted(channel) if k.endswith("_file") and k != "ca_file" and channel[k]]
+
+
+# The role's twzrd_ops_alerts_channels give secrets as values; the role writes each to
+# CONFIG_DIR/channel-NAME-KEY (0600) and config.json gets KEY_file (tasks/channels.yml).
+ROLE_SECRETS = {"alertmanager": ("token", "password"), "pagerduty": ("routing_key",), "telegram": ("token",), "discord": ("url",),
+                "slack": ("url",), "webhook": ("url", "token"), "ntfy": ("token",), "email": ("password",)}
+
+
+def from_role(channels, config_dir, defaults):
+    """The role variable's channels as config.json holds them, checked: (channels, [(file,
+    secret), ...]). Mirrors tasks/channels.yml, so that the role's validate step (settings.py)
+    refuses a bad channel before anything is written. Raises OpsError (never showing a secret)."""
+    if channels in (None, ""):
+        return [], []
+    if not isinstance(channels, list):
+        raise OpsError("twzrd_ops_alerts_channels must be a list of channels, each {\"type\": TYPE, ...}.")
+    converted, secrets = [], []
+    for index, channel in enumerate(channels):
+        if not isinstance(channel, dict) or channel.get("type") not in ROLE_SECRETS:
+            raise OpsError("Alert channel #%d must be a mapping with a type (one of %s)." % (index + 1, ", ".join(TYPES)))
+        name = channel.get("name") or channel["type"]
+        if not isinstance(name, str) or not _NAME.match(name):
+            _fail("#%d" % (index + 1), "name must be a word of letters, digits, '.', '_' or '-' (at most 64).")
+        conf = dict(channel)
+        for key in ROLE_SECRETS[channel["type"]]:
+            if key in conf:
+                path = "%s/channel-%s-%s" % (config_dir.rstrip("/"), name, key)
+                secret = conf.pop(key)
+                if not isinstance(secret, str) or not secret.strip() or "\n" in secret.strip():
+                    _fail("%s (%s)" % (name, channel["type"]), "%s must be one line of text (the value is not shown)." % key)
+                conf[key + "_file"] = path
+                secrets.append((path, secret.strip()))
+        converted.append(conf)
+    return validate_channels(converted, defaults), secrets
