@@ -204,7 +204,7 @@ def render_textfile(snapshot, alerts, crash_totals, now, success, outbox=0, reas
            "1 for each alert that is active, labelled by rule, key, level and silenced (1 while a silence covers it).",
            [(_labels(rule=a["rule"], key=key, level=a["level"], silenced=1 if key in silenced else 0), 1)
             for key, a in sorted(alerts.items())])
-    metric("twzrd_ops_alerts_undelivered", "gauge", "Webhook messages waiting for the next run.", [("", outbox)])
+    metric("twzrd_ops_alerts_undelivered", "gauge", "Alert channel messages waiting for the next run (all channels).", [("", outbox)])
     metric("twzrd_ops_last_run_timestamp_seconds", "gauge", "Time of the last alert run (Unix epoch).", [("", now)])
     metric("twzrd_ops_last_run_success", "gauge",
            "1 when the last alert run checked the host and delivered everything, else 0.", [("", 1 if success else 0)])
