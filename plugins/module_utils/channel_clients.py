@@ -251,6 +251,27 @@ def test_item(host, now, text_time):
             "since": text_time, "started": now, "text": "%s TEST info %s: %s" % (host, TEST_KEY, message)}
 
 
+# Channels that page or track incidents: the weekly report summary is not one.
+INCIDENT_TYPES = ("alertmanager", "pagerduty")
+
+
+def notify_report(channels, host, now, text):
+    """Send the weekly report's summary (text) through every channel that is not an
+    incident tracker: [(label, reason or None), ...]."""
+    item = {"type": "report", "key": "weekly_report", "rule": "weekly_report", "level": "info", "message": text, "host": host,
+            "at": now, "since": "", "started": now, "text": text}
+    results = []
+    for channel in channels:
+        if channel["type"] in INCIDENT_TYPES:
+            continue
+        try:
+            _sent, reason = send(channel, host, [item], now)
+        except OpsError as exc:
+            reason = str(exc).rstrip(".")
+        results.append((label(channel), reason))
+    return results
+
+
 def notify_test(channels, host, now, text_time):
     """Send one test message through every channel: [(label, reason or None), ...].
     PagerDuty gets the test incident and at once its resolve, so nobody stays paged."""

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The alert channels' payloads, pure: what each provider's documented API expects.
 
-An outbox item is a dict (an event: type firing|reminder|resolved|test, key, rule, level,
+An outbox item is a dict (an event: type firing|reminder|resolved|test|report, key, rule, level,
 message, host, at (epoch), since (ISO time), text (the one-line message)) or, from a state
 written before channels existed, a plain text. Nothing here reads a file or the network
 (channel_clients.py does); secrets are passed in and never end up in a return value other
@@ -26,7 +26,7 @@ NTFY_LIMIT = 4000
 
 PD_SEVERITY = {"critical": "critical", "warning": "warning", "ok": "info", "info": "info"}
 NTFY_PRIORITY = {"critical": 5, "warning": 4}
-NTFY_TAGS = {"critical": "rotating_light", "warning": "warning", "resolved": "white_check_mark", "test": "bell"}
+NTFY_TAGS = {"critical": "rotating_light", "warning": "warning", "resolved": "white_check_mark", "test": "bell", "report": "clipboard"}
 _RANK = {"critical": 2, "warning": 1}
 
 
@@ -49,8 +49,9 @@ def worst_item(items):
     firing = [i["level"] for i in events if i["type"] in ("firing", "reminder")]
     if firing:
         return max(firing, key=lambda level: _RANK.get(level, 0))
-    if any(i["type"] == "test" for i in events):
-        return "test"
+    for kind in ("test", "report"):
+        if any(i["type"] == kind for i in events):
+            return kind
     return "resolved"
 
 

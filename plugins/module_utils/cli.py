@@ -8,7 +8,8 @@
   twzrd-ops [--config FILE] [--json] alerts    hourly threshold check (alert engine)
   twzrd-ops [--config FILE] [--json] silence add TARGET --for 2h --reason TEXT | list | remove ID
   twzrd-ops [--config FILE] [--json] history [--days N] [--app NAME]   per-host samples and trends
-  twzrd-ops [--config FILE] [--json] notify --test   one test message through every alert channel
+  twzrd-ops [--config FILE] [--json] notify --test | --report   a test message / the weekly report's summary
+            through every alert channel
   twzrd-ops [--config FILE] [--json] restart   restart PM2 apps, then verify them
             (restart --mode reload: pm2 reload, zero-downtime for cluster-mode apps)
 
@@ -86,6 +87,7 @@ def build_parser():
     subs.add_parser("status", parents=[common], help="did the cron jobs run and what did they do: last runs, active alerts and silences")
     notify = subs.add_parser("notify", parents=[common], help="send one test message through every alert channel (--test)")
     notify.add_argument("--test", action="store_true", help="send the test message (exit 2 naming the channels that failed)")
+    notify.add_argument("--report", action="store_true", help="send the newest weekly report's summary (not to Alertmanager or PagerDuty)")
     hist = subs.add_parser("history", parents=[common], help="the samples of the per-host history and their judged trends")
     hist.add_argument("--days", default="7", help="how many days back to print (default 7)")
     hist.add_argument("--app", default=None, help="only this PM2 app")

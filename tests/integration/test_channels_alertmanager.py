@@ -138,7 +138,7 @@ def test_notify_test_reaches_the_receiver(tmp_path, alertmanager):
     out, err = io.StringIO(), io.StringIO()
     code = cli.main(["--config", str(path), "notify", "--test"], out=out, err=err)
     assert code == 0, err.getvalue()
-    assert out.getvalue() == "Alert channel am (alertmanager): test message sent\n"
+    assert out.getvalue() == "Alert channel am (alertmanager): sent\n"
     host = socket.gethostname()
     wait_for(lambda: any(a["labels"]["alertname"] == "twzrd_ops_test" for _s, a in notifications(hook, host)))
 
@@ -158,4 +158,4 @@ def test_notify_test_names_the_channel_that_failed(tmp_path, alertmanager):
         dead.close()
     assert code == 2
     assert "Alert channel phone (ntfy): FAILED (connection refused)" in out.getvalue()
-    assert err.getvalue() == "The test message did not reach 1 channel: Alert channel phone (ntfy).\n"
+    assert err.getvalue() == "The message did not reach 1 channel: Alert channel phone (ntfy).\n"
