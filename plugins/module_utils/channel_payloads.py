@@ -142,8 +142,8 @@ def email_message(sender, recipients, host, items, now):
     message = EmailMessage()
     level = worst_item(items)
     count = len(items)
-    message["Subject"] = "[twzrd-ops] %s: %s (%d event%s)" % (host, level if level in _RANK else level.upper(), count,
-                                                             "" if count == 1 else "s")
+    shown = level if level in _RANK else level.upper()
+    message["Subject"] = "[twzrd-ops] %s: %s (%d event%s)" % (host, shown, count, "" if count == 1 else "s")
     message["From"] = sender
     message["To"] = ", ".join(recipients)
     message["Date"] = formatdate(now, usegmt=True)

@@ -77,8 +77,9 @@ def _one(channel, index, defaults):
     conf = {"type": kind, "name": name}
     for key in ("timeout", "retries"):
         value = channel.get(key)
-        conf[key] = defaults[key] if value is None else number(key, value, 0.1 if key == "timeout" else 0, 300 if key == "timeout" else 10,
-                                                                  integer=key == "retries", what="Alert channel %s setting" % shown)
+        low, high = (0.1, 300) if key == "timeout" else (0, 10)
+        conf[key] = defaults[key] if value is None else number(key, value, low, high, integer=key == "retries",
+                                                               what="Alert channel %s setting" % shown)
     for key, default in fields.items():
         value = channel.get(key)
         if value is None or value == "":

@@ -83,8 +83,8 @@ def test_alertmanager_payload_reposts_firing_and_ends_resolved_now():
 
 
 def test_pagerduty_events_trigger_resolve_and_map_severity():
-    assert channel_payloads.pagerduty_event("K", item("resolved")) == {"routing_key": "K", "event_action": "resolve",
-                                                                        "dedup_key": "web-1:pm2_app_down:api"}
+    resolve = {"routing_key": "K", "event_action": "resolve", "dedup_key": "web-1:pm2_app_down:api"}
+    assert channel_payloads.pagerduty_event("K", item("resolved")) == resolve
     warning = channel_payloads.pagerduty_event("K", item("reminder", level="warning"))
     assert warning["event_action"] == "trigger" and warning["payload"]["severity"] == "warning"
     assert warning["dedup_key"] == channel_payloads.pagerduty_event("K", item())["dedup_key"]
