@@ -251,6 +251,8 @@ def test_item(host, now, text_time):
             "since": text_time, "started": now, "text": "%s TEST info %s: %s" % (host, TEST_KEY, message)}
 
 
+# The key of the weekly report's summary (not an alert rule: it is never stored or silenced).
+REPORT_KEY = "weekly_report"
 # Channels that page or track incidents: the weekly report summary is not one.
 INCIDENT_TYPES = ("alertmanager", "pagerduty")
 
@@ -258,7 +260,7 @@ INCIDENT_TYPES = ("alertmanager", "pagerduty")
 def notify_report(channels, host, now, text):
     """Send the weekly report's summary (text) through every channel that is not an
     incident tracker: [(label, reason or None), ...]."""
-    item = {"type": "report", "key": "weekly_report", "rule": "weekly_report", "level": "info", "message": text, "host": host,
+    item = {"type": "report", "key": REPORT_KEY, "rule": REPORT_KEY, "level": "info", "message": text, "host": host,
             "at": now, "since": "", "started": now, "text": text}
     results = []
     for channel in channels:
