@@ -87,7 +87,7 @@ def cmd_status(cfg, args, runner, out, err, now=None):
         emit(out, {
             "version": VERSION, "jobs": {job: last.get(job) for job in run_journal.JOBS},
             "alerts": [dict(alert, key=key, silenced=silences.match(key, quiet, now) is not None) for key, alert in active],
-            "silences": [silences.public(s, now) for s in quiet], "undelivered": len(state["outbox"]),
+            "silences": [silences.public(s, now) for s in quiet], "undelivered": alert_state.undelivered(state),
             "warnings": [warning] if warning else []})
         return 0
     out.write("twzrd-ops %s, %s\nLast runs:\n" % (VERSION, iso_time(now)))
@@ -102,7 +102,7 @@ def cmd_status(cfg, args, runner, out, err, now=None):
     out.write("Active silences: %s\n" % (len(quiet) or "none"))
     for silence in quiet:
         out.write("  %s\n" % silences.describe(silence, now))
-    out.write("Undelivered messages: %d; alert log: %s\n" % (len(state["outbox"]), conf["log_file"] or "(none)"))
+    out.write("Undelivered messages: %d; alert log: %s\n" % (alert_state.undelivered(state), conf["log_file"] or "(none)"))
     if warning:
         out.write("%s\n" % warning)
     return 0

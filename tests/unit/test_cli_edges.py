@@ -113,3 +113,21 @@ def test_exact_durations_never_read_the_same_for_two_lengths():
     shown = [exact_duration(seconds) for seconds in range(0, 3 * 86400, 7)]
     assert len(set(shown)) == len(shown)
     assert [exact_duration(s) for s in (0, 45, 90, 3605, 86400, 88200)] == ["0s", "45s", "1m30s", "1h00m05s", "24h", "24h30m"]
+
+
+def test_status_counts_undelivered_messages_across_every_channel(tmp_path):
+    """State v3 keeps one outbox per alert channel: status counts the messages, not the channels."""
+    state_dir = tmp_path / "state"
+    state_dir.mkdir()
+    (state_dir / "alerts-state.json").write_text(json.dumps({
+        "version": 3, "last_run": None, "crash_until": None, "alerts": {}, "crash_counts": {}, "pending_log": [],
+        "silences": [], "outbox": {"slack": ["a", "b"], "ntfy": ["c"]}}))
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"alerts": {"state_file": str(state_dir / "alerts-state.json"), "log_file": ""},
+                                "history": {"db_path": str(tmp_path / "history.sqlite")}}))
+    out = io.StringIO()
+    assert cli.main(["--config", str(path), "status"], out=out, err=io.StringIO()) == 0
+    assert "Undelivered messages: 3;" in out.getvalue(), out.getvalue()
+    out = io.StringIO()
+    assert cli.main(["--config", str(path), "--json", "status"], out=out, err=io.StringIO()) == 0
+    assert json.loads(out.getvalue())["undelivered"] == 3
