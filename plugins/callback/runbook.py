@@ -17,7 +17,7 @@ description:
   - The collection's C(ansible.cfg) sets it as C(stdout_callback); set C(stdout_callback = twzrd.ops.runbook) in yours
     to get the same output.
 author:
-  - twzrd.ops contributors
+  - twzrd.ops contributors (@twzrd)
 extends_documentation_fragment:
   - default_callback
   - result_format_callback

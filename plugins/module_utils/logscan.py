@@ -389,8 +389,6 @@ def _prefiltered(path, state):
     return state
 
 
-
-
 def fold_repeats(lines):
     """[{"line": latest occurrence, "count": n}] per message (equal but for _LINE_PREFIX), newest last."""
     latest, counts = {}, {}

@@ -50,7 +50,7 @@ def test_the_weekly_report_shows_a_repeated_error_once_with_its_count(tmp_path):
     log = tmp_path / "web-error.log"
     now = time.time()
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 60))
-    log.write_text("".join("%s Error: ECONNREFUSED 127.0.0.1:5432\n" % stamp for _ in range(30))
+    log.write_text(("%s Error: ECONNREFUSED 127.0.0.1:5432\n" % stamp) * 30
                    + "%s FATAL out of memory\n" % stamp)
     logs = logscan.scan([str(log)], now=now)
     assert logs["total"] == 31
