@@ -1,11 +1,16 @@
-"""Issue 24: crashes and restarts are marked on the app charts. The history summary carries
-each app's crash and planned-restart events per window (history_summary.app_events), from
-samples recorded in a real SQLite history, and the HTML charts draw them as marks."""
+"""Issue 24's report: crashes and restarts are marked on the app charts (the history summary
+carries each app's crash and planned-restart events per window, history_summary.app_events,
+from samples recorded in a real SQLite history), and the per-host text report, the HTML page
+and the Markdown (the fleet filter) say the same week over week: the rows of one builder,
+history.wow_rows, with the same cells and words."""
 
 from __future__ import annotations
 
-from ansible_collections.twzrd.ops.plugins.module_utils import history, htmlcharts
+from ansible_collections.twzrd.ops.plugins.module_utils import history, htmlcharts, htmlreport, report
+from ansible_collections.twzrd.ops.plugins.module_utils.escape import html_text
 from ansible_collections.twzrd.ops.plugins.module_utils.history_summary import app_events
+
+from reportpages import synthetic_document
 
 MIB = 1024 * 1024
 HOUR = 3600
@@ -54,3 +59,22 @@ def test_many_events_are_summed_into_at_most_240_marks():
     samples = [{"t": NOW - i * 600, "apps": {"web": {"restarts": 0, "crashes": 1}}} for i in range(1000)][::-1]
     crashes = app_events(samples, "web", NOW - 30 * 86400, NOW)["crashes"]
     assert len(crashes) <= 240 and sum(count for _t, count in crashes) == 1000
+
+
+def test_text_and_html_say_the_same_week_over_week(tmp_path):
+    db = str(tmp_path / "history.sqlite")
+    for hours in range(14 * 24, -1, -6):  # two weeks; the second one restarts more
+        t = NOW - hours * HOUR
+        history.record(snapshot(t, 0 if hours > 7 * 24 else (14 * 24 - hours) // 24), db, now=t)
+    summary = history.summary(db, now=NOW)
+    rows = history.wow_rows(summary)
+    assert rows and rows[0]["changed"] and rows[0]["word"] in ("up", "down", "new", "gone")
+    text = report.render_text({"host": "web-1", "epoch": NOW}, [], "ok", history=summary)
+    document = synthetic_document()
+    document["hosts"] = [dict(document["hosts"][0], host="web-1", history=summary)]
+    page = htmlreport.render(document)
+    for row in rows:
+        cells = [row["this"], row["prev"], ("%s %s" % (row["arrow"], row["delta"])).strip() or "-", row["word"]]
+        text_line = [line for line in text.splitlines() if row["figure"] in line and row["subject"] in line]
+        assert len(text_line) == 1 and all(cell in text_line[0] for cell in cells), (row, text_line)
+        assert all(html_text(cell) in page for cell in cells), row
