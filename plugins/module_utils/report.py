@@ -290,12 +290,11 @@ def _history_part(history):
     lines.extend(tail)
     if not history.get("trends"):
         lines.append("  no memory leak suspected, no filesystem forecast to fill up")
-    # The same rows, cells and words as the fleet report's Markdown and HTML (history.wow_rows).
-    rows = [[r["subject"], r["figure"], r["this"], r["prev"], ("%s %s" % (r["arrow"], r["delta"])).strip() or "-", r["word"]]
+    rows = [[r["subject"], r["figure"], r["this"], r["prev"], ("%s %s" % (r["arrow"], r["delta"])).strip()]
             for r in wow_rows(history)]
     if rows:
-        lines.append("  Week over week (this week vs the previous; changes first):")
-        lines.extend(_table(rows, ["SUBJECT", "FIGURE", "THIS WEEK", "PREVIOUS", "CHANGE", "DIRECTION"]))
+        lines.append("  Week over week (this week vs the previous):")
+        lines.extend(_table(rows, ["SUBJECT", "FIGURE", "THIS WEEK", "PREVIOUS", "CHANGE"]))
     return lines
 
 
