@@ -5,15 +5,60 @@
 """`twzrd-ops restart` (the Friday job and operators): restart or reload the PM2 apps between
 a silence of what the restart disturbs and its lifting, then verify them with the one rule
 of restart_check.came_back (online at the end, no crash while watched for the settling time).
+Run by hand, it appends the same lines to the Friday job's log (RunLog), as cron does with its
+output, so the log tells every restart whoever started it.
 """
 
 from __future__ import annotations
 
+import os
 import time
 
 from . import checks, pm2, restart_check, silences
 from .cli_views import emit as _emit
 from .common import OpsError, iso_time, now_epoch, printable
+
+
+# The Friday job's log as the role writes it (twzrd_ops_restart_log's default), used when the
+# configuration does not name one (restart.log_file).
+RESTART_LOG = "/var/log/twzrd-restart.log"
+
+
+class RunLog(object):
+    """The restart's lines appended to the restart log, unless that log is already where they
+    go (the cron job's `>> LOG 2>&1`) or does not exist (a host the role did not set up, where
+    nothing is created). A log that cannot be written is said once on err; the restart goes on."""
+
+    def __init__(self, path, out, err):
+        self.path, self.err, self.fd = path, err, None
+        try:
+            if not os.path.isfile(path) or _same_file(out, path):
+                return
+            self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+        except OSError as exc:
+            err.write("restart: not logged to %s: %s\n" % (path, exc.strerror or exc))
+
+    def line(self, text):
+        if self.fd is None:
+            return
+        try:
+            os.write(self.fd, (text + "\n").encode("utf-8", "replace"))
+        except OSError as exc:
+            self.close()
+            self.err.write("restart: not logged to %s any more: %s\n" % (self.path, exc.strerror or exc))
+
+    def close(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def _same_file(stream, path):
+    try:
+        mine, theirs = os.fstat(stream.fileno()), os.stat(path)
+    except (AttributeError, OSError, ValueError):  # no file behind the stream (tests, a closed pipe)
+        return False
+    return (mine.st_dev, mine.st_ino) == (theirs.st_dev, theirs.st_ino)
 
 
 def _stamp(now=None):
@@ -29,10 +74,11 @@ def _restart_verdict(started, settled, crashes, cfg, restarted, seconds, before=
     )
 
 
-def cmd_restart(cfg, args, runner, out, err, now=None, sleep=time.sleep):
+def cmd_restart(cfg, args, runner, out, err, now=None, sleep=time.sleep, run_log=None):
     """Restart (or reload) the apps, wait until they are online, watch them for the settling
     time (restart.settle_seconds), then judge them with restart_check.came_back: online at
-    the end and no crash since the restart (pm2.log's crash events, restarts counters)."""
+    the end and no crash since the restart (pm2.log's crash events, restarts counters).
+    Each line also goes to run_log (a RunLog) when given."""
     ccfg = cfg["checks"]
     apps = list(cfg["restart"]["apps"]) or ["all"]
     log = []
@@ -40,6 +86,8 @@ def cmd_restart(cfg, args, runner, out, err, now=None, sleep=time.sleep):
     def say(message):
         line = "%s %s" % (_stamp(), printable(message))  # app names and health messages come from outside
         log.append(line)
+        if run_log is not None:
+            run_log.line(line)
         if not args.json:
             out.write(line + "\n")
             out.flush()
@@ -123,19 +171,26 @@ def cmd_restart_silenced(cfg, args, runner, out, err, now=None):
     settle = cfg["restart"].get("settle_seconds", restart_check.SETTLE_SECONDS)
     seconds = min(cfg["restart"]["verify_retries"] * cfg["restart"]["verify_delay"] + settle + RESTART_SILENCE_MARGIN,
                   cfg["alerts"]["silence_max_hours"] * 3600.0)
+    run_log = RunLog(cfg["restart"].get("log_file") or RESTART_LOG, out, err)
+
+    def complain(text):  # stderr, and the log as cron's 2>&1 would have it
+        err.write(text + "\n")
+        run_log.line(text)
+
     added = []
     try:
         for target in restart_check.silence_targets(apps):
             added.append(silences.add(cfg["alerts"], target, seconds, "twzrd-ops restart of %s" % ", ".join(apps),
                                       now=now, by="twzrd-ops restart")[0])
     except OpsError as exc:
-        err.write("restart: alerts not silenced during the restart: %s\n" % exc)
+        complain("restart: alerts not silenced during the restart: %s" % exc)
     try:
-        return cmd_restart(cfg, args, runner, out, err, now=now)
+        return cmd_restart(cfg, args, runner, out, err, now=now, run_log=run_log)
     finally:
         for silence in added:
             try:
                 silences.remove(cfg["alerts"], silence_id=silence["id"], now=now, missing_ok=True)
             except OpsError as exc:
-                err.write("restart: the silence %s could not be lifted (it ends by itself at %s): %s\n"
-                          % (silence["id"], iso_time(silence["until"]), exc))
+                complain("restart: the silence %s could not be lifted (it ends by itself at %s): %s"
+                         % (silence["id"], iso_time(silence["until"]), exc))
+        run_log.close()

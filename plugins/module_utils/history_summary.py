@@ -20,6 +20,41 @@ def _series(samples, get, start, end, now):
     return [[int(round(t)), round(v, 2)] for t, v in trends.downsample(points, MAX_POINTS, start, end)]
 
 
+def _summed(points, start, end):
+    """At most MAX_POINTS [t, n] of event counts: equal time buckets of [start, end] summed
+    (counts add up, unlike trends.downsample's means), at the time of the bucket's last event."""
+    if len(points) <= MAX_POINTS or end <= start:
+        return points
+    width = (end - start) / float(MAX_POINTS)
+    buckets = {}
+    for t, count in points:
+        bucket = buckets.setdefault(min(MAX_POINTS - 1, max(0, int((t - start) // width))), [t, 0])
+        bucket[0], bucket[1] = t, bucket[1] + count
+    return [buckets[index] for index in sorted(buckets)]
+
+
+def app_events(samples, name, start, end):
+    """{"crashes": [[t, n]], "restarts": [[t, n]]}: the marks of an app's charts, one point per
+    sample that has any. crashes: pm2.log's unplanned exits counted by that run; restarts: the
+    rise of PM2's restarts counter since the previous sample beyond those crashes (the planned
+    ones: the Friday job, a deploy), a counter that went down counting from 0 (PM2 restarted)."""
+    crashes, restarts, previous = [], [], None
+    for s in samples:
+        app = s["apps"].get(name)
+        if not app or s["t"] > end:
+            continue
+        crashed, counter = int(app.get("crashes") or 0), app.get("restarts")
+        if s["t"] >= start and crashed > 0:
+            crashes.append([int(round(s["t"])), crashed])
+        if s["t"] >= start and isinstance(counter, int) and previous is not None:
+            planned = (counter - previous if counter >= previous else counter) - crashed
+            if planned > 0:
+                restarts.append([int(round(s["t"])), planned])
+        if isinstance(counter, int):
+            previous = counter
+    return {"crashes": _summed(crashes, start, end), "restarts": _summed(restarts, start, end)}
+
+
 def _window(samples, days, now):
     start = now - days * DAY
     inside = [s for s in samples if s["t"] >= start]
@@ -44,8 +79,8 @@ def _window(samples, days, now):
                  "swap_percent": _series(inside, lambda s: s["swap_percent"], start, now, now),
                  "load1": _series(inside, lambda s: s["load1"], start, now, now)},
         "disks": dict((path, _series(inside, disk_percent(path), start, now, now)) for path in sorted(disks)),
-        "apps": dict((name, {"memory": _series(inside, app_memory(name), start, now, now),
-                             "max_memory_restart": latest_mmr.get(name)}) for name in sorted(apps)),
+        "apps": dict((name, dict(app_events(samples, name, start, now), memory=_series(inside, app_memory(name), start, now, now),
+                                 max_memory_restart=latest_mmr.get(name))) for name in sorted(apps)),
         "pm2_daemon": {"memory": _series(inside, lambda s: s["daemon_memory"], start, now, now)},
     }
 

@@ -12,10 +12,8 @@ case-insensitive regular expression. Both give the lines the per-line regular ex
 (invalid UTF-8 replaced) and length-bounded; without a time window only the last few are.
 Files of logfilter.MIN_BYTES and more with plain keywords are first thinned out by grep
 (logfilter.py), whose kept lines are judged again here. Reads are bounded (logbounds.py):
-decompressed bytes of .gz files, and the length of the result's lists.
-
-Runs inside Ansible modules and on hosts without Ansible (twzrd_ops_lib): no ansible import.
-"""
+decompressed bytes of .gz files, and the length of the result's lists. fold_repeats folds
+repeated lines for summaries. Runs inside Ansible modules and on hosts (no ansible import)."""
 
 from __future__ import annotations
 
@@ -42,6 +40,8 @@ LONG_LINE = 1 << 20
 TRUNCATED = "\u2026"
 
 _REGEX_SYNTAX = set(".^$*+?{}[]\\|()")
+_LINE_PREFIX = re.compile(  # a leading time stamp or PM2 "ID|app |": lines equal but for it repeat one message
+    r"^\s*(?:\d+\|[^|]*\|\s*)?\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?\]?[\s:|-]*")
 _PM2_ERROR_LOG = re.compile(r".-error(?:-\d+)?(?:__[\w.-]+?)?\.log(?:\.\d+)?(?:\.gz)?$")
 
 
@@ -387,3 +387,12 @@ def _prefiltered(path, state):
         survivors.close()
     state.lines_read = logfilter.count_lines(path)
     return state
+
+
+def fold_repeats(lines):
+    """[{"line": latest occurrence, "count": n}] per message (equal but for _LINE_PREFIX), newest last."""
+    latest, counts = {}, {}
+    for line in (str(item) for item in lines or []):
+        key = _LINE_PREFIX.sub("", line, count=1).strip()
+        counts[key], latest[key] = counts.pop(key, 0) + 1, line
+    return [{"line": latest[key], "count": count} for key, count in counts.items()]

@@ -23,6 +23,7 @@ import time
 from .common import OpsError, atomic_write_all, now_epoch
 from .escape import LIST_LIMIT, clip, json_safe, more, names, printable, term
 from .history import wow_rows
+from .logscan import fold_repeats
 from .common import duration as _duration
 from .common import size as _size
 from .report_prune import prune, prune_plan  # noqa: F401 pylint: disable=unused-import
@@ -248,12 +249,12 @@ def _logs_part(logs):
     for skipped in shown:
         lines.append("    skipped %s: %s" % (term(skipped.get("path", "?")), term(skipped.get("reason", "?"))))
     lines.extend(tail)
-    recent = list(logs.get("lines") or [])[-MAX_LOG_LINES:]
+    kept = [line if isinstance(line, str) else json.dumps(line, sort_keys=True) for line in logs.get("lines") or []]
+    recent = fold_repeats(kept)[-MAX_LOG_LINES:]
     if recent:
-        lines.append("  most recent:")
-        for line in recent:
-            text = line if isinstance(line, str) else json.dumps(line, sort_keys=True)
-            lines.append("    %s" % term(text, 200))
+        lines.append("  most recent (a repeated line once, with its count):" if len(recent) < len(kept) else "  most recent:")
+        for entry in recent:
+            lines.append("    %s%s" % (term(entry["line"], 200), "  (%d times)" % entry["count"] if entry["count"] > 1 else ""))
     return lines
 
 
