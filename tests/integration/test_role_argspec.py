@@ -139,7 +139,7 @@ def test_main_entry_point_validates_before_any_task(play):
     proc = play(MAIN_PLAY, {"twzrd_ops_state": "gone", "twzrd_ops_swap_warning": "many"})
     assert proc.returncode != 0
     text = " ".join(proc.stdout.split())
-    assert "value of twzrd_ops_state must be one of: present, absent, got: gone" in text
+    assert "value of twzrd_ops_state must be one of: present, absent, purged, got: gone" in text
     assert "argument 'twzrd_ops_swap_warning' is of type str" in text
     assert "changed=0" in text and "ok=0" in text
 
