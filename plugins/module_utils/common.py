@@ -40,13 +40,14 @@ def refuse_unknown(given, known, what):
     """Raise OpsError naming the keys of given that are not in known.
 
     what is the noun with a %s where the plural "s" goes, e.g. "check setting%s" gives
-    "Unknown check settings: a, b (known: ...)." A typo in an inventory or config file must
-    not silently fall back to a default.
+    "Unknown check setting: swap_warnign. Perhaps you meant swap_warning. Known: ..." (the
+    guess first, the list last: the list can be long). A typo in an inventory or config file
+    must not silently fall back to a default.
     """
     unknown = sorted(set(given) - set(known))
     if unknown:
         noun = what % ("s" if len(unknown) > 1 else "")
-        raise OpsError("Unknown %s: %s (known: %s).%s" % (noun, ", ".join(unknown), ", ".join(sorted(known)), did_you_mean(unknown, known)))
+        raise OpsError("Unknown %s: %s.%s Known: %s." % (noun, ", ".join(unknown), did_you_mean(unknown, known), ", ".join(sorted(known))))
 
 
 def did_you_mean(unknown, known):

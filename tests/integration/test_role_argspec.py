@@ -81,7 +81,7 @@ def test_defaults_pass(play):
         ({"twzrd_ops_reports_keep_weeks": 0},
          "Setting twzrd_ops_reports_keep_weeks must be at least 1, got 0."),
         ({"twzrd_ops_swap_warnign": 30},
-         "Unknown twzrd_ops variable: twzrd_ops_swap_warnign (known: "),
+         "Unknown twzrd_ops variable: twzrd_ops_swap_warnign. Perhaps you meant twzrd_ops_swap_warning. Known: "),
         ({"twzrd_ops_swappiness": 500},
          "twzrd_ops_swappiness must be between 0 and 200, got 500."),
         ({"twzrd_ops_reports_dir": "/tmp/reports"},
@@ -103,8 +103,8 @@ def test_a_misspelled_variable_is_refused_with_the_known_names(play):
     proc = play(SETTINGS_PLAY, {"twzrd_ops_swap_warnign": 30})
     assert proc.returncode != 0
     text = " ".join(proc.stdout.split())
-    assert "Unknown twzrd_ops variable: twzrd_ops_swap_warnign (known: " in text
-    assert "twzrd_ops_swap_warning, " in text.split("twzrd_ops_swap_warnign (known: ")[1]
+    assert "Unknown twzrd_ops variable: twzrd_ops_swap_warnign. Perhaps you meant twzrd_ops_swap_warning. Known: " in text
+    assert "twzrd_ops_swap_warning, " in text.split("twzrd_ops_swap_warning. Known: ")[1]
 
 
 # The check configuration as the playbooks read it (weekly-health.yml, status.yml, audit.yml).

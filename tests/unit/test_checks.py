@@ -11,11 +11,11 @@ from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
 def test_unknown_settings_are_named_not_ignored():
     with pytest.raises(OpsError) as caught:
         checks.normalize_config({"swap_warnign": 10, "expected_app": []})
-    assert str(caught.value).startswith("Unknown check settings: expected_app, swap_warnign (known: ")
+    assert str(caught.value).startswith("Unknown check settings: expected_app, swap_warnign. ")
 
 
 def test_one_unknown_setting_is_singular():
-    with pytest.raises(OpsError, match=r"^Unknown check setting: swap_warnign \(known: "):
+    with pytest.raises(OpsError, match=r"^Unknown check setting: swap_warnign\. Perhaps you meant swap_warning\. Known: "):
         checks.normalize_config({"swap_warnign": 10})
 
 

@@ -86,7 +86,7 @@ def test_top_level_must_be_an_object(tmp_path):
 
 def test_unknown_section_is_refused(tmp_path):
     message = error_of(write(tmp_path, {"chekcs": {}}))
-    assert "Unknown section: chekcs (known: alerts, checks, history, reports, restart)." in message
+    assert "Unknown section: chekcs. Perhaps you meant checks. Known: alerts, checks, history, reports, restart." in message
 
 
 def test_unknown_check_setting_is_refused(tmp_path):
@@ -95,7 +95,7 @@ def test_unknown_check_setting_is_refused(tmp_path):
 
 def test_unknown_report_setting_is_refused(tmp_path):
     message = error_of(write(tmp_path, {"reports": {"keep": 3}}))
-    assert "Unknown setting in section reports: keep (known: dir, keep_weeks)." in message
+    assert "Unknown setting in section reports: keep. Known: dir, keep_weeks." in message
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ def test_good_settings_have_no_errors():
 def test_misspelled_variable_is_refused_with_the_known_names():
     found = errors(pm2_user="twzrd", swap_warnign=30)
     assert len(found) == 1
-    assert found[0].startswith("Unknown twzrd_ops variable: twzrd_ops_swap_warnign (known: ")
+    assert found[0].startswith("Unknown twzrd_ops variable: twzrd_ops_swap_warnign. Perhaps you meant twzrd_ops_swap_warning. Known: ")
     assert "twzrd_ops_swap_warning" in found[0]
 
 
