@@ -80,3 +80,21 @@ def test_a_real_mistake_still_fails_with_its_sentence(tmp_path, run_playbook, pm
     assert proc.returncode != 0
     assert sentence in " ".join(proc.stdout.split()), proc.stdout[-3000:]
     assert ": Restart the PM2 apps]" not in proc.stdout and ": Update the package lists (apt update)]" not in proc.stdout
+
+
+def test_silence_listings_print_one_line_per_silence_without_a_literal_newline(tmp_path, run_playbook, pm2_bin, pm2_home):
+    """Issue 24: the host's and the fleet's listings were one string with literal \\n in it."""
+    own = _own_vars(tmp_path, pm2_bin, pm2_home)
+    for target in ("swap", "load"):
+        proc = run_playbook("playbooks/silence.yml", "-i", "localhost,", "-c", "local", *own,
+                            "-e", "twzrd_ops_silence_action=add", "-e", "twzrd_ops_silence_target=" + target,
+                            "-e", "twzrd_ops_silence_duration=1h", "-e", "twzrd_ops_silence_reason=test")
+        assert proc.returncode == 0, proc.stdout[-3000:]
+    listed = run_playbook("playbooks/silence.yml", "-i", "localhost,", "-c", "local", *own)
+    assert listed.returncode == 0, listed.stdout[-3000:]
+    assert "\\n" not in listed.stdout, listed.stdout
+    # one item of the debug message per silence and per host (the callback quotes each item)
+    lines = [line.strip().lstrip("- ").strip("'\"") for line in listed.stdout.splitlines()]
+    for target in ("swap", "load"):
+        assert any(line.startswith("s-") and (" %s until " % target) in line and line.endswith(": test") for line in lines), lines
+    assert "localhost: 2 active silence(s)" in lines, lines
