@@ -26,6 +26,11 @@ def validate_settings(variables, known, checks_only=False):
     return settings.errors(_mapping(variables, "validate_settings"), plain(list(known)), bool(checks_only))
 
 
+def settings_warnings(variables):
+    """What the role says about the twzrd_ops_* variables without failing (a root-owned PM2)."""
+    return settings.warnings(_mapping(variables, "settings_warnings"))
+
+
 def host_config(variables, internal=None):
     """/etc/twzrd-ops/config.json from the twzrd_ops_* variables, validated, defaults filled in."""
     try:
@@ -48,6 +53,7 @@ class FilterModule(object):
     def filters(self):
         return {
             "validate_settings": validate_settings,
+            "settings_warnings": settings_warnings,
             "host_config": host_config,
             "cron_jobs": cron_jobs,
         }

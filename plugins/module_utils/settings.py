@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from . import alert_settings, checks, config, history, schedule
+from . import alert_settings, checks, config, history, patch_window, patching, schedule
 from .common import OpsError, number, refuse_unknown
 
 PREFIX = "twzrd_ops_"
@@ -50,6 +50,52 @@ VARIABLES["history"] = dict(("twzrd_ops_history_" + key, key) for key in history
 # logrotate's size / maxsize values (bytes, k, M, G); 0 would rotate an empty log every run.
 LOGROTATE_SIZE = re.compile(r"^[1-9][0-9]{0,11}[kMG]?$")
 SCHEDULES = ("twzrd_ops_cron_health_schedule", "twzrd_ops_cron_alerts_schedule", "twzrd_ops_cron_restart_schedule")
+
+# The settings of each flow (role entry point) that are not check settings: key in the
+# flow's dict -> (variable, kind, minimum or choices, maximum). The defaults are the role's
+# (defaults/main.yml); kinds convert `-e` strings as Ansible's argument spec does.
+FLOWS = {
+    "patch": {
+        "serial": ("twzrd_ops_patch_serial", int, 1, None),
+        "max_fail_percentage": ("twzrd_ops_patch_max_fail_percentage", int, 0, 100),
+        "reboot": ("twzrd_ops_patch_reboot", str, patching.REBOOT_POLICIES, None),
+        "upgrade": ("twzrd_ops_patch_upgrade", str, ("safe", "dist"), None),
+        "needrestart_mode": ("twzrd_ops_patch_needrestart_mode", str, ("l", "a"), None),
+        "window": ("twzrd_ops_patch_window", dict, None, None),
+        "force": ("twzrd_ops_patch_force", bool, None, None),
+        "reboot_timeout": ("twzrd_ops_patch_reboot_timeout", int, 60, None),
+        "lock_timeout": ("twzrd_ops_patch_lock_timeout", int, 0, None),
+        "online_timeout": ("twzrd_ops_patch_online_timeout", int, 5, None),
+        "records_dir": ("twzrd_ops_patch_records_dir", str, None, None),
+    },
+    "restart": {"serial": ("twzrd_ops_restart_serial", int, 1, None)},
+    "emergency_swap": {
+        "margin_mb": ("twzrd_ops_swap_cycle_margin_mb", int, 0, None),
+        "timeout": ("twzrd_ops_swap_cycle_timeout", int, 1, None),
+        "restart_app": ("twzrd_ops_emergency_restart_app", str, None, None),
+    },
+    "emergency_load": {"restart_app": ("twzrd_ops_emergency_restart_app", str, None, None)},
+    "emergency_crashloop": {
+        "mode": ("twzrd_ops_crashloop_mode", str, ("detect", "recover"), None),
+        "app": ("twzrd_ops_crashloop_app", str, None, None),
+        "watch": ("twzrd_ops_crashloop_watch", int, 1, None),
+    },
+    "silence": {
+        "action": ("twzrd_ops_silence_action", str, ("add", "list", "remove"), None),
+        "target": ("twzrd_ops_silence_target", str, None, None),
+        "duration": ("twzrd_ops_silence_duration", str, None, None),
+        "reason": ("twzrd_ops_silence_reason", str, None, None),
+        "id": ("twzrd_ops_silence_id", str, None, None),
+    },
+    "audit": {
+        "restart_threshold": ("twzrd_ops_audit_restart_threshold", int, 0, None),
+        "report_weeks": ("twzrd_ops_audit_report_weeks", int, 1, None),
+        "log_size_mb": ("twzrd_ops_audit_log_size_mb", int, 1, None),
+    },
+    "shared": {"become": ("twzrd_ops_become", bool, None, None), "fail_on_critical": ("twzrd_ops_fail_on_critical", bool, None, None)},
+}
+_KIND_EXAMPLES = {int: 0, bool: False, float: 0.0}
+_KIND_WORDS = {int: "a whole number", bool: "true or false", str: "a string", dict: "a mapping"}
 
 
 _FALSE_WORDS = ("false", "no", "off", "0", "n")
@@ -129,7 +175,7 @@ def _role_rules(variables, checks_only):
     user = variables.get("twzrd_ops_pm2_user") or ""
     # Checks (the `settings` entry point) may read the connecting user's own PM2 (empty
     # user); setting up the cron jobs needs the account that owns the apps.
-    if user == "root" or (not user and not checks_only):
+    if (user == "root" and not _true(variables.get("twzrd_ops_pm2_root_ok"))) or (not user and not checks_only):
         yield "twzrd_ops_pm2_user must name a non-root user that owns the PM2 apps, got '%s'." % user
     for name, minimum, maximum in (("twzrd_ops_swappiness", 0, 200), ("twzrd_ops_logrotate_rotate", 1, None),
                                    ("twzrd_ops_logrotate_pm2_log_rotate", 1, None), ("twzrd_ops_logrotate_app_rotate", 1, None)):
@@ -159,6 +205,79 @@ def _role_rules(variables, checks_only):
                 yield str(exc)
 
 
+def _true(value):
+    """A boolean setting, also as `-e` spells it ('true', 'yes', '1')."""
+    return as_typed(value, False) is True
+
+
+ROOT_PM2_WARNING = (
+    "twzrd_ops_pm2_user is root (twzrd_ops_pm2_root_ok: true): the apps run as root, so a flaw in any of them, or in a "
+    "package they load, owns the whole host; move them to a dedicated user (README, Variables: a root-owned PM2) when you can.")
+
+
+def warnings(variables):
+    """Sentences the role says but does not fail on (a root-owned PM2 the operator accepted)."""
+    if variables.get("twzrd_ops_pm2_user") == "root" and _true(variables.get("twzrd_ops_pm2_root_ok")):
+        return [ROOT_PM2_WARNING]
+    return []
+
+
+def _flow_value(name, kind, low, high, value):
+    """One flow setting converted (as_typed) and checked; OpsError with one sentence otherwise."""
+    value = as_typed(value, _KIND_EXAMPLES.get(kind))
+    if kind is int:
+        return number(name, value, low, high, integer=True)
+    if not isinstance(value, kind):
+        raise OpsError("Setting %s must be %s, got %s." % (name, _KIND_WORDS[kind], str(value)[:40]))
+    if isinstance(low, tuple) and value not in low:
+        raise OpsError("Setting %s must be one of %s, got %s." % (name, ", ".join(low), str(value)[:40]))
+    if name == "twzrd_ops_patch_window":
+        patch_window.validate(value)
+    return value
+
+
+def _flow_values(flow, variables):
+    """({key: typed value}, [sentences]) of a flow's settings that are set."""
+    values, found = {}, []
+    for key, (name, kind, low, high) in FLOWS[flow].items():
+        if variables.get(name) is None:
+            continue
+        try:
+            values[key] = _flow_value(name, kind, low, high, variables[name])
+        except OpsError as exc:
+            found.append(str(exc))
+    return values, found
+
+
+def _request_rules(flow, values):
+    """The rules between a flow's settings, for the run that asks for it."""
+    if flow == "emergency_crashloop" and values.get("mode") == "recover" and not values.get("app"):
+        yield "twzrd_ops_crashloop_mode=recover needs the app to restart in twzrd_ops_crashloop_app."
+    if flow == "silence":
+        action = values.get("action", "add")
+        if action == "add" and not (values.get("target") and values.get("duration") and str(values.get("reason") or "").strip()):
+            yield ("twzrd_ops_silence_action=add needs twzrd_ops_silence_target (a rule, rule:subject or all), "
+                   "twzrd_ops_silence_duration (e.g. 2h) and twzrd_ops_silence_reason.")
+        if action == "remove" and not (values.get("id") or values.get("target")):
+            yield "twzrd_ops_silence_action=remove needs twzrd_ops_silence_id or twzrd_ops_silence_target."
+
+
+def flow(name, variables):
+    """The settings of one flow (role entry point), typed, checked and with what follows from
+    them (the patch's apt command and the looks of its online wait); OpsError naming every
+    broken rule in one message otherwise."""
+    if name not in FLOWS:
+        raise OpsError("Unknown twzrd_ops flow %s; known: %s." % (name, ", ".join(sorted(FLOWS))))
+    values, found = _flow_values(name, variables)
+    found.extend(_request_rules(name, values))
+    if found:
+        raise OpsError(" ".join(found))
+    if name == "patch":
+        values["apt_command"] = patching.apt_command(values.get("upgrade", "safe"))
+        values["online_looks"] = patching.looks(values.get("online_timeout", 300), 5)
+    return values
+
+
 def errors(variables, known, checks_only=False):
     """Every problem with the role's variables, one sentence each ([] when all is well).
 
@@ -184,4 +303,6 @@ def errors(variables, known, checks_only=False):
         except OpsError as exc:
             found.append(_variable_names(str(exc), section))
     found.extend(_role_rules(variables, checks_only))
+    for name in FLOWS:
+        found.extend(_flow_values(name, variables)[1])
     return found
