@@ -32,7 +32,7 @@ DEFAULT_PATH = "/etc/twzrd-ops/config.json"
 
 REPORTS_DEFAULTS = {"dir": "/var/lib/twzrd-ops/reports", "keep_weeks": 12}
 RESTART_DEFAULTS = {"apps": [], "verify_retries": 6, "verify_delay": 5, "mode": "restart",
-                    "settle_seconds": restart_check.SETTLE_SECONDS}
+                    "settle_seconds": restart_check.SETTLE_SECONDS, "log_file": "/var/log/twzrd-restart.log"}
 SECTIONS = ("checks", "reports", "restart", "alerts", "history")
 
 
@@ -72,6 +72,8 @@ def _restart(given):
     conf["verify_retries"] = _whole("restart", "verify_retries", conf["verify_retries"], 1)
     conf["verify_delay"] = _whole("restart", "verify_delay", conf["verify_delay"], 0)
     conf["settle_seconds"] = _whole("restart", "settle_seconds", conf["settle_seconds"], 0)
+    if not isinstance(conf["log_file"], str) or not conf["log_file"].startswith("/"):
+        raise OpsError("Setting restart.log_file must be an absolute path, got %r." % (conf["log_file"],))
     if not isinstance(conf["mode"], str) or conf["mode"] not in MODES:
         raise OpsError("Setting restart.mode must be %s, got %r." % (" or ".join(sorted(MODES, reverse=True)), conf["mode"]))
     return conf

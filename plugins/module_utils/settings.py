@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from . import alert_settings, checks, config, history, patch_window, patching, schedule
+from . import alert_settings, channel_settings, checks, config, history, patch_window, patching, schedule
 from .common import OpsError, number, refuse_unknown
 
 PREFIX = "twzrd_ops_"
@@ -33,6 +33,7 @@ VARIABLES = {
         "twzrd_ops_restart_verify_delay": "verify_delay",
         "twzrd_ops_restart_mode": "mode",
         "twzrd_ops_restart_settle_seconds": "settle_seconds",
+        "twzrd_ops_restart_log": "log_file",
     },
     "alerts": {
         "twzrd_ops_alerts_log": "log_file",
@@ -176,7 +177,8 @@ def _role_rules(variables, checks_only):
     # Checks (the `settings` entry point) may read the connecting user's own PM2 (empty
     # user); setting up the cron jobs needs the account that owns the apps.
     if (user == "root" and not _true(variables.get("twzrd_ops_pm2_root_ok"))) or (not user and not checks_only):
-        yield "twzrd_ops_pm2_user must name a non-root user that owns the PM2 apps, got '%s'." % user
+        yield ("twzrd_ops_pm2_user must name a non-root user that owns the PM2 apps, got '%s'.%s"
+               % (user, " Set twzrd_ops_pm2_root_ok: true to keep a root-owned PM2 (see the README)." if user == "root" else ""))
     for name, minimum, maximum in (("twzrd_ops_swappiness", 0, 200), ("twzrd_ops_logrotate_rotate", 1, None),
                                    ("twzrd_ops_logrotate_pm2_log_rotate", 1, None), ("twzrd_ops_logrotate_app_rotate", 1, None)):
         if variables.get(name) is not None:
@@ -188,6 +190,11 @@ def _role_rules(variables, checks_only):
         size = variables.get(name)
         if size is not None and not LOGROTATE_SIZE.match(str(size)):
             yield "%s must be a logrotate size: digits, then optionally k, M or G (e.g. 100M), got '%s'." % (name, size)
+    try:
+        channel_settings.from_role(variables.get("twzrd_ops_alerts_channels"), "/etc/twzrd-ops", dict(
+            alert_settings.DEFAULTS, webhook_url_file="/etc/twzrd-ops/webhook.url" if variables.get("twzrd_ops_alerts_webhook_url") else ""))
+    except OpsError as exc:
+        yield str(exc)
     reports = variables.get("twzrd_ops_reports_dir")
     if isinstance(reports, str) and re.match(r"^/(var/)?tmp(/|$)", reports):
         # The on-host config accepts any absolute path (tests use temporary ones); a host

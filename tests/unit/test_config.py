@@ -32,7 +32,8 @@ def test_empty_object_gives_every_default(tmp_path):
     cfg = config.load(write(tmp_path, {}))
     assert cfg["checks"] == checks.normalize_config({})
     assert cfg["reports"] == {"dir": "/var/lib/twzrd-ops/reports", "keep_weeks": 12}
-    assert cfg["restart"] == {"apps": [], "verify_retries": 6, "verify_delay": 5, "mode": "restart", "settle_seconds": 15}
+    assert cfg["restart"] == {"apps": [], "verify_retries": 6, "verify_delay": 5, "mode": "restart", "settle_seconds": 15,
+                              "log_file": "/var/log/twzrd-restart.log"}
     assert cfg["alerts"] == alerts.validate({})
 
 
@@ -40,7 +41,8 @@ def test_values_flow_through_unchanged(tmp_path):
     data = {
         "checks": {"pm2_user": "twzrd", "expected_apps": ["milo-aggregator"], "swap_warning": 30, "swap_critical": 60},
         "reports": {"dir": "/srv/reports/", "keep_weeks": 4},
-        "restart": {"apps": ["milo-aggregator"], "verify_retries": 3, "verify_delay": 0, "mode": "reload"},
+        "restart": {"apps": ["milo-aggregator"], "verify_retries": 3, "verify_delay": 0, "mode": "reload",
+                    "log_file": "/var/log/restart.log"},
         "alerts": {"repeat_hours": 2, "log_file": "/var/log/x.log"},
     }
     cfg = config.load(write(tmp_path, data))
@@ -48,7 +50,8 @@ def test_values_flow_through_unchanged(tmp_path):
     assert cfg["checks"]["expected_apps"] == ["milo-aggregator"]
     assert cfg["checks"]["swap_warning"] == 30
     assert cfg["reports"] == {"dir": "/srv/reports", "keep_weeks": 4}
-    assert cfg["restart"] == {"apps": ["milo-aggregator"], "verify_retries": 3, "verify_delay": 0, "mode": "reload", "settle_seconds": 15}
+    assert cfg["restart"] == {"apps": ["milo-aggregator"], "verify_retries": 3, "verify_delay": 0, "mode": "reload", "settle_seconds": 15,
+                              "log_file": "/var/log/restart.log"}
     assert cfg["alerts"]["repeat_hours"] == 2 and cfg["alerts"]["log_file"] == "/var/log/x.log"
 
 

@@ -12,6 +12,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.twzrd.ops.plugins.filter import settings as setting_filters
 from ansible_collections.twzrd.ops.plugins.module_utils import alerts, checks, schedule, settings
+from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
 
 KNOWN = ["twzrd_ops_%s" % key for key in checks.DEFAULTS] + [
     "twzrd_ops_pm2_user", "twzrd_ops_swappiness", "twzrd_ops_reports_dir", "twzrd_ops_alerts_repeat_hours",
@@ -61,7 +62,7 @@ def test_rules_are_those_of_module_utils_not_stricter():
 
 def test_pm2_user_root_is_refused_and_empty_only_for_checks():
     assert errors(pm2_user="root", checks_only=True) == [
-        "twzrd_ops_pm2_user must name a non-root user that owns the PM2 apps, got 'root'."]
+        "twzrd_ops_pm2_user must name a non-root user that owns the PM2 apps, got 'root'. Set twzrd_ops_pm2_root_ok: true to keep a root-owned PM2 (see the README)."]
     assert errors(pm2_user="", checks_only=True) == []
     assert len(errors(pm2_user="")) == 1
 
@@ -169,3 +170,21 @@ def test_weekly_collect_skips_the_reboot_check_when_it_is_off(monkeypatch):
     assert snapshot["reboot"] is None and calls == []
     cfg = checks.normalize_config({"health_url": "", "pm2_path": "/nonexistent/pm2"})
     assert checks.collect(cfg, kind="health")["reboot"] == {"ready": False} and len(calls) == 1
+
+
+def test_the_friday_log_reaches_the_restart_by_hand():
+    """twzrd_ops_restart_log is the file cron's restart appends to and the one `twzrd-ops restart`
+    run by hand logs to (restart.log_file), so both land in the same log."""
+    conf = settings.host_config({"twzrd_ops_restart_log": "/var/log/friday.log"}, {})
+    assert conf["restart"]["log_file"] == "/var/log/friday.log"
+    with pytest.raises(OpsError, match="restart.log_file must be an absolute path"):
+        settings.host_config({"twzrd_ops_restart_log": "friday.log"}, {})
+
+
+def test_a_wrong_alert_channel_is_refused_before_anything_is_written():
+    known = KNOWN + ["twzrd_ops_alerts_channels"]
+    found = settings.errors({"twzrd_ops_pm2_user": "twzrd", "twzrd_ops_alerts_channels": [
+        {"type": "telegram", "token": "123:SECRET"}]}, known, False)
+    assert len(found) == 1 and "telegram" in found[0] and "SECRET" not in found[0]
+    assert settings.errors({"twzrd_ops_pm2_user": "twzrd", "twzrd_ops_alerts_channels": [
+        {"type": "ntfy", "url": "http://127.0.0.1:8/", "topic": "ops"}]}, known, False) == []
