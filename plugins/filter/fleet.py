@@ -187,6 +187,21 @@ def fleet_rows(hostvars, hosts, fact="__twzrd_ops_health", registered=False):
     return [host_row(entry["host"], entry["result"]) for entry in host_results(hostvars, hosts, fact, registered)]
 
 
+def result_rows(results, hosts):
+    """Fleet rows from {host: result} (the twzrd.ops.fleet_prometheus lookup), for every host
+    given in order; a host without a result is unreachable."""
+    if not isinstance(results, dict):
+        raise AnsibleFilterError("result_rows expects a mapping of host to result, got %s." % type(results).__name__)
+    if isinstance(hosts, str):
+        hosts = [hosts]
+    rows, seen = [], set()
+    for host in hosts:
+        if host not in seen:
+            seen.add(host)
+            rows.append(host_row(host, plain(results.get(host))))
+    return rows
+
+
 def fleet_document(rows, title="weekly health", date=None, generated=None, check_mode=False):
     """The fleet report as one JSON-ready document: counts, overall verdict, rows."""
     if not isinstance(rows, (list, tuple)):
@@ -252,6 +267,7 @@ class FilterModule(object):
     def filters(self):
         return {
             "host_results": host_results,
+            "result_rows": result_rows,
             "fleet_rows": fleet_rows,
             "fleet_document": fleet_document,
             "text_table": text_table,
