@@ -71,7 +71,7 @@ def main():
             with open(inventory, "w") as handle:
                 yaml.safe_dump({"all": {"hosts": dict((name, {"ansible_host": "127.0.0.1", "ansible_port": 1})
                                                       for name in names[:n])}}, handle)
-            runs = [one_run(inventory, fleet.url, os.path.join(workdir, "reports")) for _ in range(args.runs)]
+            runs = [one_run(inventory, fleet.url, os.path.join(workdir, "reports")) for run in range(args.runs)]
             print("| %d | %.2f | %.2f |" % (n, statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)))
     finally:
         fleet.close()

@@ -14,16 +14,16 @@ A host is matched by the series' instance label without its port (node_exporter'
 "web-1:9100" is host web-1) or by the label named in `label`. A host without series is
 unreachable ("no twzrd_ops metrics in Prometheus"); a host whose last hourly run is older than
 stale_after, or failed, is unknown with the reason; otherwise its verdict is the most severe of
-its active alerts that no silence covers. Pure except fetch() (stdlib urllib; time injected).
+its active alerts that no silence covers. Pure except fetch() (stdlib http.client, as probe.py; time injected).
 """
 
 from __future__ import annotations
 
+import base64
+import http.client
 import json
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 
 from .common import OpsError, duration
 
@@ -40,23 +40,37 @@ def safe_url(url):
     return _CREDENTIALS.sub("//", str(url))
 
 
-def fetch(base_url, timeout=10.0, opener=None):
-    """The result list of one instant query of QUERY against Prometheus at base_url."""
+def fetch(base_url, timeout=10.0):
+    """The result list of one instant query of QUERY against Prometheus at base_url
+    (http or https; user:password@ in the URL is sent as basic authentication)."""
     if not re.match(r"^https?://\S+$", str(base_url or "")):
         raise OpsError("twzrd_ops_fleet_prometheus_url must be the http(s) URL of Prometheus, got '%s'." % safe_url(base_url))
-    url = str(base_url).rstrip("/") + "/api/v1/query?" + urllib.parse.urlencode({"query": QUERY})
+    parts = urllib.parse.urlsplit(str(base_url))
+    where = safe_url(base_url)
+    path = parts.path.rstrip("/") + "/api/v1/query?" + urllib.parse.urlencode({"query": QUERY})
+    headers = {"Accept": "application/json"}
+    if parts.username is not None:
+        token = "%s:%s" % (urllib.parse.unquote(parts.username), urllib.parse.unquote(parts.password or ""))
+        headers["Authorization"] = "Basic " + base64.b64encode(token.encode("utf-8")).decode("ascii")
     try:
-        with (opener or urllib.request.urlopen)(url, timeout=timeout) as response:
-            body = json.loads(response.read().decode("utf-8"))
-    except urllib.error.HTTPError as exc:
-        raise OpsError("Prometheus at %s answered HTTP %s; check twzrd_ops_fleet_prometheus_url." % (safe_url(base_url), exc.code))
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise OpsError("Cannot reach Prometheus at %s (%s); check twzrd_ops_fleet_prometheus_url." % (safe_url(base_url), reason))
+        kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        connection = kind(parts.hostname, parts.port, timeout=timeout)
+        try:
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            status, data = response.status, response.read()
+        finally:
+            connection.close()
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        raise OpsError("Cannot reach Prometheus at %s (%s); check twzrd_ops_fleet_prometheus_url." % (where, exc))
+    if status != 200:
+        raise OpsError("Prometheus at %s answered HTTP %s; check twzrd_ops_fleet_prometheus_url." % (where, status))
+    try:
+        body = json.loads(data.decode("utf-8"))
     except ValueError:
-        raise OpsError("Prometheus at %s did not answer JSON; check twzrd_ops_fleet_prometheus_url." % safe_url(base_url))
+        raise OpsError("Prometheus at %s did not answer JSON; check twzrd_ops_fleet_prometheus_url." % where)
     if not isinstance(body, dict) or body.get("status") != "success" or not isinstance(body.get("data"), dict):
-        raise OpsError("Prometheus at %s refused the query (%s)." % (safe_url(base_url), (body or {}).get("error") if isinstance(body, dict) else body))
+        raise OpsError("Prometheus at %s refused the query (%s)." % (where, body.get("error") if isinstance(body, dict) else "not an API answer"))
     return body["data"].get("result") or []
 
 

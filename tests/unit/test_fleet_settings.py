@@ -51,9 +51,9 @@ def test_prefixed_strips_the_prefix_and_keeps_only_its_names():
 
 
 def test_fleet_rows_read_registered_results_unreachable_failed_and_checked():
-    checked = {"changed": False, "verdict": "warning", "findings": [{"rule": "swap", "key": "swap", "level": "warning",
-                                                                      "message": "Swap use is 25.0%.", "value": 25.0}],
-               "snapshot": {}, "report": None, "history": None, "host": "web1"}
+    finding = {"rule": "swap", "key": "swap", "level": "warning", "message": "Swap use is 25.0%.", "value": 25.0}
+    checked = {"changed": False, "verdict": "warning", "findings": [finding], "snapshot": {}, "report": None, "history": None,
+               "host": "web1"}
     hostvars = Hostvars(
         web1={"__twzrd_ops_check": checked},
         web2={"__twzrd_ops_check": {"unreachable": True, "msg": "ssh: connect to host web2 port 22: No route to host"}},
