@@ -71,6 +71,8 @@ APPS = [os.path.join(ROOT, "tests", "apps", "healthy.js"), os.path.join(ROOT, "t
 APP_NAMES = ["milo-aggregator", "cls-worker-s0"]
 ANSIBLE_PLAYBOOK = os.path.join(ROOT, ".venv", "bin", "ansible-playbook")
 FORKS = 20
+# The read-only flows measured (issue 23), by --measure kind.
+PLAYBOOKS = {"weekly": "weekly-health.yml", "status": "status.yml", "alerts": "alerts.yml"}
 
 BUILD_SH = r"""
 set -e
@@ -345,7 +347,7 @@ def one_run(fleet, kind, conn, n, workdir, extra_env=None, src=ROOT):
                     raise SystemExit("bash check failed on %s: %s%s" % (name, res.stdout, res.stderr))
                 out.append(res.stdout)
     else:
-        playbook = NAIVE if kind == "naive" else os.path.join(src, "playbooks", "weekly-health.yml")
+        playbook = NAIVE if kind == "naive" else os.path.join(src, "playbooks", PLAYBOOKS[kind])
         inv = fleet.inventory(n, conn)
         cpdir = tempfile.mkdtemp(prefix="cp-", dir=workdir)
         env = ansible_env(dict({"ANSIBLE_SSH_CONTROL_PATH_DIR": cpdir}, **(extra_env or {})), src=src)
@@ -590,7 +592,7 @@ def main():
         cases = []
         for n in sizes:
             for kind in kinds:
-                for si, src in enumerate(sources if kind == "weekly" else [None]):
+                for si, src in enumerate(sources if kind in PLAYBOOKS else [None]):
                     for conn in conns:
                         baseline = bool(si == 0 and src and len(sources) > 1)
                         if baseline and (
@@ -640,13 +642,14 @@ def report(results, kinds, conns, sizes):
         print("weekly-health.yml of %(ref)s: %(subject)s" % src)
     print("Wall seconds, median of %d runs; forks %d; in brackets: controller CPU s / containers CPU s.\n"
           % (results["runs"], results["forks"]))
-    label = {"bash": "bash check, host after host", "naive": "naive play (one `command` task)", "weekly": "`weekly-health.yml`"}
+    label = {"bash": "bash check, host after host", "naive": "naive play (one `command` task)", "weekly": "`weekly-health.yml`",
+             "status": "`status.yml`", "alerts": "`alerts.yml`"}
     print("| | ref | connection | " + " | ".join("%d host%s" % (n, "" if n == 1 else "s") for n in sizes) + " |")
     print("|---|---|---|" + "---|" * len(sizes))
     by = {(c["kind"], c["ref"], c["connection"], c["hosts"]): c for c in results["cases"]}
     refs = [s["ref"] for s in results["sources"]]
     for kind in kinds:
-        for ref in (refs if kind == "weekly" else ["-"]):
+        for ref in (refs if kind in PLAYBOOKS else ["-"]):
             for conn in conns:
                 cells = []
                 for n in sizes:
@@ -672,6 +675,25 @@ def report(results, kinds, conns, sizes):
                     ratio = num["wall"] / den["wall"]
                     print("%-9s %-6s %-28s %6.2fx  target <= %.1fx  %s" % (
                         ref, conn, name, ratio, target, "met" if ratio <= target else "NOT MET"))
+    # Issue 23: controller CPU per extra host against the one-task floor (the naive play), and
+    # the one-host wall against the floor's, from the same run.
+    if hi != lo:
+        print()
+        for conn in conns:
+            f1, fn = by.get(("naive", "-", conn, lo)), by.get(("naive", "-", conn, hi))
+            if not (f1 and fn):
+                continue
+            floor_per_host = (fn["controller_cpu"] - f1["controller_cpu"]) / (hi - lo)
+            print("%-6s %-34s controller CPU per extra host %.3f s" % (conn, "floor (one-task play)", floor_per_host))
+            for kind in [k for k in kinds if k in PLAYBOOKS]:
+                for ref in refs:
+                    c1, cn = by.get((kind, ref, conn, lo)), by.get((kind, ref, conn, hi))
+                    if not (c1 and cn):
+                        continue
+                    per_host = (cn["controller_cpu"] - c1["controller_cpu"]) / (hi - lo)
+                    print("%-6s %-34s controller CPU per extra host %.3f s = %.2fx floor; 1-host wall %.2fx floor's%s" % (
+                        conn, "%s (%s)" % (PLAYBOOKS[kind], ref), per_host, per_host / floor_per_host if floor_per_host > 0 else 0,
+                        c1["wall"] / f1["wall"], "  (targets <= 1.2x)" if kind == "weekly" else ""))
     if results["floor"]:
         print("\nPer-host primitives (first host, median):")
         for label_, t in results["floor"]:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.twzrd.ops.plugins.module_utils import escape
-from ansible_collections.twzrd.ops.plugins.module_utils.common import duration
+from ansible_collections.twzrd.ops.plugins.module_utils import escape, hostcheck
+from ansible_collections.twzrd.ops.plugins.module_utils.common import duration, plain
 from ansible_collections.twzrd.ops.plugins.module_utils.common import LEVELS
 from ansible_collections.twzrd.ops.plugins.module_utils.history import wow_rows
 
@@ -154,12 +154,14 @@ def host_row(host, result):
     return row
 
 
-def host_results(hostvars, hosts, fact):
+def host_results(hostvars, hosts, fact, registered=False):
     """[{host, result}] for the hosts (in order, once each) that carry the fact.
 
     The playbooks set the fact first thing on every host they target (state unreachable
     until the host reports), so hosts without it were not targeted and are left out, while
     hosts that dropped out of the play are kept with the state they reached.
+    registered: the fact is a registered twzrd.ops.host_check result (ignore_unreachable,
+    ignore_errors), read through hostcheck.host_result (so no per-host set_fact is needed).
     """
     if isinstance(hosts, str):
         hosts = [hosts]
@@ -176,13 +178,28 @@ def host_results(hostvars, hosts, fact):
         except (KeyError, AttributeError, TypeError):
             result = None
         if isinstance(result, dict):
-            found.append({"host": str(host), "result": result})
+            found.append({"host": str(host), "result": hostcheck.host_result(plain(result)) if registered else result})
     return found
 
 
-def fleet_rows(hostvars, hosts, fact="__twzrd_ops_health"):
+def fleet_rows(hostvars, hosts, fact="__twzrd_ops_health", registered=False):
     """Fleet rows for the hosts that carry the fact (see host_results)."""
-    return [host_row(entry["host"], entry["result"]) for entry in host_results(hostvars, hosts, fact)]
+    return [host_row(entry["host"], entry["result"]) for entry in host_results(hostvars, hosts, fact, registered)]
+
+
+def result_rows(results, hosts):
+    """Fleet rows from {host: result} (the twzrd.ops.fleet_prometheus lookup), for every host
+    given in order; a host without a result is unreachable."""
+    if not isinstance(results, dict):
+        raise AnsibleFilterError("result_rows expects a mapping of host to result, got %s." % type(results).__name__)
+    if isinstance(hosts, str):
+        hosts = [hosts]
+    rows, seen = [], set()
+    for host in hosts:
+        if host not in seen:
+            seen.add(host)
+            rows.append(host_row(host, plain(results.get(host))))
+    return rows
 
 
 def fleet_document(rows, title="weekly health", date=None, generated=None, check_mode=False):
@@ -250,6 +267,7 @@ class FilterModule(object):
     def filters(self):
         return {
             "host_results": host_results,
+            "result_rows": result_rows,
             "fleet_rows": fleet_rows,
             "fleet_document": fleet_document,
             "text_table": text_table,

@@ -9,7 +9,13 @@ of each filter is in plugins/filter/NAME.yml.
 
 from __future__ import annotations
 
+import os
+
+import yaml
+
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.twzrd.ops.plugins.module_utils import schedule, settings
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, plain
@@ -39,6 +45,74 @@ def host_config(variables, internal=None):
         raise AnsibleFilterError("Invalid twzrd_ops setting: %s" % exc)
 
 
+# The role whose defaults and argument specs the playbooks' settings follow (in the collection).
+ROLE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "roles", "twzrd_ops")
+_ROLE = {}
+# weekly-health.yml's fleet source variables; known here until the role's argument specs list them.
+PLAYBOOK_NAMES = ["twzrd_ops_fleet_source", "twzrd_ops_fleet_prometheus_url"]
+
+
+def _role():
+    """(defaults, options of the `settings` entry point), read once per controller process."""
+    if not _ROLE:
+        with open(os.path.join(ROLE_DIR, "defaults", "main.yml")) as handle:
+            _ROLE["defaults"] = yaml.safe_load(handle) or {}
+        with open(os.path.join(ROLE_DIR, "meta", "argument_specs.yml")) as handle:
+            _ROLE["options"] = yaml.safe_load(handle)["argument_specs"]["settings"]["options"]
+    return _ROLE["defaults"], _ROLE["options"]
+
+
+def host_settings(hostvars, host):
+    """One host's twzrd_ops_* variables (inventory, host/group vars, -e) over the role's defaults."""
+    defaults, options = _role()
+    try:
+        variables = hostvars[host]
+        names = [name for name in variables if str(name).startswith(settings.PREFIX)]
+        given = dict((name, variables[name]) for name in names)
+    except (KeyError, TypeError) as exc:
+        raise AnsibleFilterError("fleet_settings cannot read the variables of host %s: %s" % (host, exc))
+    merged = dict((name, value) for name, value in defaults.items() if name in options)
+    merged.update(plain(given))
+    return merged
+
+
+def fleet_settings(hostvars, hosts):
+    """{"hosts": {host: its twzrd_ops_* variables}, "errors": [one line per host with a problem]}.
+
+    The one gathering of the settings of the read-only playbooks (weekly-health, status,
+    alerts, audit): run once on the controller, so a host costs no validation task. The
+    rules are the `settings` entry point's: the role's argument specs (types and choices) and
+    module_utils/settings.py (ranges, cross-field rules, unknown names), one sentence each,
+    named by host (unknown names are said once, by settings.errors). The playbooks assert
+    that errors is empty, so a bad setting stops the run before a host is contacted.
+    """
+    if isinstance(hosts, str):
+        hosts = [hosts]
+    if not isinstance(hosts, (list, tuple)):
+        raise AnsibleFilterError("fleet_settings expects a list of host names, got %s." % type(hosts).__name__)
+    options = _role()[1]
+    known = list(options) + [name for name in PLAYBOOK_NAMES if name not in options]
+    validator = ArgumentSpecValidator(options)
+    result = {}
+    problems = []
+    for host in hosts:
+        if host in result:
+            continue
+        merged = host_settings(hostvars, host)
+        result[host] = merged
+        found = [str(err) for err in validator.validate(merged).errors if not isinstance(err, UnsupportedError)]
+        found += settings.errors(merged, known, True)
+        if found:
+            problems.append("%s: %s" % (host, " ".join(found)))
+    return {"hosts": result, "errors": problems}
+
+
+def prefixed(variables, prefix):
+    """The variables whose names start with prefix, with the prefix removed (twzrd_ops_history_* -> history settings)."""
+    variables = _mapping(variables, "prefixed")
+    return dict((name[len(prefix):], value) for name, value in variables.items() if name.startswith(prefix))
+
+
 def cron_jobs(specs, offset="+0000", cron_tz_supported=True):
     """The cron job specs with the local fields of their UTC schedules (see schedule.py)."""
     try:
@@ -56,4 +130,6 @@ class FilterModule(object):
             "settings_warnings": settings_warnings,
             "host_config": host_config,
             "cron_jobs": cron_jobs,
+            "fleet_settings": fleet_settings,
+            "prefixed": prefixed,
         }

@@ -20,16 +20,26 @@ description:
     is written. The task never reports a change.
   - The settings come from the host's configuration file O(config_file) (written by the
     C(twzrd.ops.twzrd_ops) role), so the answer is the one the cron job gives. O(checks) and
-    O(alerts) override single settings. Without the file the built-in defaults apply.
+    O(alerts) override single settings. Without the file the settings of O(settings) apply (the
+    inventory's, on a host that the role has not set up yet), else the built-in defaults.
 author:
   - twzrd.ops contributors (@twzrd)
 options:
   config_file:
     description:
       - The on-host configuration file of C(twzrd-ops) (JSON with sections C(checks) and C(alerts)).
-      - When it does not exist the defaults apply and RV(notices) says so.
+      - When it does not exist O(settings) (else the defaults) apply and RV(notices) says so.
     type: path
     default: /etc/twzrd-ops/config.json
+  settings:
+    description:
+      - The configuration to judge with when O(config_file) does not exist, in the file's shape (sections
+        C(checks), C(alerts), C(history)); C(playbooks/alerts.yml) passes the inventory's C(twzrd_ops_*)
+        variables (filter C(twzrd.ops.host_config)), so a host that C(setup.yml) has not touched is judged with
+        the thresholds and health URL of the inventory, never silently with the built-in defaults.
+      - Ignored when O(config_file) exists (the host's own settings are what its cron job uses).
+    type: dict
+    default: {}
   checks:
     description:
       - Check settings that override the file's C(checks) section, with the names of the role
@@ -158,13 +168,17 @@ from ansible_collections.twzrd.ops.plugins.module_utils import checks, config, p
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, number, subprocess_runner
 
 
-def load_settings(path, check_overrides, alert_overrides):
-    """(settings, warnings): the host's file (when present) plus overrides, validated as the
-    on-host command validates it (config.validate: the same sections, the same history file)."""
+def load_settings(path, check_overrides, alert_overrides, fallback=None):
+    """(settings, warnings): the host's file (when present, else fallback: the inventory's
+    settings) plus overrides, validated as the on-host command validates it (config.validate:
+    the same sections, the same history file)."""
     warnings = []
     if os.path.exists(path):
         loaded = config.load(path)
         data = {"checks": loaded["checks"], "alerts": loaded["alerts"], "history": loaded["history"]}
+    elif fallback:
+        warnings.append("Configuration file %s does not exist (the host is not set up); the settings given by the playbook apply." % path)
+        data = dict((section, dict(fallback.get(section) or {})) for section in ("checks", "alerts", "history"))
     else:
         warnings.append("Configuration file %s does not exist; the built-in defaults apply." % path)
         data = {}
@@ -179,17 +193,20 @@ def main():
             config_file=dict(type="path", default=config.DEFAULT_PATH),
             checks=dict(type="dict", default={}),
             alerts=dict(type="dict", default={}),
+            settings=dict(type="dict", default={}),
             timeout=dict(type="float", default=120),
         ),
         supports_check_mode=True,
     )
     # A password inside a URL is masked wherever Ansible shows it (the invocation at -vvv too).
     module.no_log_values.update(probe.url_secrets((module.params["checks"] or {}).get("health_url")))
+    module.no_log_values.update(probe.url_secrets(((module.params["settings"] or {}).get("checks") or {}).get("health_url")))
 
     try:
         limit = number("timeout", module.params["timeout"], minimum=0.1, what="Option")
         runner = subprocess_runner(timeout=limit, total=limit)
-        settings, warnings = load_settings(module.params["config_file"], module.params["checks"], module.params["alerts"])
+        settings, warnings = load_settings(module.params["config_file"], module.params["checks"], module.params["alerts"],
+                                           module.params["settings"])
         # The same run as the hourly job's (runs.hourly), read-only.
         snapshot, findings, view = runs.hourly_preview(settings, runner)
     except OpsError as exc:
