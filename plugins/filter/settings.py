@@ -48,8 +48,6 @@ def host_config(variables, internal=None):
 # The role whose defaults and argument specs the playbooks' settings follow (in the collection).
 ROLE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "roles", "twzrd_ops")
 _ROLE = {}
-# weekly-health.yml's fleet source variables; known here until the role's argument specs list them.
-PLAYBOOK_NAMES = ["twzrd_ops_fleet_source", "twzrd_ops_fleet_prometheus_url"]
 
 
 def _role():
@@ -91,7 +89,7 @@ def fleet_settings(hostvars, hosts):
     if not isinstance(hosts, (list, tuple)):
         raise AnsibleFilterError("fleet_settings expects a list of host names, got %s." % type(hosts).__name__)
     options = _role()[1]
-    known = list(options) + [name for name in PLAYBOOK_NAMES if name not in options]
+    known = list(options)
     validator = ArgumentSpecValidator(options)
     result = {}
     problems = []
