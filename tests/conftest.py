@@ -129,6 +129,35 @@ def require_tool():
     return needed_tool
 
 
+def root_command():
+    """The prefix that runs a command as root: [] as root, ["sudo", "-n"] for a user with
+    passwordless sudo (README allows `make test` so), or None when neither."""
+    if os.geteuid() == 0:
+        return []
+    sudo = tool_path("sudo")
+    if sudo and subprocess.run([sudo, "-n", "true"], capture_output=True, timeout=60, check=False).returncode == 0:
+        return [sudo, "-n"]
+    return None
+
+
+@pytest.fixture(scope="session")
+def as_root():
+    """as_root(["mount", ...]) runs one command as root (directly, or through passwordless
+    sudo for a non-root run) and returns the CompletedProcess (bytes); without either the test
+    is skipped with the reason (under CI=true, where the suite runs as root, it fails)."""
+    prefix = root_command()
+
+    def run(argv, check=False, timeout=120):
+        if prefix is None:
+            reason = "needs root or passwordless sudo for: %s" % " ".join(argv)
+            if IN_CI:
+                pytest.fail("CI=true: " + reason, pytrace=False)
+            pytest.skip(reason)
+        return subprocess.run(prefix + list(argv), capture_output=True, timeout=timeout, check=check)
+
+    return run
+
+
 @pytest.fixture(scope="session")
 def meminfo():
     """meminfo("MemTotal") -> bytes, read from this machine's /proc/meminfo (the tests' own
