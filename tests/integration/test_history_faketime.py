@@ -26,6 +26,7 @@ DAY = 86400
 def faketime(require_tool):
     return require_tool("faketime", "it moves the clock of a real Python process")
 
+
 SCRIPT = """
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
