@@ -18,9 +18,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -129,6 +131,35 @@ def require_tool():
     return needed_tool
 
 
+def root_command():
+    """The prefix that runs a command as root: [] as root, ["sudo", "-n"] for a user with
+    passwordless sudo (README allows `make test` so), or None when neither."""
+    if os.geteuid() == 0:
+        return []
+    sudo = tool_path("sudo")
+    if sudo and subprocess.run([sudo, "-n", "true"], capture_output=True, timeout=60, check=False).returncode == 0:
+        return [sudo, "-n"]
+    return None
+
+
+@pytest.fixture(scope="session")
+def as_root():
+    """as_root(["mount", ...]) runs one command as root (directly, or through passwordless
+    sudo for a non-root run) and returns the CompletedProcess (bytes); without either the test
+    is skipped with the reason (under CI=true, where the suite runs as root, it fails)."""
+    prefix = root_command()
+
+    def run(argv, check=False, timeout=120):
+        if prefix is None:
+            reason = "needs root or passwordless sudo for: %s" % " ".join(argv)
+            if IN_CI:
+                pytest.fail("CI=true: " + reason, pytrace=False)
+            pytest.skip(reason)
+        return subprocess.run(prefix + list(argv), capture_output=True, timeout=timeout, check=check)
+
+    return run
+
+
 @pytest.fixture(scope="session")
 def meminfo():
     """meminfo("MemTotal") -> bytes, read from this machine's /proc/meminfo (the tests' own
@@ -199,14 +230,74 @@ def pm2_bin():
     return path
 
 
+def _processes():
+    """{pid: (ppid, command line)} of every live process in /proc (zombies left out)."""
+    table = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name, "rb") as handle:
+                stat = handle.read()
+            with open("/proc/%s/cmdline" % name, "rb") as handle:
+                cmdline = handle.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+        except OSError:  # gone meanwhile
+            continue
+        fields = stat[stat.rindex(b")") + 2:].split()
+        if fields[0] != b"Z":
+            table[int(name)] = (int(fields[1]), cmdline)
+    return table
+
+
+def _pm2_home_of(pid):
+    """The PM2_HOME in a process's environment, or None (unreadable: another user's, or gone)."""
+    try:
+        with open("/proc/%d/environ" % pid, "rb") as handle:
+            environ = handle.read().split(b"\0")
+    except OSError:
+        return None
+    for item in environ:
+        if item.startswith(b"PM2_HOME="):
+            return item[len(b"PM2_HOME="):].decode("utf-8", "replace")
+    return None
+
+
+def stop_pm2(home, timeout=30.0):
+    """Stop the PM2 daemon of `home` and every process below it (its apps) with SIGKILL.
+
+    The teardown of a private PM2_HOME. `pm2 kill` takes 1-3 s a test: it stops each app in
+    turn, and where no daemon runs it first spawns one only to kill it. The daemon (its title,
+    "PM2 v7.0.4: God Daemon (HOME)", is cut to the length of its first command line, so it is
+    told by the PM2_HOME of its environment) is frozen first (SIGSTOP), so that it cannot
+    restart an app killed under it; all are waited for."""
+    table = _processes()
+    daemons = [pid for pid, (_ppid, cmdline) in table.items()
+               if cmdline.startswith("PM2 v") and "God Daemon" in cmdline and _pm2_home_of(pid) == home]
+    for pid in daemons:
+        os.kill(pid, signal.SIGSTOP)
+    table = _processes()
+    doomed, parents = set(daemons), set(daemons)
+    while parents:
+        parents = set(pid for pid, (ppid, _cmdline) in table.items() if ppid in parents) - doomed
+        doomed |= parents
+    for pid in doomed:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + timeout
+    while doomed & set(_processes()):
+        assert time.monotonic() < deadline, "PM2 of %s still running %s s after SIGKILL" % (home, timeout)
+        time.sleep(0.02)
+
+
 @pytest.fixture
 def pm2_home(tmp_path, pm2_bin):
-    """A private PM2_HOME; the daemon started in it is killed after the test."""
+    """A private PM2_HOME; the daemon started in it and its apps are killed after the test."""
     home = tmp_path / "pm2home"
     home.mkdir()
     yield str(home)
-    env = dict(os.environ, PM2_HOME=str(home))
-    subprocess.run([pm2_bin, "kill"], env=env, capture_output=True, timeout=60, check=False)
+    stop_pm2(str(home))
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import time
@@ -18,8 +17,6 @@ import pytest
 
 from ansible_collections.twzrd.ops.plugins.module_utils import alerts
 
-NODE_EXPORTER = shutil.which("prometheus-node-exporter") or "/usr/bin/prometheus-node-exporter"
-PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
 T0 = 1795737600.0  # 2026-11-27T00:00:00Z
 CFG = {"swap_warning": 20, "swap_critical": 50, "load_mode": "per_core", "load_warning": 1.0, "load_critical": 1.5}
 
@@ -75,20 +72,20 @@ def scrape(url, proc):
             time.sleep(0.1)
 
 
-@pytest.mark.skipif(not os.path.exists(PROMTOOL), reason="Debian's prometheus package (promtool) is not installed")
-def test_promtool_accepts_the_textfile(textfile):
+def test_promtool_accepts_the_textfile(textfile, require_tool):
+    promtool = require_tool("promtool")
     with open(textfile, "rb") as handle:
-        proc = subprocess.run([PROMTOOL, "check", "metrics"], stdin=handle, capture_output=True, timeout=60, check=False)
+        proc = subprocess.run([promtool, "check", "metrics"], stdin=handle, capture_output=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
     assert proc.stdout.strip() == b"" and proc.stderr.strip() == b""
 
 
-@pytest.mark.skipif(not os.path.exists(NODE_EXPORTER), reason="Debian's prometheus-node-exporter is not installed")
-def test_node_exporter_serves_the_textfile_metrics(textfile):
+def test_node_exporter_serves_the_textfile_metrics(textfile, require_tool):
+    node_exporter = require_tool("prometheus-node-exporter")
     port = free_port()
     proc = subprocess.Popen(
         [
-            NODE_EXPORTER,
+            node_exporter,
             "--web.listen-address=127.0.0.1:%d" % port,
             "--collector.disable-defaults",
             "--collector.textfile",

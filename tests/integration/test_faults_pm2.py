@@ -4,10 +4,12 @@ not parse, and app names with spaces, unicode and shell metacharacters."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import time
 
 import pytest
+from servers import eventually
 
 APPS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "apps")
 ODD_NAME = "we b;$(touch PWNED)`id`\u00fc\u2603"
@@ -61,7 +63,14 @@ def test_lines_planted_through_an_app_name_or_stamped_in_the_future_hide_no_cras
     start_app("worker")
     start_app(PLANTED, "crash.js")
     start_app("crashy", "crash.js")
-    time.sleep(4)  # both crash-looping apps exit several times (PM2 restarts them at once)
+
+    def both_looped():  # both crash-looping apps exit several times (PM2 restarts them at once)
+        with open(os.path.join(pm2_home, "pm2.log"), encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+        return (len(re.findall(r"App \[crashy:\d+\] exited with code \[1\]", text)) >= 2
+                and len(re.findall(r"PM2 log: App \[worker:0\] exited with code \[1\] via signal \[SIGKILL\]:\d+\] exited", text)) >= 2)
+
+    eventually(both_looped, limit=30.0, what="crashy and the planted app exited twice each")
     with open(os.path.join(pm2_home, "pm2.log"), encoding="utf-8", errors="replace") as handle:
         assert "\n2099-01-01T00:00:00: PM2 log: App [worker:0] exited with code [1]" in handle.read()  # PM2 wrote it verbatim
     result = run_module("twzrd.ops.pm2_status", {"pm2_home": pm2_home, "executable": pm2_bin, "crash_threshold": 1})

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -19,11 +18,8 @@ RULE_TESTS = os.path.join(RULES_DIR, "twzrd-ops.rules.test.yml")
 
 
 @pytest.fixture(scope="module")
-def promtool():
-    path = shutil.which("promtool")
-    if not path:
-        pytest.fail("promtool is missing: run `make test-env` (Debian's prometheus package)")
-    return path
+def promtool(require_tool):
+    return require_tool("promtool", "it checks the shipped rules and runs their unit tests")
 
 
 def test_promtool_check_rules_accepts_the_rule_file(promtool):

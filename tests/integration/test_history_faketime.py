@@ -17,12 +17,15 @@ import pytest
 
 from ansible_collections.twzrd.ops.plugins.module_utils import history, report
 
-FAKETIME = shutil.which("faketime")
 MODULE_UTILS = os.path.dirname(history.__file__)
 HOUR = 3600
 DAY = 86400
 
-pytestmark = pytest.mark.skipif(FAKETIME is None, reason="needs Debian's faketime (apt-get install faketime)")
+
+@pytest.fixture(scope="module")
+def faketime(require_tool):
+    return require_tool("faketime", "it moves the clock of a real Python process")
+
 
 SCRIPT = """
 import json, sys, time
@@ -64,14 +67,14 @@ def host(tmp_path):
     return {"lib": str(lib.parent), "state": str(state), "config": str(config), "now": now}
 
 
-def faked(offset, *argv):
-    return subprocess.run([FAKETIME, "-f", offset, sys.executable, "-I"] + list(argv),
+def faked(faketime, offset, *argv):
+    return subprocess.run([faketime, "-f", offset, sys.executable, "-I"] + list(argv),
                           capture_output=True, text=True, timeout=120, check=False)
 
 
-def test_a_clock_a_year_ahead_prunes_nothing_and_says_why(host):
+def test_a_clock_a_year_ahead_prunes_nothing_and_says_why(host, faketime):
     reports_before = sorted(os.listdir(os.path.join(host["state"], "reports")))
-    proc = faked("+365d", "-c", SCRIPT, host["lib"], host["state"])
+    proc = faked(faketime, "+365d", "-c", SCRIPT, host["lib"], host["state"])
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["clock"] - host["now"] > 364 * DAY  # libfaketime did move the process's clock
@@ -86,6 +89,6 @@ def test_a_clock_a_year_ahead_prunes_nothing_and_says_why(host):
 
     # The real on-host command, under the same clock, still reads all of it.
     code = "import sys; sys.path.insert(0, %r); from twzrd_ops_lib.cli import main; sys.exit(main())" % host["lib"]
-    proc = faked("+365d", "-c", code, "--config", host["config"], "history", "--days", "800", "--json")
+    proc = faked(faketime, "+365d", "-c", code, "--config", host["config"], "history", "--days", "800", "--json")
     assert proc.returncode == 0, proc.stderr
     assert len(json.loads(proc.stdout)["samples"]) == 48 + 1

@@ -12,7 +12,8 @@ windows of minutes instead of hours, so a few samples are enough.
 * Faults, on real filesystems: the history on a full tmpfs, and a corrupt history file;
   the alert run goes on, says it in one WARNING line of the alert log, never a traceback.
 
-Mounting the tmpfs needs root; the tests that need it are skipped elsewhere.
+Mounting the tmpfs and `chattr +i` need root: run as another user, the tests do them through
+passwordless sudo (conftest's `as_root`) and skip, naming why, without it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import errno
 import io
 import json
 import os
-import subprocess
 import threading
 import time
 
@@ -46,18 +46,25 @@ def run(*argv):
     return code, out.getvalue(), err.getvalue()
 
 
+def mount_tmpfs(as_root, mount, options):
+    """Mount a real tmpfs owned by the user running the tests (root, or a non-root user through
+    passwordless sudo), or skip naming why."""
+    options += ",uid=%d,gid=%d" % (os.getuid(), os.getgid())
+    proc = as_root(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount)])
+    if proc.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here: %s" % proc.stderr.decode().strip())
+
+
 @pytest.fixture
-def tmpfs(tmp_path):
+def tmpfs(tmp_path, as_root):
     """A real 256 MiB tmpfs, unmounted after the test; skipped where mounting is not allowed."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256m", "tmpfs", str(mount)], capture_output=True, check=False)
-    if proc.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here: %s" % proc.stderr.decode().strip())
+    mount_tmpfs(as_root, mount, "size=256m")
     try:
         yield mount
     finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
+        as_root(["umount", "-l", str(mount)])
 
 
 class Grower(threading.Thread):
@@ -159,10 +166,10 @@ def test_real_leak_is_flagged_with_time_to_limit_flat_app_is_not_and_disk_foreca
     assert " WARNING " not in log and " ERROR " not in log
 
 
-def test_alerts_run_with_its_history_on_a_full_disk_warns_and_goes_on(tmp_path, tmpfs):
+def test_alerts_run_with_its_history_on_a_full_disk_warns_and_goes_on(tmp_path, tmpfs, as_root):
     small = tmp_path / "small"
     small.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0750", "tmpfs", str(small)], check=True)
+    mount_tmpfs(as_root, small, "size=64k,mode=0750")
     try:
         fd = os.open(str(small / "filler"), os.O_WRONLY | os.O_CREAT, 0o600)
         try:
@@ -182,7 +189,7 @@ def test_alerts_run_with_its_history_on_a_full_disk_warns_and_goes_on(tmp_path, 
         assert "Cannot write the history database %s (the disk is full); nothing was recorded." % db in warnings[0]
         assert out.splitlines()[-1].endswith("RUN ok run: no active alerts")
     finally:
-        subprocess.run(["umount", "-l", str(small)], check=False)
+        as_root(["umount", "-l", str(small)])
 
 
 def test_alerts_run_moves_a_corrupt_history_aside_and_says_so_in_the_alert_log(tmp_path):
@@ -201,10 +208,11 @@ def test_alerts_run_moves_a_corrupt_history_aside_and_says_so_in_the_alert_log(t
     assert code == 0 and len(json.loads(out)["samples"]) == 1  # the new history has this run's sample
 
 
-def test_alerts_run_with_its_history_in_an_immutable_directory_warns_and_goes_on(tmp_path):
+def test_alerts_run_with_its_history_in_an_immutable_directory_warns_and_goes_on(tmp_path, require_tool, as_root):
+    chattr = require_tool("chattr")
     locked = tmp_path / "locked"
     locked.mkdir()
-    proc = subprocess.run(["chattr", "+i", str(locked)], capture_output=True, check=False)
+    proc = as_root([chattr, "+i", str(locked)])
     if proc.returncode != 0:
         pytest.skip("cannot make a directory immutable here: %s" % proc.stderr.decode().strip())
     try:
@@ -216,7 +224,7 @@ def test_alerts_run_with_its_history_in_an_immutable_directory_warns_and_goes_on
         assert "Cannot create the history database %s (Operation not permitted); nothing was recorded." % db in warning
         assert os.listdir(str(locked)) == []
     finally:
-        subprocess.run(["chattr", "-i", str(locked)], check=False)
+        as_root([chattr, "-i", str(locked)])
 
 
 def test_host_check_module_returns_the_history_of_the_host(run_module, tmp_path):

@@ -25,7 +25,6 @@ from ansible_collections.twzrd.ops.plugins.module_utils import pm2 as pm2_utils
 from servers import eventually
 
 APPS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "apps")
-LOGROTATE = shutil.which("logrotate") or "/usr/sbin/logrotate"
 CRASH_LINE = re.compile(rb"App \[crashy:\d+\] exited with code \[1\]")
 
 
@@ -55,11 +54,20 @@ def crashy(pm2, pm2_home):
     return crash_loop
 
 
+@pytest.fixture(scope="session")
+def logrotate(require_tool):
+    return require_tool("logrotate", "it rotates pm2.log with the role's configuration")
+
+
 @pytest.fixture
 def logrotate_conf(tmp_path, pm2_home, run_playbook):
     """The role's logrotate configuration for this PM2_HOME, written by the role's own task
     file; the twzrd logs point into tmp_path, the sizes are small so that logrotate rotates
     by size (maxsize) on its first run, as it would on a host once pm2.log outgrew it."""
+    if os.geteuid() != 0:
+        # The task file writes the configuration owned by root and `su root root` into it, as on
+        # a host (logrotate runs as root): not something a user's run can do without becoming root.
+        pytest.skip("the role's logrotate task writes a root-owned configuration: run as root (make test does)")
     conf = tmp_path / "twzrd-ops.logrotate"
     playbook = tmp_path / "logrotate.yml"
     playbook.write_text(
@@ -82,13 +90,13 @@ def logrotate_conf(tmp_path, pm2_home, run_playbook):
     return str(conf)
 
 
-def rotate(conf, state):
-    proc = subprocess.run([LOGROTATE, "-v", "-s", state, conf], capture_output=True, text=True, timeout=120, check=False)
+def rotate(logrotate, conf, state):
+    proc = subprocess.run([logrotate, "-v", "-s", state, conf], capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stderr
 
 
-def test_role_config_rotates_pm2_log_by_size_and_the_app_logs_by_default(logrotate_conf, pm2_home):
+def test_role_config_rotates_pm2_log_by_size_and_the_app_logs_by_default(logrotate_conf, pm2_home, logrotate):
     text = open(logrotate_conf).read()
     block = text[text.index("%s/pm2.log\n" % pm2_home):]
     block = block[: block.index("}")]
@@ -97,18 +105,18 @@ def test_role_config_rotates_pm2_log_by_size_and_the_app_logs_by_default(logrota
         assert "\n    %s\n" % line in block, (line, block)
     apps = text[text.index("%s/logs/*.log\n" % pm2_home):]
     assert "maxsize 100\n" in apps and "rotate 8\n" in apps and "copytruncate" in apps
-    proc = subprocess.run([LOGROTATE, "-d", logrotate_conf], capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run([logrotate, "-d", logrotate_conf], capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0 and not re.search(r"(?m)^error", proc.stderr), proc.stderr
 
 
-def test_crash_count_across_two_rotations_equals_the_count_without_rotation(tmp_path, pm2_home, crashy, logrotate_conf, run_module, pm2_bin):
+def test_crash_count_across_two_rotations_equals_the_count_without_rotation(tmp_path, pm2_home, crashy, logrotate_conf, run_module, pm2_bin, logrotate):
     log = os.path.join(pm2_home, "pm2.log")
     state = str(tmp_path / "logrotate.state")
     unrotated = tmp_path / "pm2.log.unrotated"  # what pm2.log would be without rotation
 
     crashy()
     shutil.copyfile(log, str(unrotated))  # crashy is errored: PM2 writes nothing meanwhile
-    said = rotate(logrotate_conf, state)
+    said = rotate(logrotate, logrotate_conf, state)
     assert "copying %s to %s.1" % (log, log) in said and "truncating %s" % log in said
     assert os.path.getsize(log) == 0 and CRASH_LINE.search(open(log + ".1", "rb").read())
     # the app's own log (crash.js writes an ERROR line at each start) is rotated too
@@ -120,7 +128,7 @@ def test_crash_count_across_two_rotations_equals_the_count_without_rotation(tmp_
     assert CRASH_LINE.search(second) and not second.startswith(b"\0")
     with open(str(unrotated), "ab") as handle:
         handle.write(second)
-    rotate(logrotate_conf, state)
+    rotate(logrotate, logrotate_conf, state)
     assert os.path.exists(log + ".2.gz") and os.path.exists(log + ".1")  # delaycompress: .1 plain
 
     crashy()

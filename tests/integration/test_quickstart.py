@@ -78,9 +78,23 @@ def ordinary_user():
     yield USER, home
     _as_user(["bash", "-lc", "pm2 kill >/dev/null 2>&1 || true"], home, timeout=60)
     if created:
-        subprocess.run(["pkill", "-u", USER], check=False, timeout=30)
-        time.sleep(0.5)
-        subprocess.run(["userdel", "--remove", USER], check=False, capture_output=True, timeout=60)
+        _remove_user(home)
+
+
+def _remove_user(home):
+    """Remove the test user: its processes first (waited for, userdel refuses a logged-in user),
+    then its home, which holds a clone with its own .venv (tens of thousands of files: too many
+    for userdel --remove under a short deadline), then the user itself, checked."""
+    subprocess.run(["pkill", "-KILL", "-u", USER], check=False, timeout=30)
+    deadline = time.monotonic() + 60
+    while subprocess.run(["pgrep", "-u", USER], capture_output=True, check=False, timeout=30).returncode == 0:
+        assert time.monotonic() < deadline, "processes of %s still running 60 s after pkill" % USER
+        time.sleep(0.1)
+    shutil.rmtree(home, ignore_errors=True)
+    proc = subprocess.run(["userdel", USER], capture_output=True, text=True, check=False, timeout=120)
+    assert proc.returncode == 0, "userdel %s failed: %s" % (USER, proc.stderr)
+    if os.path.isfile("/var/mail/" + USER):  # a mail spool, where useradd makes one
+        os.remove("/var/mail/" + USER)
 
 
 def _as_user(argv, home, cwd=None, timeout=900):
