@@ -17,7 +17,7 @@ import time
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.twzrd.ops.plugins.module_utils import checks, settings
+from ansible_collections.twzrd.ops.plugins.module_utils import checks, report, settings
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, iso_time, plain
 
 PREFIX = "twzrd_ops_"
@@ -136,36 +136,20 @@ def health_verdict(findings):
     return checks.verdict(plain(findings))
 
 
-def _report_module():
-    try:
-        from ansible_collections.twzrd.ops.plugins.module_utils import report
-    except ImportError as exc:  # pragma: no cover - only while the collection is incomplete
-        raise AnsibleFilterError("The report renderer (module_utils/report.py) is not available: %s" % exc)
-    return report
-
-
 def health_report_text(snapshot, findings, verdict):
     """The per-host weekly report text, rendered by module_utils/report.py (the cron job's)."""
     try:
-        return _report_module().render_text(plain(snapshot), plain(findings), str(verdict))
+        return report.render_text(plain(snapshot), plain(findings), str(verdict))
     except OpsError as exc:
         raise AnsibleFilterError("Cannot render the weekly report: %s" % exc)
 
 
 def health_report_json(snapshot, findings, verdict):
     """The JSON twin of the per-host report, as the cron job writes it."""
-    report = _report_module()
-    render = getattr(report, "render_json", None)
     try:
-        if render is not None:
-            return render(plain(snapshot), plain(findings), str(verdict))
+        return report.render_json(plain(snapshot), plain(findings), str(verdict))
     except OpsError as exc:
         raise AnsibleFilterError("Cannot render the weekly report: %s" % exc)
-    import json
-
-    # Same document as report.write_report() writes next to the text report.
-    twin = {"verdict": str(verdict), "findings": plain(findings), "snapshot": plain(snapshot)}
-    return json.dumps(twin, indent=2, sort_keys=True, default=str) + "\n"
 
 
 class FilterModule(object):

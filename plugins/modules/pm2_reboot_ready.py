@@ -158,6 +158,7 @@ node_path:
 """
 
 import os
+import pwd
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -194,8 +195,6 @@ def main():
         except OpsError as error:
             pm2_error = str(error)
         if not user:
-            import pwd
-
             user = pwd.getpwuid(os.geteuid()).pw_name
         result = check(user, pm2_home=params["pm2_home"] or None, expected=params["expected"], online=online,
                        pm2_warnings=warnings, unit_dir=params["unit_dir"], runner=runner if params["run"] else None)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import calendar
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -279,11 +278,11 @@ def test_events_come_from_the_one_read_and_reach_back_to_events_since(pm2_daemon
     assert len(_status(pm2_daemon_home, now, crash_window=0, events_since=now - 30)["events"]) == 10
 
 
-@pytest.mark.skipif(shutil.which("faketime") is None, reason="libfaketime missing: apt-get install faketime (scripts/test-env.sh)")
 @pytest.mark.parametrize("offset, counted, warned", [("+0d", 20, False), ("+365d", 0, False), ("-365d", 0, True), ("-1h", 0, True)])
-def test_a_real_process_under_libfaketime(tmp_path, offset, counted, warned):
+def test_a_real_process_under_libfaketime(tmp_path, offset, counted, warned, require_tool):
     """The real clock of a real process moved by libfaketime: crashes stamped "now" (the true
     time) are counted in a window ending at the process's now, or said to be in its future."""
+    faketime = require_tool("faketime", "it moves a real process's clock")
     real_now = time.time()
     write(tmp_path / "pm2.log", crash_loop(real_now - 60, 20))
     script = (
@@ -294,7 +293,7 @@ def test_a_real_process_under_libfaketime(tmp_path, offset, counted, warned):
         "print(pm2_log.read_warnings('pm2.log', stats))\n" % (COLLECTIONS, str(tmp_path / "pm2.log"))
     )
     env = dict(os.environ, TZ="UTC", FAKETIME_DONT_FAKE_MONOTONIC="1")
-    proc = subprocess.run(["faketime", "-f", offset, sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60, check=False)
+    proc = subprocess.run([faketime, "-f", offset, sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     first, second = proc.stdout.splitlines()
     number, seen_now = first.split()
