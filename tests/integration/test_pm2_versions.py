@@ -3,10 +3,12 @@ major version of the real PM2 from npm (many VPSes still run 5.x).
 
 For each version, its own PM2 daemon with its own PM2_HOME (a temporary folder) runs the real
 demo apps of tests/apps/, and:
-- pm2_status (the module, through Ansible) reads `pm2 jlist` of that version;
+- pm2_status (module_utils/pm2.py, the code of the pm2_status and host_check modules and of the
+  on-host command, with the real subprocess runner) reads `pm2 jlist` of that version;
 - crash counting from that version's pm2.log: a kill -9 is one crash, restart / reload /
   stop / start are none, an app that crashes at start is a crash loop;
-- pm2_process state=reloaded reloads a two-instance cluster-mode app (every instance replaced);
+- pm2_action "reloaded" (the code of pm2_process state=reloaded and `twzrd-ops restart --mode
+  reload`) reloads a two-instance cluster-mode app (every instance replaced);
 - `pm2 startup systemd -u USER --hp HOME`, the command the role runs (tasks/pm2_startup.yml),
   runs for real: that version's own code fills its own unit template and lists its commands.
   Stand-in: systemd is not PID 1 on this machine, so the command runs in a private mount
@@ -14,6 +16,9 @@ demo apps of tests/apps/, and:
   on its PATH is a script that records its arguments (and makes the *.wants link that
   `systemctl enable` makes). The unit it wrote is then judged by pm2_reboot_ready.
   The molecule scenario `reboot` runs the real `pm2 startup` of PM2 7 under systemd.
+  This one goes through Ansible (the pm2_reboot_ready module); the others call module_utils
+  directly, which keeps the two extra versions to well under a minute of the suite
+  (tests/integration/test_pm2_modules.py and test_pm2_reload.py run the modules on PM2 7).
 
 PM2 5 and 6 are installed by scripts/test-env.sh into .tools/pm2-versions/<major>/
 (TWZRD_PM2_VERSIONS_DIR moves them); PM2 7 is the suite's own (.tools/node_modules/.bin/pm2).
@@ -28,6 +33,10 @@ import shutil
 import subprocess
 
 import pytest
+
+from ansible_collections.twzrd.ops.plugins.module_utils import pm2 as pm2_utils
+from ansible_collections.twzrd.ops.plugins.module_utils import pm2_action
+from ansible_collections.twzrd.ops.plugins.module_utils.common import subprocess_runner
 
 from conftest import APPS, PM2_LOCAL, ROOT
 from servers import closed_port as free_port
@@ -94,18 +103,15 @@ def pm2v(request, tmp_path):
     subprocess.run([path, "kill"], env=pm2.env(), capture_output=True, timeout=60, check=False)
 
 
-def _status(run_module, pm2, **args):
-    args.update(pm2_home=pm2.pm2_home, executable=pm2.path)
-    result = run_module("twzrd.ops.pm2_status", args)
-    assert result["_rc"] == 0 and not result.get("failed"), result.get("msg")
-    return result
+def _status(pm2, **args):
+    return pm2_utils.pm2_status(subprocess_runner(), pm2_path=pm2.path, pm2_home=pm2.pm2_home, **args)
 
 
-def test_pm2_status_reads_jlist_of_each_version(run_module, pm2v):
+def test_pm2_status_reads_jlist_of_each_version(pm2v):
     port = free_port()
     pm2v.start("web", "healthy.js", PORT=str(port))
     eventually(lambda: health(port), what="web answering under PM2 %s" % pm2v.major)
-    result = _status(run_module, pm2v, expected=["web", "absent"])
+    result = _status(pm2v, expected=["web", "absent"])
     assert result["installed"] is True and result["daemon_running"] is True and not result.get("warnings")
     (proc,) = result["processes"]
     assert (proc["name"], proc["status"], proc["exec_mode"], proc["pid"]) == ("web", "online", "fork", health(port)["pid"])
@@ -115,14 +121,14 @@ def test_pm2_status_reads_jlist_of_each_version(run_module, pm2v):
     assert (summary["total"], summary["online"], summary["not_online"], summary["missing"]) == (1, 1, [], ["absent"])
 
 
-def test_crashes_are_counted_from_the_pm2_log_of_each_version(run_module, pm2v):
+def test_crashes_are_counted_from_the_pm2_log_of_each_version(pm2v):
     port = free_port()
     pm2v.start("web", "healthy.js", PORT=str(port))
     eventually(lambda: health(port), what="web answering")
     for action in ("restart", "reload", "stop", "start"):
         pm2v(action, "web")
     eventually(lambda: health(port), what="web back after start")
-    assert _status(run_module, pm2v)["summary"]["crashes"] == {"web": 0}
+    assert _status(pm2v)["summary"]["crashes"] == {"web": 0}
     pid = pm2v.pids("web")[0]
     os.kill(pid, 9)
     eventually(lambda: pm2v.pids("web")[0] not in (0, pid) and health(port), what="PM2 %s restarting web after kill -9" % pm2v.major)
@@ -130,19 +136,18 @@ def test_crashes_are_counted_from_the_pm2_log_of_each_version(run_module, pm2v):
     # PM2 7 gives up on it (errored) after 15 quick restarts; PM2 5 on a busy machine keeps
     # restarting it: wait for six restarts, each the exit of a crash in pm2.log.
     eventually(lambda: pm2v.restarts("crashy") >= 6, what="PM2 %s restarting crashy six times" % pm2v.major)
-    summary = _status(run_module, pm2v)["summary"]
+    summary = _status(pm2v)["summary"]
     assert summary["crashes"]["web"] == 1 and summary["crashes"]["crashy"] >= 6, summary["crashes"]
     assert summary["crash_loop"] is True and summary["crash_loop_apps"] == ["crashy"]
 
 
-def test_reload_replaces_every_instance_of_a_cluster_app_in_each_version(run_module, pm2v):
+def test_reload_replaces_every_instance_of_a_cluster_app_in_each_version(pm2v):
     port = free_port()
     pm2v.start("api", "healthy.js", "-i", "2", PORT=str(port))
     eventually(lambda: len(pm2v.pids("api")) == 2 and all(pm2v.pids("api").values()) and health(port), what="api online")
     before = pm2v.pids("api")
-    result = run_module("twzrd.ops.pm2_process", {"name": ["api"], "state": "reloaded", "wait": 20,
-                                                   "pm2_home": pm2v.pm2_home, "executable": pm2v.path})
-    assert not result.get("failed"), result.get("msg")
+    result = pm2_action.pm2_action(subprocess_runner(), "reloaded", ["api"], pm2_path=pm2v.path, pm2_home=pm2v.pm2_home,
+                                   wait_online=20)
     assert result["changed"] is True and result["actions"] == [{"action": "reload", "names": ["api"], "pm_ids": sorted(before)}]
     assert result["not_online"] == []
     after = pm2v.pids("api")
