@@ -183,30 +183,40 @@ run_version() {
   docker rm -f "$name" >/dev/null
 }
 
+# The table: version x step, "pass (12s)", "fail (12s)", or "not run" for steps an interrupted
+# run did not reach. Printed at the end, and on Ctrl-C / TERM for the steps done so far.
+print_table() {
+  local total=$(( $(date +%s) - total_start )) v s
+  {
+    printf '| ansible-core | Python |'
+    for s in $STEPS; do printf ' %s |' "$s"; done
+    printf '\n|---|---|'
+    for _ in $STEPS; do printf -- '---|'; done
+    printf '\n'
+    for v in $VERSIONS; do
+      printf '| %s | 3.13 |' "${CORE[$v]:-$v}"
+      for s in $STEPS; do
+        if [ -n "${RESULT[$v,$s]:-}" ]; then printf ' %s (%ss) |' "${RESULT[$v,$s]}" "${SECS[$v,$s]:-0}"; else printf ' not run |'; fi
+      done
+      printf '\n'
+    done
+    printf '\nTotal: %ss (scripts/test-matrix.sh, %s)\n' "$total" "$(date -u +%Y-%m-%dT%H:%MZ)"
+  } | tee "$TABLE"
+  log "table also in $TABLE; step logs in $CACHE/<version>/logs/"
+}
+# shellcheck disable=SC2317  # called by the trap
+interrupted() { trap - INT TERM; log "interrupted"; print_table; exit 130; }
+
 total_start=$(date +%s)
+trap interrupted INT TERM
 for v in $VERSIONS; do
   run_version "$v" || for s in $STEPS; do : "${RESULT[$v,$s]:=fail}"; : "${SECS[$v,$s]:=0}"; done
 done
-total=$(( $(date +%s) - total_start ))
+trap - INT TERM
+print_table
 
 failed=0
 for v in $VERSIONS; do
   for s in $STEPS; do [ "${RESULT[$v,$s]:-fail}" = pass ] || failed=1; done
 done
-{
-  printf '| ansible-core | Python |'
-  for s in $STEPS; do printf ' %s |' "$s"; done
-  printf '\n|---|---|'
-  for _ in $STEPS; do printf -- '---|'; done
-  printf '\n'
-  for v in $VERSIONS; do
-    printf '| %s | 3.13 |' "${CORE[$v]:-$v}"
-    for s in $STEPS; do
-      printf ' %s (%ss) |' "${RESULT[$v,$s]:-fail}" "${SECS[$v,$s]:-0}"
-    done
-    printf '\n'
-  done
-  printf '\nTotal: %ss (scripts/test-matrix.sh, %s)\n' "$total" "$(date -u +%Y-%m-%dT%H:%MZ)"
-} | tee "$TABLE"
-log "table also in $TABLE; step logs in $CACHE/<version>/logs/"
 exit "$failed"
