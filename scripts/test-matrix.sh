@@ -16,8 +16,9 @@
 # psutil) kept in $TWZRD_MATRIX_CACHE (default .cache/test-matrix) between runs. 2.19 on the
 # project's own Python 3.11 is what `make test` already covers.
 # The managed host is that same container, as localhost (inventories/localhost.yml, local
-# connection): a Debian 13 with systemd as PID 1, root's PM2 running tests/apps/healthy.js as
-# `web` on port 8080, which the playbooks are told to expect (and its /health to probe).
+# connection): a Debian 13 with systemd as PID 1, the PM2 of the user twzrd running
+# tests/apps/healthy.js as `web` on port 8080, which the playbooks are told to expect (and its
+# /health to probe).
 #
 # The container is started with the settings that run systemd on this kind of machine (no
 # --privileged); override them with TWZRD_MATRIX_DOCKER_OPTS (e.g. "--privileged" on a laptop).
@@ -58,6 +59,7 @@ for s in $STEPS; do
   case " $ALL_STEPS " in *" $s "*) ;; *) log "unknown step $s (steps: $ALL_STEPS)"; exit 2 ;; esac
 done
 
+docker info >/dev/null 2>&1 || { log "Docker does not answer: start it (make test-env does)"; exit 2; }
 mkdir -p "$CACHE"
 TABLE="$CACHE/results.md"
 
@@ -110,7 +112,7 @@ trap cleanup EXIT
 # The extra variables of the playbook steps: the demo app and its endpoint are expected; the
 # load thresholds are out of reach, because the container sees the load of the whole machine
 # (the load rule has its own tests); reports go to the container's /tmp, not the checkout.
-VARS='{"twzrd_ops_expected_apps": ["web"], "twzrd_ops_health_url": "http://localhost:8080/health",
+VARS='{"twzrd_ops_pm2_user": "twzrd", "twzrd_ops_expected_apps": ["web"], "twzrd_ops_health_url": "http://localhost:8080/health",
  "twzrd_ops_load_warning": 50, "twzrd_ops_load_critical": 100,
  "twzrd_ops_fleet_reports_dir": "/tmp/twzrd-matrix-reports"}'
 
@@ -137,7 +139,8 @@ run_version() {
   pkg=$(ansible_package "$v")
   log "ansible-core $v: starting $name ($IMAGE)"
   # shellcheck disable=SC2086  # DOCKER_OPTS is a list of options
-  docker run -d --name "$name" $DOCKER_OPTS "${MOUNTS[@]}" "${ENVS[@]}" "$IMAGE" /lib/systemd/systemd >/dev/null
+  docker run -d --name "$name" $DOCKER_OPTS "${MOUNTS[@]}" "${ENVS[@]}" "$IMAGE" /lib/systemd/systemd >/dev/null \
+    || { log "ansible-core $v: the container did not start"; return 1; }
   containers+=("$name")
   local state=""
   for _ in $(seq 1 60); do
@@ -145,6 +148,7 @@ run_version() {
     case "$state" in running|degraded) break ;; esac
     sleep 1
   done
+  case "$state" in running|degraded) ;; *) log "ansible-core $v: systemd in $name is not running (${state:-no answer})"; return 1 ;; esac
   # The virtualenv of this version, made once and kept (the stamp names what it holds).
   local stamp="$pkg $TEST_TOOLS"
   if [ "$(cat "$CACHE/$v/stamp" 2>/dev/null)" != "$stamp" ]; then
@@ -156,8 +160,11 @@ run_version() {
     echo "$stamp" > "$CACHE/$v/stamp"
   fi
   CORE[$v]=$(docker exec "$name" "$venv/bin/python" -c 'import ansible.release as r; print(r.__version__)')
-  # The managed host's app: root's PM2 runs healthy.js as `web` on 8080.
-  docker exec -w "$ROOT" "$name" sh -c 'PORT=8080 pm2 start tests/apps/healthy.js --name web >/dev/null && pm2 save >/dev/null' \
+  # The managed host's app: the PM2 of the user twzrd (the role's default PM2 user; setup.yml
+  # refuses root) runs healthy.js as `web` on 8080, saved.
+  docker exec -w "$ROOT" "$name" sh -c 'id twzrd >/dev/null 2>&1 || useradd --create-home twzrd;
+    runuser -u twzrd -- env HOME=/home/twzrd PORT=8080 pm2 start tests/apps/healthy.js --name web >/dev/null &&
+    runuser -u twzrd -- env HOME=/home/twzrd pm2 save >/dev/null' \
     || { log "ansible-core $v: could not start the demo app under PM2"; return 1; }
   printf '%s\n' "$VARS" | docker exec -i "$name" sh -c 'cat > /tmp/twzrd-matrix-vars.json'
   local s start rc out="$CACHE/$v/logs"
