@@ -14,12 +14,13 @@ ARGS ?=
 # the first, third and fifth in one lane, the others in the second.
 SCENARIOS ?= reboot default rollout maintenance swap flows
 
-.PHONY: help setup setup-dev health test test-env lint sanity unit integration molecule clean
+.PHONY: help setup setup-dev health test test-env test-matrix lint sanity unit integration molecule clean
 
 help:
 	@echo "make health   set up a virtualenv and run the weekly health check (localhost by default)"
 	@echo "make test     set up everything the tests need and run the whole suite"
-	@echo "targets: setup setup-dev test-env lint sanity unit integration molecule clean"
+	@echo "make test-matrix  sanity, units and the playbooks under ansible-core 2.19, 2.20 and 2.21 (not part of make test)"
+	@echo "targets: setup setup-dev test-env test-matrix lint sanity unit integration molecule clean"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +68,10 @@ test: test-env
 	$(MAKE) lint sanity
 	$(BIN)/pytest tests
 	$(MAKE) molecule
+
+# The controller matrix (scripts/test-matrix.sh): not part of `make test`, which is near its hour.
+test-matrix: test-env
+	bash scripts/test-matrix.sh
 
 clean:
 	rm -rf $(VENV) .tools .ansible tests/output .pytest_cache reports

@@ -38,6 +38,17 @@ if [ ! -x .tools/node_modules/.bin/pm2 ]; then
   npm install --prefix .tools --no-audit --no-fund --loglevel=error "pm2@${PM2_VERSION}" >/dev/null
 fi
 
+# PM2 5.x and 6.x beside 7.x, each in its own folder (tests/integration/test_pm2_versions.py runs
+# them with their own PM2_HOME); TWZRD_PM2_VERSIONS_DIR moves the folders.
+PM2_VERSIONS_DIR=${TWZRD_PM2_VERSIONS_DIR:-.tools/pm2-versions}
+for major in 5 6; do
+  if [ ! -x "$PM2_VERSIONS_DIR/$major/node_modules/.bin/pm2" ]; then
+    log "installing pm2@${major} from npm into $PM2_VERSIONS_DIR/$major/"
+    mkdir -p "$PM2_VERSIONS_DIR/$major"
+    npm install --prefix "$PM2_VERSIONS_DIR/$major" --no-audit --no-fund --loglevel=error "pm2@${major}" >/dev/null
+  fi
+done
+
 [ "${TWZRD_SKIP_DOCKER:-0}" = 1 ] && exit 0
 
 if ! docker info >/dev/null 2>&1; then
