@@ -1,5 +1,6 @@
 """PM2 5.x and 6.x beside 7.x: what the collection reads from PM2 and asks of it, through each
-major version of the real PM2 from npm (many VPSes still run 5.x).
+major version of the real PM2 from npm (many VPSes still run 5.x). PM2 7 is the suite's own:
+every other PM2 test (and molecule) runs it, so it is not run a second time here.
 
 For each version, its own PM2 daemon with its own PM2_HOME (a temporary folder) runs the real
 demo apps of tests/apps/, and:
@@ -38,7 +39,7 @@ from ansible_collections.twzrd.ops.plugins.module_utils import pm2 as pm2_utils
 from ansible_collections.twzrd.ops.plugins.module_utils import pm2_action
 from ansible_collections.twzrd.ops.plugins.module_utils.common import subprocess_runner
 
-from conftest import APPS, PM2_LOCAL, ROOT
+from conftest import APPS, PM2_LOCAL, ROOT, stop_pm2
 from servers import closed_port as free_port
 from servers import eventually
 from servers import health_json as health
@@ -90,7 +91,7 @@ class Pm2(object):
         self("start", os.path.join(APPS, script), "--name", name, "-s", *extra, **env)
 
 
-@pytest.fixture(params=["5", "6", "7"], ids=lambda major: "pm2-%s" % major)
+@pytest.fixture(params=["5", "6"], ids=lambda major: "pm2-%s" % major)
 def pm2v(request, tmp_path):
     major = request.param
     path = _binary(major)
@@ -100,7 +101,7 @@ def pm2v(request, tmp_path):
     version = subprocess.run([path, "--version"], env=pm2.env(), capture_output=True, text=True, timeout=60, check=True).stdout
     assert version.strip().splitlines()[-1].split(".")[0] == major, version  # the binary is the version it claims
     yield pm2
-    subprocess.run([path, "kill"], env=pm2.env(), capture_output=True, timeout=60, check=False)
+    stop_pm2(pm2.pm2_home)
 
 
 def _status(pm2, **args):
