@@ -89,7 +89,8 @@ def test_defaults_pass(play):
         ({"twzrd_ops_cron_health_schedule": "0 0 * *"},
          "twzrd_ops_cron_health_schedule must be five cron fields (minute hour day month weekday), got '0 0 * *'."),
         ({"twzrd_ops_pm2_user": "root"},
-         "twzrd_ops_pm2_user must name a non-root user that owns the PM2 apps, got 'root'. Set twzrd_ops_pm2_root_ok: true to keep a root-owned PM2 (see the README)."),
+         "twzrd_ops_pm2_user must name a non-root user that owns the PM2 apps, got 'root'."
+         " Set twzrd_ops_pm2_root_ok: true to keep a root-owned PM2 (see the README)."),
     ],
 )
 def test_bad_settings_fail_with_a_clear_message(play, extra_vars, message):

@@ -199,7 +199,8 @@ def test_an_unknown_flow_is_refused():
 def test_a_root_owned_pm2_is_refused_unless_accepted_and_then_warned():
     known = ["twzrd_ops_pm2_user", "twzrd_ops_pm2_root_ok"]
     assert settings.errors({"twzrd_ops_pm2_user": "root"}, known) == [
-        "twzrd_ops_pm2_user must name a non-root user that owns the PM2 apps, got 'root'. Set twzrd_ops_pm2_root_ok: true to keep a root-owned PM2 (see the README)."]
+        "twzrd_ops_pm2_user must name a non-root user that owns the PM2 apps, got 'root'."
+        " Set twzrd_ops_pm2_root_ok: true to keep a root-owned PM2 (see the README)."]
     assert settings.warnings({"twzrd_ops_pm2_user": "root"}) == []
     for accepted in (True, "true", "yes"):  # also from -e
         variables = {"twzrd_ops_pm2_user": "root", "twzrd_ops_pm2_root_ok": accepted}

@@ -62,7 +62,8 @@ def test_rules_are_those_of_module_utils_not_stricter():
 
 def test_pm2_user_root_is_refused_and_empty_only_for_checks():
     assert errors(pm2_user="root", checks_only=True) == [
-        "twzrd_ops_pm2_user must name a non-root user that owns the PM2 apps, got 'root'. Set twzrd_ops_pm2_root_ok: true to keep a root-owned PM2 (see the README)."]
+        "twzrd_ops_pm2_user must name a non-root user that owns the PM2 apps, got 'root'."
+        " Set twzrd_ops_pm2_root_ok: true to keep a root-owned PM2 (see the README)."]
     assert errors(pm2_user="", checks_only=True) == []
     assert len(errors(pm2_user="")) == 1
 
