@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 
@@ -65,8 +66,9 @@ def test_an_unknown_mode_on_the_command_line_is_a_usage_error(tmp_path):
     out, err = io.StringIO(), io.StringIO()
     code = cli.main(["restart", "--mode", "bounce", "--config", str(path)], out=out, err=err)
     assert code == 3 and out.getvalue() == ""
-    assert err.getvalue() == ("twzrd-ops: argument --mode: invalid choice: 'bounce' (choose from 'restart', 'reload') "
-                              "(see twzrd-ops --help).\n")
+    # argparse quotes the choices up to Python 3.12 and not from 3.13 on (the version matrix runs 3.13).
+    assert re.fullmatch(r"twzrd-ops: argument --mode: invalid choice: 'bounce' \(choose from ('restart', 'reload'|restart, reload)\) "
+                        r"\(see twzrd-ops --help\)\.\n", err.getvalue()), err.getvalue()
 
 
 def test_an_unknown_mode_in_the_configuration_file_names_it(tmp_path):
