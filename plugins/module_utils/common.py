@@ -215,7 +215,7 @@ def subprocess_runner(timeout=60, total=None, clock=time.monotonic):
         if env:
             full_env.update(env)
         try:
-            proc = subprocess.Popen(
+            proc = subprocess.Popen(  # pylint: disable=ansible-bad-function
                 argv,
                 env=full_env,
                 stdout=subprocess.PIPE,

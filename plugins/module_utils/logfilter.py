@@ -54,7 +54,7 @@ class Survivors:
         try:
             # The limits are set by sh, not a preexec_fn (unsafe when other threads run).
             limits = 'ulimit -v %d && ulimit -c 0 && exec "$0" "$@"' % (GREP_MEMORY >> 10)
-            self.proc = subprocess.Popen(
+            self.proc = subprocess.Popen(  # pylint: disable=ansible-bad-function
                 [shutil.which("sh", path=_ENV["PATH"]) or "/bin/sh", "-c", limits,
                  shutil.which("grep", path=_ENV["PATH"]), "-a", "-i", "-E", "-e", pattern],
                 stdin=fd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_ENV,
@@ -89,7 +89,7 @@ def count_lines(path):
     line without one."""
     try:
         with open(path, "rb") as handle:
-            done = subprocess.run(
+            done = subprocess.run(  # pylint: disable=ansible-bad-function
                 [shutil.which("wc", path=_ENV["PATH"]), "-l"], stdin=handle, capture_output=True, env=_ENV,
                 timeout=GREP_SECONDS, check=False,
             )
