@@ -14,7 +14,7 @@ BIN=${VENV_BIN:-$ROOT/.venv/bin}
 
 cache="$HOME/.ansible/test/cache"
 mkdir -p "$cache"
-for f in get_pip_24_2.py get_pip_24_3.py get_pip_25_0.py; do
+for f in get_pip_24_2.py get_pip_24_3.py get_pip_25_0.py get_pip_25_2.py; do
   [ -f "$cache/$f" ] || printf 'import ensurepip\nensurepip.bootstrap(upgrade=True)\n' > "$cache/$f"
 done
 
