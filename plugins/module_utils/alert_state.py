@@ -18,6 +18,7 @@ import math
 import os
 import time
 
+from . import jsondoc
 from .common import OpsError, atomic_write, iso_time, now_epoch, read_nofollow
 # 2: pending_log (the write-ahead lines of a run not yet appended to the alert log).
 # 3: outbox per alert channel ({channel name: [item, ...]}, channel_clients.py); the
@@ -208,7 +209,7 @@ def _read_state(path, now, move_aside):
         return empty_state(), "The alert state file %s %s; it was moved to %s and the alerts start afresh." % (
             path, untrusted, aside)
     try:
-        state = _check_state(json.loads(raw.decode("utf-8")))
+        state = _check_state(jsondoc.loads(raw.decode("utf-8")))
     except (ValueError, RecursionError):
         state = None
     if state is not None:

@@ -24,11 +24,10 @@ wrapper /usr/local/sbin/twzrd-ops that calls main(); the same checks back the mo
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 
-from . import alerts, cli_notify, cli_restart, cli_views, config, pm2, run_journal, runs, silences
+from . import alerts, cli_notify, cli_restart, cli_views, config, jsondoc, pm2, run_journal, runs, silences
 from .cli_views import emit as _emit
 from .common import EXIT_CODES, UNKNOWN, OpsError, iso_time, now_epoch, printable, subprocess_runner
 from .version import VERSION
@@ -208,7 +207,7 @@ def _record_config_failure(path, exc, out):
     section is usable; True when it was logged there."""
     try:
         with open(path or config.DEFAULT_PATH, "rb") as handle:
-            section = json.loads(handle.read().decode("utf-8")).get("alerts")
+            section = jsondoc.loads(handle.read().decode("utf-8")).get("alerts")
     except (OSError, ValueError, RecursionError, AttributeError):
         return False
     if not isinstance(section, dict):

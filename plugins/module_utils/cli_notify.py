@@ -18,6 +18,7 @@ import json
 import os
 import socket
 
+from . import jsondoc
 from .alert_settings import validate
 from .channel_clients import notify_report, notify_test
 from .channel_settings import configured
@@ -37,7 +38,7 @@ def report_summary(directory, host):
         raise OpsError("No weekly report in %s yet: run twzrd-ops health first." % directory)
     try:
         with open(reports[-1], "rb") as handle:
-            data = json.loads(handle.read().decode("utf-8"))
+            data = jsondoc.loads(handle.read().decode("utf-8"))
         findings = [f for f in data.get("findings") or [] if isinstance(f, dict)]
         verdict = str(data.get("verdict", "?"))
     except (OSError, ValueError, AttributeError) as exc:

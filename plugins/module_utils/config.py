@@ -21,10 +21,9 @@ with one sentence that names the file.
 
 from __future__ import annotations
 
-import json
 import os
 
-from . import alert_settings, checks, history, restart_check
+from . import alert_settings, checks, history, jsondoc, restart_check
 from .common import OpsError, number, refuse_unknown
 from .pm2 import MODES
 
@@ -124,7 +123,7 @@ def load(path=DEFAULT_PATH):
     except OSError as exc:
         raise OpsError("Cannot read configuration file %s (%s)." % (path, exc.strerror or exc))
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = jsondoc.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise OpsError("Configuration file %s is not UTF-8 text." % path)
     except ValueError as exc:

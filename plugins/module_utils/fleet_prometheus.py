@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import base64
 import http.client
-import json
 import re
 import urllib.parse
 
+from . import jsondoc
 from .common import OpsError, duration
 
 QUERY = '{__name__=~"twzrd_ops_.*"}'
@@ -66,7 +66,7 @@ def fetch(base_url, timeout=10.0):
     if status != 200:
         raise OpsError("Prometheus at %s answered HTTP %s; check twzrd_ops_fleet_prometheus_url." % (where, status))
     try:
-        body = json.loads(data.decode("utf-8"))
+        body = jsondoc.loads(data.decode("utf-8"))
     except ValueError:
         raise OpsError("Prometheus at %s did not answer JSON; check twzrd_ops_fleet_prometheus_url." % where)
     if not isinstance(body, dict) or body.get("status") != "success" or not isinstance(body.get("data"), dict):

@@ -9,9 +9,9 @@ Pure Python (no ansible import).
 
 from __future__ import annotations
 
-import json
 import time
 
+from . import jsondoc
 from .common import OpsError
 from .pm2_daemon import _Pm2, _check_home, _first_line, _home_of, _not_running, _where, daemon_running, default_pm2_home, find_pm2
 from .pm2_jlist import normalize, strip_ansi
@@ -139,7 +139,7 @@ def read_dump(path):
     except OSError as error:
         raise OpsError("Cannot read PM2's saved process list %s (%s)." % (path, error.strerror or error))
     try:
-        raw = json.loads(data.decode("utf-8", "replace"))
+        raw = jsondoc.loads(data.decode("utf-8", "replace"))
     except (ValueError, RecursionError):
         raw = None
     if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):

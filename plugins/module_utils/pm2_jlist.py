@@ -17,6 +17,7 @@ import json
 import math
 import re
 
+from . import jsondoc
 from .common import OpsError, now_epoch
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -50,7 +51,7 @@ def parse_jlist(text):
     for match in re.finditer(r"(?m)^[ \t]*\[", clean):
         start = match.end() - 1
         try:
-            value, end = decoder.raw_decode(clean, start)
+            value, end = jsondoc.raw_decode(decoder, clean, start)
         except (ValueError, RecursionError):
             # RecursionError: absurdly deep nesting is garbage too, not a traceback.
             continue

@@ -10,9 +10,8 @@ everywhere. Request headers (tokens) never reach the result; URL credentials are
 
 - timeout bounds the WHOLE request (connect, headers and body): a watchdog shuts the
   socket at the deadline, so a server that drips one byte a second cannot stretch it.
-- Redirects are followed only within the same scheme, host and port (at most
-  MAX_REDIRECTS); one to another origin is not followed and is the probe's reason, so a
-  token meant for the health endpoint never travels elsewhere.
+- Redirects are followed only within the same scheme, host and port (at most MAX_REDIRECTS);
+  one elsewhere is not followed (a token never travels to another origin).
 - user:password in the URL becomes a Basic Authorization header (unless headers carry one).
 """
 
@@ -28,6 +27,7 @@ import threading
 import time
 import urllib.parse
 
+from . import jsondoc
 from .common import OpsError, number
 
 BODY_LIMIT = 64 * 1024
@@ -343,7 +343,7 @@ def _attempt(url, method, headers, body, timeout, codes, expect_json, expect_key
         return result
     if expect_json or expect_keys:
         try:
-            document = json.loads(text)
+            document = jsondoc.loads(text)
         except (ValueError, RecursionError) as err:
             if truncated:
                 why = "larger than %d KiB" % (BODY_LIMIT // 1024)

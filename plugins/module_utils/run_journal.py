@@ -17,6 +17,7 @@ import errno
 import json
 import os
 
+from . import jsondoc
 from .common import OpsError, atomic_write, duration, iso_time, printable, read_nofollow
 
 JOURNAL_VERSION = 1
@@ -38,7 +39,7 @@ def read(path):
             return {}
         raise OpsError("Cannot read the run journal %s (%s)." % (path, exc.strerror or exc))
     try:
-        data = json.loads(raw.decode("utf-8")) if len(raw) <= LIMIT else None
+        data = jsondoc.loads(raw.decode("utf-8")) if len(raw) <= LIMIT else None
     except (ValueError, RecursionError):
         data = None
     if not isinstance(data, dict) or data.get("version") != JOURNAL_VERSION or not isinstance(data.get("jobs"), dict):

@@ -313,6 +313,9 @@ def test_deeply_nested_jlist_is_garbage_not_a_traceback():
     nested = '[{"name": "web", "pm2_env": ' + "[" * 5000 + "]" * 5000 + "}]"
     with pytest.raises(OpsError):
         pm2.parse_jlist(nested)
+    # 300 levels: every Python parses it, the readers' one limit (jsondoc.MAX_DEPTH) refuses it.
+    with pytest.raises(OpsError):
+        pm2.parse_jlist('[{"name": "web", "pm2_env": ' + "[" * 300 + "]" * 300 + "}]")
 
 
 def test_missing_log_means_no_crashes(tmp_path):
