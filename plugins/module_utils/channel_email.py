@@ -64,7 +64,11 @@ def _sendmail(channel, message):
 
 def send_email(channel, host, items, now, password):
     """Send the items as one message; None, or a reason (no password, no traceback)."""
-    message = email_message(channel["from"], channel["to"], host, items, now)
+    return deliver(channel, email_message(channel["from"], channel["to"], host, items, now), password)
+
+
+def deliver(channel, message, password):
+    """Send one prepared message through the channel; None, or a reason (no password, no traceback)."""
     if channel["transport"] == "sendmail":
         return _sendmail(channel, message)
     try:
