@@ -51,7 +51,7 @@ def _smtp(channel, message, password):
 
 def _sendmail(channel, message):
     try:
-        done = subprocess.run([channel["sendmail"], "-t", "-oi"], input=message.as_bytes(), stdout=subprocess.PIPE,
+        done = subprocess.run([channel["sendmail"], "-t", "-oi"], input=message.as_bytes(), stdout=subprocess.PIPE,  # pylint: disable=ansible-bad-function
                               stderr=subprocess.PIPE, timeout=channel["timeout"], check=False)
     except subprocess.TimeoutExpired:
         return "sendmail did not finish within %s seconds" % channel["timeout"]
