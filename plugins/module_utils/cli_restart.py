@@ -19,11 +19,6 @@ from .cli_views import emit as _emit
 from .common import OpsError, iso_time, now_epoch, printable
 
 
-# The Friday job's log as the role writes it (twzrd_ops_restart_log's default), used when the
-# configuration does not name one (restart.log_file).
-RESTART_LOG = "/var/log/twzrd-restart.log"
-
-
 class RunLog(object):
     """The restart's lines appended to the restart log, unless that log is already where they
     go (the cron job's `>> LOG 2>&1`) or does not exist (a host the role did not set up, where
@@ -171,7 +166,7 @@ def cmd_restart_silenced(cfg, args, runner, out, err, now=None):
     settle = cfg["restart"].get("settle_seconds", restart_check.SETTLE_SECONDS)
     seconds = min(cfg["restart"]["verify_retries"] * cfg["restart"]["verify_delay"] + settle + RESTART_SILENCE_MARGIN,
                   cfg["alerts"]["silence_max_hours"] * 3600.0)
-    run_log = RunLog(cfg["restart"].get("log_file") or RESTART_LOG, out, err)
+    run_log = RunLog(cfg["restart"]["log_file"], out, err)  # the Friday job's log (restart.log_file)
 
     def complain(text):  # stderr, and the log as cron's 2>&1 would have it
         err.write(text + "\n")

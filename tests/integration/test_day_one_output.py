@@ -10,7 +10,7 @@ import json
 import os
 import subprocess
 
-from ansible_collections.twzrd.ops.plugins.module_utils import cli, cli_restart
+from ansible_collections.twzrd.ops.plugins.module_utils import cli
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -59,7 +59,8 @@ def config_file(tmp_path, pm2_bin, pm2_home, port):
                    "load_mode": "absolute", "load_warning": 10000, "load_critical": 20000,
                    "disk_paths": [str(tmp_path)], "log_paths": []},
         "reports": {"dir": str(tmp_path / "reports"), "keep_weeks": 2},
-        "restart": {"apps": ["web"], "verify_retries": 5, "verify_delay": 1, "settle_seconds": 1},
+        "restart": {"apps": ["web"], "verify_retries": 5, "verify_delay": 1, "settle_seconds": 1,
+                    "log_file": str(tmp_path / "twzrd-restart.log")},
         "alerts": {"state_file": str(tmp_path / "alerts-state.json"), "log_file": str(tmp_path / "alerts.log")},
     }
     path = tmp_path / "config.json"
@@ -67,11 +68,10 @@ def config_file(tmp_path, pm2_bin, pm2_home, port):
     return str(path)
 
 
-def test_a_restart_by_hand_is_logged_like_the_friday_job(tmp_path, pm2_bin, pm2_home, web, monkeypatch):
-    # The role creates the log (/var/log/twzrd-restart.log); here it lives in tmp_path.
+def test_a_restart_by_hand_is_logged_like_the_friday_job(tmp_path, pm2_bin, pm2_home, web):
+    # The role creates the log (twzrd_ops_restart_log, restart.log_file in config.json); here it lives in tmp_path.
     log = tmp_path / "twzrd-restart.log"
     log.write_text("2026-12-04T01:00:21Z restart: OK\n")
-    monkeypatch.setattr(cli_restart, "RESTART_LOG", str(log))
     out, err = io.StringIO(), io.StringIO()
     code = cli.main(["--config", config_file(tmp_path, pm2_bin, pm2_home, web), "restart"], out=out, err=err)
     assert (code, err.getvalue()) == (0, ""), out.getvalue()
@@ -85,8 +85,7 @@ def test_the_cron_jobs_restart_is_written_once(tmp_path, pm2_bin, pm2_home, web)
     log = tmp_path / "twzrd-restart.log"
     log.write_text("")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.join(ROOT, ".ansible", "collections"), os.environ.get("PYTHONPATH", "")]))
-    script = ("import sys; from ansible_collections.twzrd.ops.plugins.module_utils import cli, cli_restart; "
-              "cli_restart.RESTART_LOG = sys.argv[1]; sys.exit(cli.main(sys.argv[2:]))")
+    script = "import sys; from ansible_collections.twzrd.ops.plugins.module_utils import cli; sys.exit(cli.main(sys.argv[2:]))"
     with open(str(log), "a") as handle:
         code = subprocess.run(["python3", "-c", script, str(log), "--config", config_file(tmp_path, pm2_bin, pm2_home, web),
                                "restart"], stdout=handle, stderr=subprocess.STDOUT, env=env, timeout=120, check=False).returncode
