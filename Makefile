@@ -64,10 +64,10 @@ integration: test-env
 molecule: test-env
 	bash scripts/molecule-lanes.sh $(SCENARIOS)
 
+# lint, sanity and pytest in the foreground while the molecule lanes run beside them
+# (scripts/test-all.sh; TWZRD_TEST_SERIAL=1 runs the parts one after another).
 test: test-env
-	$(MAKE) lint sanity
-	$(BIN)/pytest tests
-	$(MAKE) molecule
+	bash scripts/test-all.sh $(SCENARIOS)
 
 # The controller matrix (scripts/test-matrix.sh): not part of `make test`, which is near its hour.
 test-matrix: test-env
