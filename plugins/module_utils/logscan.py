@@ -194,14 +194,12 @@ class _FileScan:
     def _survivors(self, block):
         """Judge lines grep kept (whole lines); lines_read comes from the file (wc)."""
         keep = self.tail.maxlen
-        # Counted in whole-block passes; without a window, or when the window settles every
-        # line of the block at once, only the lines shown are cut out, each judged by the
-        # definition itself.
+        # Counted in whole-block passes; without a window, or when it settles the whole block,
+        # only the lines shown are cut out, each judged by the definition itself.
         lines, hits = self.counter.count(block)
         inside = True if self.window is None else self.window.block_verdict(block, lines)
         if inside is not None:
-            if inside:
-                self.matches += hits
+            self.matches += hits if inside else 0
             matched = logfilter.last_matching(block, min(keep or 0, hits) if inside else 0, self.matcher.line_matches)
         else:
             _count, matched = logfilter.judge(block, self.matcher.keywords)
