@@ -102,6 +102,65 @@ def count_lines(path):
         raise PrefilterFailed(str(err))
 
 
+# A marker byte that no folded text holds (bytes.lower leaves no upper-case ASCII letter), and
+# every other byte but the newline, which Counter deletes to count marked lines.
+_MARK = b"A"
+_NOT_MARK_OR_NEWLINE = bytes(range(256)).translate(None, _MARK + b"\n")
+
+
+class Counter:
+    """Counts the lines of blocks that hold a keyword once folded, without cutting the block
+    into lines: what Matcher.line_matches says of each line, in whole-block C passes.
+
+    Each keyword found in the folded block is overwritten by markers of the same length (a
+    keyword overlapping a marked one lies in a line already marked), then all but markers and
+    newlines are deleted: a line holds a keyword when its remainder ends in a marker. The
+    keywords that marked lines in earlier blocks are applied first, together (a log's lines
+    repeat a few messages); the others only while some line is still unmarked, one at a
+    time. A block of grep's kept lines so usually costs one pass per keyword it needs and one
+    deletion pass, not one pass per keyword.
+    """
+
+    def __init__(self, keywords):
+        self.keywords = list(keywords)
+        self.first = []  # the keywords that marked lines so far, in the order they did
+
+    def count(self, block):
+        """(lines, lines holding a keyword) of block (whole lines, each ending in a newline)."""
+        marked = block.lower()
+        for keyword in self.first:
+            marked = marked.replace(keyword, _MARK * len(keyword))
+        marks = marked.translate(None, _NOT_MARK_OR_NEWLINE)
+        lines = marks.count(b"\n")
+        hits = marks.count(_MARK + b"\n")
+        for keyword in self.keywords:
+            if hits == lines:
+                break
+            if keyword in self.first:
+                continue
+            marked = marked.replace(keyword, _MARK * len(keyword))
+            found = marked.translate(None, _NOT_MARK_OR_NEWLINE).count(_MARK + b"\n")
+            if found > hits:
+                self.first.append(keyword)
+            hits = found
+        return lines, hits
+
+
+def last_matching(block, wanted, line_matches):
+    """The last `wanted` lines of block (whole lines) for which line_matches is true, oldest
+    first; block must hold at least that many."""
+    found = []
+    end = len(block) - 1
+    while len(found) < wanted and end >= 0:
+        start = block.rfind(b"\n", 0, end) + 1
+        line = block[start:end]
+        if line_matches(line):
+            found.append(line)
+        end = start - 1
+    found.reverse()
+    return found
+
+
 def judge(block, keywords):
     """The lines of block (whole lines, each ending in a newline) that hold a keyword once
     folded (bytes.lower folds the ASCII letters, as re.IGNORECASE does for bytes): what

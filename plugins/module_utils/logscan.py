@@ -155,6 +155,7 @@ class _FileScan:
         self.in_window = True
         # True while lines() is fed grep's survivors (logfilter) instead of the file.
         self.survivors = False
+        self.counter = logfilter.Counter(matcher.keywords or ())
 
     def lines(self, chunk, lo=0, hi=None):
         """Scan the whole lines of chunk[lo:hi] (hi just past a newline)."""
@@ -192,15 +193,16 @@ class _FileScan:
 
     def _survivors(self, block):
         """Judge lines grep kept (whole lines); lines_read comes from the file (wc)."""
-        count, matched = logfilter.judge(block, self.matcher.keywords)
         keep = self.tail.maxlen
-        if self.window is None:
-            if matched is None:
-                self.matches += count
-                matched = block.rsplit(b"\n", keep + 1)[:-1][-keep:] if keep else []
-            else:
-                self.matches += len(matched)
+        # Counted in whole-block passes; without a window, or when it settles the whole block,
+        # only the lines shown are cut out, each judged by the definition itself.
+        lines, hits = self.counter.count(block)
+        inside = True if self.window is None else self.window.block_verdict(block, lines)
+        if inside is not None:
+            self.matches += hits if inside else 0
+            matched = logfilter.last_matching(block, min(keep or 0, hits) if inside else 0, self.matcher.line_matches)
         else:
+            _count, matched = logfilter.judge(block, self.matcher.keywords)
             if matched is None:
                 matched = block.split(b"\n")[:-1]
             verdicts = self.window.verdicts(matched)

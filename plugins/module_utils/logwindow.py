@@ -56,6 +56,26 @@ class Window:
                 verdicts[index] = self.verdict(lines[index], 0)
         return verdicts
 
+    def block_verdict(self, block, lines):
+        """verdicts() of every line of block (whole lines; `lines` of them) at once, when it
+        is one: every line starts with the date of the block's first or last line, and both
+        are dates far from the cutoff on the same side (a time-ordered log's block spans a
+        date or two). Else None, and the lines are judged one by one."""
+        last = block.rfind(b"\n", 0, len(block) - 1) + 1
+        dates = {block[:10], block[last:last + 10]}
+        sides = set()
+        for date in dates:
+            if date[4:5] != b"-" or not date[:4].isdigit() or self.low <= date <= self.high:
+                return None
+            sides.add(date > self.high)
+        if len(sides) != 1:
+            return None
+        # A line starts with a date where the block starts or after a newline; the date holds
+        # no newline, so two such starts never overlap.
+        if sum(block.startswith(date) + block.count(b"\n" + date) for date in dates) != lines:
+            return None
+        return sides.pop()
+
     def verdict(self, chunk, start):
         """True (inside), False (older) or None (the line has no leading timestamp)."""
         offset = start + 1 if chunk[start:start + 1] == b"[" else start

@@ -12,6 +12,7 @@ import json
 import math
 import os
 import tempfile
+import time
 from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
@@ -171,8 +172,15 @@ def test_log_scan_of_any_lines_and_patterns(lines, patterns, window):
             assert not any(ord(char) < 32 or 0x7f <= ord(char) <= 0x9f for char in line)
 
 
+# Lines that start with a PM2 timestamp, days before the scans' "now" below: a block of them
+# is settled at once by the window (logwindow.Window.block_verdict) when all share a date or two.
+DATED_LINES = st.tuples(st.sampled_from([0, 1, 2, 3, 20, 31, 40]), st.integers(0, 86399), st.binary(max_size=30)).map(
+    lambda parts: time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(NOW + 86400 * (400 - parts[0]) - parts[1])).encode() + parts[2])
+
+
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])  # grep and wc start per example
-@given(st.lists(st.binary(max_size=60) | st.text(max_size=60).map(lambda t: t.encode("utf-8", "surrogatepass")), max_size=10),
+@given(st.lists(st.binary(max_size=60) | st.text(max_size=60).map(lambda t: t.encode("utf-8", "surrogatepass"))
+                | DATED_LINES | DATED_LINES.map(lambda line: line + b": ERROR"), max_size=10),
        st.lists(st.text(min_size=1, max_size=8), max_size=3) | st.just(list(logscan.DEFAULT_PATTERNS)), st.integers(0, 30 * 86400))
 def test_log_scan_with_and_without_the_pre_filter_agree(lines, patterns, window):
     # The grep pre-filter (logfilter) only drops lines: for any text and any patterns, the
