@@ -23,7 +23,8 @@ like the services an operator meets:
   /nan           200, {"status": "ok", "uptime": NaN, "load": Infinity}
 
 HealthServers(tls=True) serves the same paths over HTTPS with a self-signed certificate
-made by the openssl command for the occasion. closed_port() gives a loopback port nothing
+for 127.0.0.1 made for the occasion (self_signed_cert(); its file is `cert`, the CA file
+that makes a client trust it). closed_port() gives a loopback port nothing
 listens on. Every request is recorded in
 `requests` (path, method, headers) so tests can check what the probe sent.
 
@@ -166,16 +167,12 @@ class HealthServers:
         self.port = self.httpd.server_address[1]
         self.scheme = "https" if tls else "http"
         self.certdir = None
+        self.cert = None
         if tls:
             self.certdir = tempfile.mkdtemp(prefix="twzrd-tls-")
-            cert, key = os.path.join(self.certdir, "cert.pem"), os.path.join(self.certdir, "key.pem")
-            subprocess.run(
-                ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                 "-keyout", key, "-out", cert],
-                check=True, capture_output=True, timeout=60,
-            )
+            self.cert, key = self_signed_cert(self.certdir)
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(cert, key)
+            context.load_cert_chain(self.cert, key)
             self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -191,6 +188,18 @@ class HealthServers:
         self.httpd.server_close()
         if self.certdir:
             shutil.rmtree(self.certdir)
+
+
+def self_signed_cert(folder):
+    """(cert.pem, key.pem) in folder: a self-signed certificate for 127.0.0.1 (made by the
+    openssl command), which a client trusts when given cert.pem as its CA file."""
+    cert, key = os.path.join(str(folder), "cert.pem"), os.path.join(str(folder), "key.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+        check=True, capture_output=True, timeout=60,
+    )
+    return cert, key
 
 
 def closed_port():
