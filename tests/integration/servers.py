@@ -28,8 +28,10 @@ that makes a client trust it). closed_port() gives a loopback port nothing
 listens on. Every request is recorded in
 `requests` (path, method, headers) so tests can check what the probe sent.
 
+CutShort answers every request with a body shorter than its Content-Length and closes.
 WebhookReceiver is the Slack-like webhook endpoint of the alert tests (records the JSON
-bodies, answers `status`); health_json(port) reads a demo app's /health.
+bodies, answers `status`); health_json(port) reads a demo app's /health and get_text(url)
+any page, both None while nothing answers (to wait with eventually()).
 """
 
 from __future__ import annotations
@@ -224,6 +226,31 @@ def eventually(predicate, limit=60.0, what="condition", every=0.2):
         time.sleep(every)
 
 
+class CutShort(object):
+    """Answers every request with HTTP 200, Content-Length 1000 and only `{"status":"ok"}`."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.url = "http://127.0.0.1:%d/health" % self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _addr = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"status":"ok"}')
+
+    def close(self):
+        self.sock.close()
+
+
 # The secret part of the webhook URL the receiver serves (tests assert it is never shown).
 WEBHOOK_SECRET = "T0000/B1111/xoxb-very-secret-token"
 
@@ -268,10 +295,16 @@ class WebhookReceiver(object):
         return [line for text in self.texts() for line in text.split("\n")]
 
 
-def health_json(port):
-    """The JSON of http://127.0.0.1:PORT/health, or None while nothing answers there."""
+def get_text(url, timeout=2):
+    """The body of a GET of url as text, or None while nothing answers there (for eventually())."""
     try:
-        with urllib.request.urlopen("http://127.0.0.1:%d/health" % port, timeout=2) as response:
-            return json.loads(response.read().decode())
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.read().decode("utf-8")
     except OSError:
         return None
+
+
+def health_json(port):
+    """The JSON of http://127.0.0.1:PORT/health, or None while nothing answers there."""
+    text = get_text("http://127.0.0.1:%d/health" % port)
+    return None if text is None else json.loads(text)

@@ -18,13 +18,13 @@ import shutil
 import socket
 import subprocess
 import time
-import urllib.request
 
 import pytest
 
 from ansible_collections.twzrd.ops.plugins.module_utils import alerts, cli
 
 from receivers import Receiver
+from servers import closed_port, eventually, get_text
 
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 AMTOOL = shutil.which("amtool")
@@ -36,12 +36,6 @@ def swap(host, percent):
     snapshot = {"host": host, "system": {"swap": {"percent": percent}, "load": {"per_core": {"load1": 0.1}}}}
     findings = [{"rule": "swap", "key": "swap", "level": "critical", "message": "Swap use is %.1f%%." % percent, "value": percent}]
     return snapshot, (findings if percent >= 50 else [])
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -61,21 +55,17 @@ receivers:
       - url: %s/am
         send_resolved: true
 """ % hook.url)
-    port = free_port()
+    port = closed_port()
     proc = subprocess.Popen([ALERTMANAGER, "--config.file=%s" % (folder / "alertmanager.yml"), "--storage.path=%s" % folder,
                              "--web.listen-address=127.0.0.1:%d" % port, "--cluster.listen-address="],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = "http://127.0.0.1:%d" % port
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/-/ready", timeout=1) as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            pass
-        assert proc.poll() is None and time.monotonic() < deadline, "alertmanager did not start"
-        time.sleep(0.1)
+
+    def ready():
+        assert proc.poll() is None, "alertmanager exited at its start"
+        return get_text(url + "/-/ready", timeout=1) is not None
+
+    eventually(ready, limit=30.0, what="alertmanager ready", every=0.1)
     yield url, hook
     proc.terminate()
     proc.wait(10)
@@ -92,11 +82,8 @@ def notifications(hook, host):
     return found
 
 
-def wait_for(predicate, limit=20.0):
-    deadline = time.monotonic() + limit
-    while not predicate():
-        assert time.monotonic() < deadline, "no notification within %s s" % limit
-        time.sleep(0.1)
+def wait_for(predicate):
+    eventually(predicate, limit=20.0, what="the notification", every=0.1)
 
 
 def settings(tmp_path, url):

@@ -8,7 +8,6 @@ server on 127.0.0.1 with a self-signed certificate made by openssl (its own CA).
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
@@ -30,26 +29,14 @@ def https():
         yield srv
 
 
-@pytest.fixture
-def settings(tmp_path, monkeypatch):
-    monkeypatch.setattr(alerts, "RETRY_DELAY", 0)
-    url_file = tmp_path / "hook-url"
-    return {"state_file": str(tmp_path / "state" / "alerts-state.json"), "log_file": str(tmp_path / "alerts.log"),
-            "webhook_timeout": 5, "webhook_retries": 0, "url_file": url_file}
+def webhook_conf(alert_settings, secret_file, url, ca_file):
+    """The alert settings with one webhook channel whose URL (a token in it) is in a root-only file."""
+    channel = {"type": "webhook", "name": "ops", "url_file": secret_file("hook-url", url), "ca_file": ca_file}
+    return dict(alert_settings, webhook_timeout=5, webhook_retries=0, channels=[channel])
 
 
-def webhook_channel(settings, url, ca_file):
-    settings["url_file"].write_text(url + "\n")
-    os.chmod(str(settings["url_file"]), 0o600)
-    return {"type": "webhook", "name": "ops", "url_file": str(settings["url_file"]), "ca_file": ca_file}
-
-
-def conf_with(settings, channel):
-    return dict({k: v for k, v in settings.items() if k != "url_file"}, channels=[channel])
-
-
-def test_a_channel_trusts_a_private_ca_through_its_ca_file(https, settings):
-    conf = conf_with(settings, webhook_channel(settings, https.url("/health?key=" + SECRET), https.cert))
+def test_a_channel_trusts_a_private_ca_through_its_ca_file(https, alert_settings, secret_file):
+    conf = webhook_conf(alert_settings, secret_file, https.url("/health?key=" + SECRET), https.cert)
     before = len(https.requests)
     result = alerts.process(conf, SNAPSHOT, SWAP, CFG, now=T0)
     assert result["errors"] == []
@@ -59,8 +46,8 @@ def test_a_channel_trusts_a_private_ca_through_its_ca_file(https, settings):
     assert posted[0]["headers"]["User-Agent"] == "twzrd-ops-alerts/1"
 
 
-def test_without_the_ca_file_the_certificate_is_refused_and_the_message_kept(https, settings):
-    conf = conf_with(settings, webhook_channel(settings, https.url("/health?key=" + SECRET), ""))
+def test_without_the_ca_file_the_certificate_is_refused_and_the_message_kept(https, alert_settings, secret_file):
+    conf = webhook_conf(alert_settings, secret_file, https.url("/health?key=" + SECRET), "")
     before = len(https.requests)
     result = alerts.process(conf, SNAPSHOT, SWAP, CFG, now=T0)
     assert len(https.requests) == before  # the handshake failed: nothing was posted
@@ -84,8 +71,7 @@ def test_the_probe_and_the_channels_share_one_fetch_and_its_ca_file(https):
     assert failure.reason == "unreachable" and "failed TLS verification" in failure.message
 
 
-def test_a_dripping_https_receiver_is_cut_at_the_channels_timeout(https, settings):
-    conf = dict(conf_with(settings, webhook_channel(settings, https.url("/drip?part=headers&seconds=20"), https.cert)),
-                webhook_timeout=1)
+def test_a_dripping_https_receiver_is_cut_at_the_channels_timeout(https, alert_settings, secret_file):
+    conf = dict(webhook_conf(alert_settings, secret_file, https.url("/drip?part=headers&seconds=20"), https.cert), webhook_timeout=1)
     result = alerts.process(conf, SNAPSHOT, SWAP, CFG, now=T0)
     assert result["errors"] == ["Alert channel ops (webhook) delivery failed (timeout); 1 message kept for the next run."]
