@@ -176,6 +176,25 @@ def as_root():
     return run
 
 
+@pytest.fixture
+def mount_tmpfs(as_root):
+    """mount_tmpfs(directory, "64k") mounts a real tmpfs of that size on directory, owned by the
+    user running the tests (as root, or through passwordless sudo: see as_root), and unmounts it
+    after the test; where mounting is not allowed the test is skipped, naming why."""
+    mounted = []
+
+    def mount(directory, size):
+        options = "size=%s,uid=%d,gid=%d" % (size, os.getuid(), os.getgid())
+        proc = as_root(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(directory)])
+        if proc.returncode != 0:
+            pytest.skip("cannot mount a tmpfs here: %s" % proc.stderr.decode().strip())
+        mounted.append(str(directory))
+
+    yield mount
+    for directory in reversed(mounted):
+        as_root(["umount", "-l", directory])
+
+
 @pytest.fixture(scope="session")
 def meminfo():
     """meminfo("MemTotal") -> bytes, read from this machine's /proc/meminfo (the tests' own

@@ -4,7 +4,8 @@ Real parts: the on-host command's main(), the real PM2 from npm (a daemon in a p
 PM2_HOME, no apps), a real webhook receiver on 127.0.0.1, a real full filesystem (a 64 KiB
 tmpfs) and a real immutable directory (chattr +i). The only planted fault is the bug (a
 check raising ValueError), which real parts cannot produce. The tmpfs and chattr tests need
-root (docs/FAULTS.md marks their rows).
+root: run as another user, they mount and chattr through passwordless sudo (conftest's
+`as_root`) and skip, naming why, without it (docs/FAULTS.md marks their rows).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import errno
 import json
 import os
 import socket
-import subprocess
 import time
 
 import pytest
@@ -147,18 +147,14 @@ def test_other_alerts_are_kept_not_resolved_while_the_checks_fail(alert_conf, we
 
 
 @pytest.fixture
-def full_tmpfs(tmp_path):
-    """A real 64 KiB tmpfs filled to the last block; skipped where mounting is not allowed."""
+def full_tmpfs(tmp_path, mount_tmpfs):
+    """A real 64 KiB tmpfs (filled to the last block by fill()), mounted as root or through
+    passwordless sudo (conftest's as_root); skipped where mounting is not allowed."""
     mount = tmp_path / "full"
     mount.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True, check=False)
-    if proc.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here: %s" % proc.stderr.decode().strip())
-    try:
-        (mount / "state").mkdir()
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
+    mount_tmpfs(mount, "64k")
+    (mount / "state").mkdir()
+    return mount
 
 
 def fill(directory):
@@ -191,18 +187,27 @@ def test_full_disk_state_ends_unknown_and_never_resends(alert_conf, webhook_rece
 
 
 @pytest.fixture
-def immutable_dir(tmp_path, require_tool):
-    chattr = require_tool("chattr", "the immutable-directory fault needs it")
-    directory = tmp_path / "immutable"
-    directory.mkdir()
-    yield directory
-    subprocess.run([chattr, "-i", str(directory)], check=False)
+def chattr(require_tool, as_root):
+    """chattr("+i", directory): the real chattr, as root or through passwordless sudo (conftest's
+    as_root); every directory it made immutable is made writable again after the test."""
+    tool = require_tool("chattr", "the immutable-directory fault needs it")
+    changed = []
+
+    def run(flag, directory):
+        changed.append(str(directory))
+        return as_root([tool, flag, str(directory)])
+
+    yield run
+    for directory in changed:
+        as_root([tool, "-i", directory])
 
 
-def test_immutable_state_directory_ends_unknown_and_never_resends(tmp_path, real_pm2, alert_conf, webhook_receiver, immutable_dir, run_alerts):
+def test_immutable_state_directory_ends_unknown_and_never_resends(tmp_path, real_pm2, alert_conf, webhook_receiver, chattr, run_alerts):
+    immutable_dir = tmp_path / "immutable"
+    immutable_dir.mkdir()
     alert_conf["state_file"] = str(immutable_dir / "alerts-state.json")
     alerts.process(alert_conf, {"host": "web-1"}, [], CFG, now=T0)
-    proc = subprocess.run(["chattr", "+i", str(immutable_dir)], capture_output=True, check=False)
+    proc = chattr("+i", immutable_dir)
     if proc.returncode != 0:
         pytest.skip("chattr +i is not supported here: %s" % proc.stderr.decode().strip())
     for hour in (1, 2):
@@ -213,7 +218,7 @@ def test_immutable_state_directory_ends_unknown_and_never_resends(tmp_path, real
     assert code == 3 and webhook_receiver.lines == [] and err == ""
     assert log_lines(alert_conf)[-1].split(" ", 1)[1].startswith("RUN unknown run: the checks failed: ")
     assert "twzrd_ops_last_run_success 0" in textfile(alert_conf)
-    subprocess.run(["chattr", "-i", str(immutable_dir)], check=True)
+    assert chattr("-i", immutable_dir).returncode == 0
     alerts.process(alert_conf, {"host": "web-1"}, SWAP, CFG, now=T0 + 3 * HOUR)
     assert webhook_receiver.lines == ["web-1 FIRING critical swap: Swap use is 55.0% (critical at 50%)."]
 
