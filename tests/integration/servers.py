@@ -39,6 +39,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import re
 import shutil
 import socket
 import ssl
@@ -226,6 +227,25 @@ def eventually(predicate, limit=60.0, what="condition", every=0.2):
         time.sleep(every)
 
 
+def _read_request(conn):
+    """Read one whole request (headers and the Content-Length body) from a socket: closing it
+    with a POST body unread would answer with a reset instead of the cut-short reply."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return
+        data += chunk
+    head, _sep, body = data.partition(b"\r\n\r\n")
+    match = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+    missing = int(match.group(1)) - len(body) if match else 0
+    while missing > 0:
+        chunk = conn.recv(min(missing, 65536))
+        if not chunk:
+            return
+        missing -= len(chunk)
+
+
 class CutShort(object):
     """Answers every request with HTTP 200, Content-Length 1000 and only `{"status":"ok"}`."""
 
@@ -244,7 +264,7 @@ class CutShort(object):
             except OSError:
                 return
             with conn:
-                conn.recv(65536)
+                _read_request(conn)
                 conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"status":"ok"}')
 
     def close(self):

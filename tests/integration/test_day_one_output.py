@@ -13,6 +13,7 @@ from conftest import ROLE_PLAY
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+
 def test_a_wrong_type_in_an_extra_variable_is_its_sentence_not_the_argument_spec(play):
     # The role stops at its argument check, before any task could touch this machine.
     proc = play(ROLE_PLAY, {"twzrd_ops_swap_warning": "lots"}, env={"ANSIBLE_STDOUT_CALLBACK": "twzrd.ops.runbook"})

@@ -59,16 +59,6 @@ def config_file(tmp_path, real_pm2, alert_conf):
     return str(path)
 
 
-@pytest.fixture
-def run_alerts(twzrd_ops):
-    """run_alerts(config path) -> (code, stdout, stderr) of `twzrd-ops --config PATH alerts`."""
-
-    def run(path):
-        return twzrd_ops("--config", path, "alerts")
-
-    return run
-
-
 def log_lines(conf):
     with open(conf["log_file"]) as handle:
         return handle.read().splitlines()
@@ -82,11 +72,11 @@ def textfile(conf):
 # --------------------------------------------------------------- no input breaks a check
 
 
-def test_unparseable_pm2_log_timestamp_does_not_break_the_alert_run(tmp_path, real_pm2, alert_conf, run_alerts):
+def test_unparseable_pm2_log_timestamp_does_not_break_the_alert_run(tmp_path, real_pm2, alert_conf, twzrd_ops):
     assert os.path.getsize(os.path.join(real_pm2[1], "pm2.log")) > 0  # the daemon's own lines
     with open(os.path.join(real_pm2[1], "pm2.log"), "a") as handle:
         handle.write("2026-13-45T99:99:99: PM2 log: App [web:0] exited with code [1] via signal [SIGKILL]\n")
-    code, out, err = run_alerts(config_file(tmp_path, real_pm2, alert_conf))
+    code, out, err = twzrd_ops("--config", config_file(tmp_path, real_pm2, alert_conf), "alerts")
     assert code == 0, (out, err)
     assert err == ""
     assert log_lines(alert_conf)[-1].endswith(" RUN ok run: no active alerts")
@@ -96,14 +86,14 @@ def test_unparseable_pm2_log_timestamp_does_not_break_the_alert_run(tmp_path, re
 # --------------------------------------------------------------- unknown is loud
 
 
-def test_a_bug_is_delivered_like_a_finding_then_resolved(tmp_path, real_pm2, alert_conf, webhook_receiver, monkeypatch, run_alerts):
+def test_a_bug_is_delivered_like_a_finding_then_resolved(tmp_path, real_pm2, alert_conf, webhook_receiver, monkeypatch, twzrd_ops):
     path = config_file(tmp_path, real_pm2, alert_conf)
 
     def broken_evaluate(*_args, **_kwargs):
         raise ValueError("time data '2026-13-45' does not match format")
 
     monkeypatch.setattr(checks, "evaluate", broken_evaluate)
-    code, out, err = run_alerts(path)
+    code, out, err = twzrd_ops("--config", path, "alerts")
     reason = "internal error: ValueError: time data '2026-13-45' does not match format"
     assert code == 3
     assert err == ""  # everything reached the alert log, in its own format
@@ -116,12 +106,12 @@ def test_a_bug_is_delivered_like_a_finding_then_resolved(tmp_path, real_pm2, ale
     assert "twzrd_ops_last_run_success 0" in prom
     assert 'twzrd_ops_last_run_failure_info{reason="%s"} 1' % reason.replace('"', '\\"') in prom
 
-    assert run_alerts(path)[0] == 3
+    assert twzrd_ops("--config", path, "alerts")[0] == 3
     assert len(webhook_receiver.lines) == 1, "the same failure must not be sent again within repeat_hours"
 
     monkeypatch.undo()
     monkeypatch.setattr(alerts, "RETRY_DELAY", 0)
-    code, _out, _err = run_alerts(path)
+    code, _out, _err = twzrd_ops("--config", path, "alerts")
     assert code == 0
     assert webhook_receiver.lines[1].startswith("%s RESOLVED ok checks_failed: Resolved after " % HOST)
     assert "twzrd_ops_last_run_success 1" in textfile(alert_conf)
@@ -202,7 +192,7 @@ def chattr(require_tool, as_root):
         as_root([tool, "-i", directory])
 
 
-def test_immutable_state_directory_ends_unknown_and_never_resends(tmp_path, real_pm2, alert_conf, webhook_receiver, chattr, run_alerts):
+def test_immutable_state_directory_ends_unknown_and_never_resends(tmp_path, real_pm2, alert_conf, webhook_receiver, chattr, twzrd_ops):
     immutable_dir = tmp_path / "immutable"
     immutable_dir.mkdir()
     alert_conf["state_file"] = str(immutable_dir / "alerts-state.json")
@@ -214,13 +204,13 @@ def test_immutable_state_directory_ends_unknown_and_never_resends(tmp_path, real
         result = alerts.process(alert_conf, {"host": "web-1"}, SWAP, CFG, now=T0 + hour * HOUR)
         assert result["exit_code"] == 3 and webhook_receiver.lines == []
     # The command line: a failure of its own (the state) is not sent either, and says so.
-    code, _out, err = run_alerts(config_file(tmp_path, real_pm2, alert_conf))
+    code, _out, err = twzrd_ops("--config", config_file(tmp_path, real_pm2, alert_conf), "alerts")
     assert code == 3 and webhook_receiver.lines == [] and err == ""
     assert log_lines(alert_conf)[-1].split(" ", 1)[1].startswith("RUN unknown run: the checks failed: ")
     assert "twzrd_ops_last_run_success 0" in textfile(alert_conf)
     assert chattr("-i", immutable_dir).returncode == 0
-    alerts.process(alert_conf, {"host": "web-1"}, SWAP, CFG, now=T0 + 3 * HOUR)
-    assert webhook_receiver.lines == ["web-1 FIRING critical swap: Swap use is 55.0% (critical at 50%)."]
+    writable = alerts.process(alert_conf, {"host": "web-1"}, SWAP, CFG, now=T0 + 3 * HOUR)
+    assert webhook_receiver.lines == ["web-1 FIRING critical swap: Swap use is 55.0% (critical at 50%)."], writable["errors"]
 
 
 def test_control_characters_never_reach_the_alert_log(alert_conf, webhook_receiver):
@@ -262,11 +252,11 @@ def test_a_webhook_redirect_is_not_followed(web_servers):
 # --------------------------------------------------------------- the dead-man's switch
 
 
-def test_heartbeat_is_pinged_at_start_and_with_the_exit_code(tmp_path, real_pm2, alert_conf, monkeypatch, run_alerts, secret_file):
+def test_heartbeat_is_pinged_at_start_and_with_the_exit_code(tmp_path, real_pm2, alert_conf, monkeypatch, twzrd_ops, secret_file):
     with HealthServers() as hc:
         alert_conf["heartbeat_url_file"] = secret_file("heartbeat.url", hc.url("/ping/uuid-secret"))
         path = config_file(tmp_path, real_pm2, alert_conf)
-        code, _out, err = run_alerts(path)
+        code, _out, err = twzrd_ops("--config", path, "alerts")
         assert code == 0
         assert [r["path"] for r in hc.requests] == ["/ping/uuid-secret/start", "/ping/uuid-secret"]
         # The test server knows no /ping path: a 404 is a failed ping, said on stderr (cron's log).
@@ -279,23 +269,23 @@ def test_heartbeat_is_pinged_at_start_and_with_the_exit_code(tmp_path, real_pm2,
     monkeypatch.setattr(checks, "evaluate", broken_evaluate)
     with HealthServers() as hc:
         secret_file("heartbeat.url", hc.url("/health"))  # the same file, another URL
-        code, _out, err = run_alerts(path)
+        code, _out, err = twzrd_ops("--config", path, "alerts")
         assert code == 3
         assert [r["path"] for r in hc.requests] == ["/health/start", "/health/3"]
-    code, _out, err = run_alerts(path)  # the service is gone: said once per ping, URL never shown
+    code, _out, err = twzrd_ops("--config", path, "alerts")  # the service is gone: said once per ping, URL never shown
     assert code == 3
     assert err.count("heartbeat ping failed (connection refused).") == 2
     assert "health" not in err.replace("heartbeat", "")
 
 
-def test_a_configuration_the_checks_cannot_use_is_delivered_like_a_finding(tmp_path, real_pm2, alert_conf, webhook_receiver, run_alerts):
+def test_a_configuration_the_checks_cannot_use_is_delivered_like_a_finding(tmp_path, real_pm2, alert_conf, webhook_receiver, twzrd_ops):
     path = config_file(tmp_path, real_pm2, alert_conf)
     with open(path) as handle:
         data = json.load(handle)
     data["checks"]["swap_warning"] = "NaN"
     with open(path, "w") as handle:
         json.dump(data, handle)
-    code, out, err = run_alerts(path)
+    code, out, err = twzrd_ops("--config", path, "alerts")
     assert code == 3 and err == ""
     reason = "Configuration file %s: Setting swap_warning must be a finite number, got 'NaN'." % path
     assert webhook_receiver.lines == ["%s FIRING critical checks_failed: checks failed on %s: %s" % (HOST, HOST, reason)]

@@ -38,6 +38,7 @@ def settings_play(show):
 
 SETTINGS_PLAY = settings_play("swap_warning={{ twzrd_ops_swap_warning }} crash_window={{ twzrd_ops_crash_window }}")
 
+
 def test_defaults_pass(play):
     proc = play(SETTINGS_PLAY, {})
     assert proc.returncode == 0, proc.stdout
