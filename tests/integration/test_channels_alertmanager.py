@@ -12,7 +12,6 @@ Alertmanager refuses alerts that ended in the past, so these runs use the real c
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import socket
@@ -21,7 +20,7 @@ import time
 
 import pytest
 
-from ansible_collections.twzrd.ops.plugins.module_utils import alerts, cli
+from ansible_collections.twzrd.ops.plugins.module_utils import alerts
 
 from receivers import Receiver
 from servers import closed_port, eventually, get_text
@@ -118,19 +117,18 @@ def test_an_amtool_silence_holds_the_notification_back(tmp_path, alertmanager):
     assert notifications(hook, "am-web-2") == []
 
 
-def test_notify_test_reaches_the_receiver(tmp_path, alertmanager):
+def test_notify_test_reaches_the_receiver(tmp_path, alertmanager, twzrd_ops):
     url, hook = alertmanager
     path = tmp_path / "config.json"
     path.write_text(json.dumps({"alerts": settings(tmp_path, url)}))
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(["--config", str(path), "notify", "--test"], out=out, err=err)
-    assert code == 0, err.getvalue()
-    assert out.getvalue() == "Alert channel am (alertmanager): sent\n"
+    code, out, err = twzrd_ops("--config", str(path), "notify", "--test")
+    assert code == 0, err
+    assert out == "Alert channel am (alertmanager): sent\n"
     host = socket.gethostname()
     wait_for(lambda: any(a["labels"]["alertname"] == "twzrd_ops_test" for _s, a in notifications(hook, host)))
 
 
-def test_notify_test_names_the_channel_that_failed(tmp_path, alertmanager):
+def test_notify_test_names_the_channel_that_failed(tmp_path, alertmanager, twzrd_ops):
     url, _hook = alertmanager
     conf = settings(tmp_path, url)
     dead = socket.socket()
@@ -138,11 +136,10 @@ def test_notify_test_names_the_channel_that_failed(tmp_path, alertmanager):
     conf["channels"].append({"type": "ntfy", "name": "phone", "url": "http://127.0.0.1:%d" % dead.getsockname()[1], "topic": "ops", "retries": 0})
     path = tmp_path / "config.json"
     path.write_text(json.dumps({"alerts": conf}))
-    out, err = io.StringIO(), io.StringIO()
     try:
-        code = cli.main(["--config", str(path), "notify", "--test"], out=out, err=err)
+        code, out, err = twzrd_ops("--config", str(path), "notify", "--test")
     finally:
         dead.close()
     assert code == 2
-    assert "Alert channel phone (ntfy): FAILED (connection refused)" in out.getvalue()
-    assert err.getvalue() == "The message did not reach 1 channel: Alert channel phone (ntfy).\n"
+    assert "Alert channel phone (ntfy): FAILED (connection refused)" in out
+    assert err == "The message did not reach 1 channel: Alert channel phone (ntfy).\n"
