@@ -14,6 +14,7 @@ installed fails the test (the `require_tool` fixture) instead of skipping it: CI
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -53,6 +54,21 @@ if COLLECTIONS not in sys.path:
 for _helpers in (os.path.join(ROOT, "tests", "integration"), os.path.join(ROOT, "tests", "unit")):
     if _helpers not in sys.path:
         sys.path.append(_helpers)
+
+# Below the path set-up above, which makes them importable in the checkout. A copy of this
+# file outside it (tests/unit/test_loud_skips.py runs one in a scratch tree) has neither,
+# and needs only the skip machinery.
+try:
+    import servers
+    from ansible_collections.twzrd.ops.plugins.module_utils import cli
+    from ansible_collections.twzrd.ops.plugins.module_utils.pm2 import normalize as pm2_normalize
+except ImportError:
+    servers = cli = pm2_normalize = None
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # a test-only package: the browser fixture says how to install it
+    sync_playwright = None
 
 
 def faults_table_tests(path=FAULTS_MD):
@@ -160,6 +176,25 @@ def as_root():
     return run
 
 
+@pytest.fixture
+def mount_tmpfs(as_root):
+    """mount_tmpfs(directory, "64k") mounts a real tmpfs of that size on directory, owned by the
+    user running the tests (as root, or through passwordless sudo: see as_root), and unmounts it
+    after the test; where mounting is not allowed the test is skipped, naming why."""
+    mounted = []
+
+    def mount(directory, size):
+        options = "size=%s,uid=%d,gid=%d" % (size, os.getuid(), os.getgid())
+        proc = as_root(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(directory)])
+        if proc.returncode != 0:
+            pytest.skip("cannot mount a tmpfs here: %s" % proc.stderr.decode().strip())
+        mounted.append(str(directory))
+
+    yield mount
+    for directory in reversed(mounted):
+        as_root(["umount", "-l", directory])
+
+
 @pytest.fixture(scope="session")
 def meminfo():
     """meminfo("MemTotal") -> bytes, read from this machine's /proc/meminfo (the tests' own
@@ -218,6 +253,30 @@ def run_playbook():
         return subprocess.run(
             cmd, cwd=ROOT, env=_ansible_env(extra), capture_output=True, text=True, timeout=timeout, check=False
         )
+
+    return run
+
+
+# The play that applies the role as a user would (its argument check runs first).
+ROLE_PLAY = """
+- name: Apply the role
+  hosts: localhost
+  gather_facts: false
+  roles:
+    - role: twzrd.ops.twzrd_ops
+"""
+
+
+@pytest.fixture
+def play(tmp_path, run_playbook):
+    """play(text, extra_vars=None, env=None): write the play text to tmp_path/play.yml and run
+    it with ansible-playbook (extra_vars as one JSON -e); returns the CompletedProcess."""
+
+    def run(text, extra_vars=None, env=None):
+        path = tmp_path / "play.yml"
+        path.write_text(text)
+        args = ["-e", json.dumps(extra_vars)] if extra_vars is not None else []
+        return run_playbook(str(path), *args, env=env)
 
     return run
 
@@ -351,7 +410,7 @@ def start_app(pm2_bin, pm2_home):
 
 @pytest.fixture
 def jlist(pm2):
-    from ansible_collections.twzrd.ops.plugins.module_utils.pm2 import normalize as pm2_normalize
+    """jlist() -> {(name, pm_id): normalised process} from the private PM2's `pm2 jlist`."""
 
     def read():
         return dict(((proc["name"], proc["pm_id"]), proc) for proc in (pm2_normalize(raw) for raw in json.loads(pm2("jlist", "-s").stdout)))
@@ -361,9 +420,8 @@ def jlist(pm2):
 
 @pytest.fixture
 def web(start_app, jlist):
-    """The healthy HTTP demo app, online and answering /health, with a canary secret in its env."""
-    import servers  # tests/integration/servers.py (on sys.path above)
-
+    """The healthy HTTP demo app `web`, online and answering /health on a free loopback port
+    (returned), with a canary secret in its environment (CANARY_SECRET=CANARY)."""
     port = servers.closed_port()
     start_app("web", "healthy.js", PORT=str(port), CANARY_SECRET=CANARY)
     servers.eventually(lambda: servers.health_json(port), limit=30.0, what="web answering /health")
@@ -374,9 +432,7 @@ def web(start_app, jlist):
 def browser():
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail("Chromium is not installed at %s: run `make test-env` (scripts/test-env.sh installs Debian's chromium)." % CHROMIUM)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
+    if sync_playwright is None:
         pytest.fail("Playwright is not installed in this virtualenv: `pip install -r requirements-dev.txt` installs it.")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -384,3 +440,51 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+# ---- shared by the alert tests (the on-host command, alert settings, secret files) --------
+
+
+@pytest.fixture(scope="session")
+def twzrd_ops():
+    """twzrd_ops("--config", path, "alerts") -> (exit code, stdout, stderr): the on-host
+    command's main() run in this process (so a test can monkeypatch what it calls)."""
+
+    def run(*argv):
+        out, err = io.StringIO(), io.StringIO()
+        code = cli.main(list(argv), out=out, err=err)
+        return code, out.getvalue(), err.getvalue()
+
+    return run
+
+
+@pytest.fixture
+def alert_settings(tmp_path, monkeypatch):
+    """The alert engine's settings for one test: its state and log under tmp_path, a short
+    delivery timeout, one retry and no pause between retries. Tests add the webhook URL file,
+    channels or a textfile with dict(alert_settings, ...)."""
+    monkeypatch.setattr("ansible_collections.twzrd.ops.plugins.module_utils.alerts.RETRY_DELAY", 0)
+    return {"state_file": str(tmp_path / "state" / "alerts-state.json"), "log_file": str(tmp_path / "alerts.log"),
+            "webhook_timeout": 2, "webhook_retries": 1}
+
+
+@pytest.fixture
+def secret_file(tmp_path):
+    """secret_file(name, text) -> path of a root-only (0600) file under tmp_path holding text
+    and a newline: a webhook URL, a token, a password, as the role writes them."""
+
+    def write(name, text):
+        path = tmp_path / name
+        path.write_text(text + "\n")
+        os.chmod(str(path), 0o600)
+        return str(path)
+
+    return write
+
+
+@pytest.fixture
+def webhook_receiver():
+    """A Slack-like webhook endpoint on 127.0.0.1 (servers.WebhookReceiver), closed after the test."""
+    receiver = servers.WebhookReceiver()
+    yield receiver
+    receiver.close()

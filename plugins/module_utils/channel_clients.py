@@ -18,12 +18,11 @@ import http.client
 import json
 import socket
 import ssl
-import threading
 import time
 import urllib.parse
 
 from .alert_delivery import read_secret_file, read_webhook_url
-from .channel_email import send_email, tls_context
+from .channel_email import send_email
 from .channel_payloads import (
     alertmanager_alerts,
     discord_body,
@@ -34,6 +33,7 @@ from .channel_payloads import (
     webhook_body,
 )
 from .common import OpsError
+from .http_fetch import Failure, fetch
 
 # Seconds between attempts within one run (tests set it to 0).
 RETRY_DELAY = 1.0
@@ -42,56 +42,16 @@ OUTBOX_LIMIT = 100
 _USER_AGENT = "twzrd-ops-alerts/1"
 
 
-class _Deadline(Exception):
-    """The whole request outlived its timeout."""
-
-
-def _exchange(url, headers, body, timeout, ca_file):
-    """POST body to url; the HTTP status. timeout bounds the whole exchange (a watchdog
-    shuts the socket of a receiver that hangs or drips); redirects are not followed."""
-    parts = urllib.parse.urlsplit(url)
-    host, port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
-    if parts.scheme == "https":
-        conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=tls_context(ca_file))
-    else:
-        conn = http.client.HTTPConnection(host, port, timeout=timeout)
-    expired = threading.Event()
-
-    def cut():
-        expired.set()
-        if conn.sock is not None:
-            try:
-                conn.sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    watchdog = threading.Timer(timeout, cut)
-    watchdog.daemon = True
-    watchdog.start()
-    path = (parts.path or "/") + ("?" + parts.query if parts.query else "")
-    try:
-        conn.request("POST", path, body=body, headers=dict(headers, **{"User-Agent": _USER_AGENT}))
-        response = conn.getresponse()
-        response.read(64 * 1024)
-        status = response.status
-    except (OSError, http.client.HTTPException):
-        if expired.is_set():
-            raise _Deadline()
-        raise
-    finally:
-        watchdog.cancel()
-        conn.close()
-    if expired.is_set():
-        raise _Deadline()
-    return status
-
-
 def post(url, headers, body, timeout, ca_file=""):
-    """One POST: None on a 2xx answer, else a short reason that never names the URL."""
+    """One POST through http_fetch.fetch (the probe's deadline-bounded exchange: timeout
+    bounds the whole of it, a receiver that hangs or drips is cut; redirects are not
+    followed; ca_file adds a private CA): None on a 2xx answer, else a short reason that
+    never names the URL (a token may be part of it)."""
     try:
-        status = _exchange(url, headers, body, timeout, ca_file)
-    except _Deadline:
-        return "timeout"
+        status, _payload, _truncated = fetch(url, "POST", dict(headers, **{"User-Agent": _USER_AGENT}), body, timeout,
+                                             follow_redirects=False, ca_file=ca_file)
+    except Failure as exc:  # its message names the URL: only the reason word is told
+        return "timeout" if exc.reason == "timeout" else "network error (%s)" % exc.reason
     except socket.timeout:
         return "timeout"
     except ConnectionRefusedError:

@@ -15,13 +15,7 @@ import ssl
 import subprocess
 
 from .channel_payloads import email_message
-
-
-def tls_context(ca_file):
-    context = ssl.create_default_context()
-    if ca_file:
-        context.load_verify_locations(cafile=ca_file)
-    return context
+from .http_fetch import tls_context
 
 
 def _smtp(channel, message, password):

@@ -23,12 +23,15 @@ like the services an operator meets:
   /nan           200, {"status": "ok", "uptime": NaN, "load": Infinity}
 
 HealthServers(tls=True) serves the same paths over HTTPS with a self-signed certificate
-made by the openssl command for the occasion. closed_port() gives a loopback port nothing
+for 127.0.0.1 made for the occasion (self_signed_cert(); its file is `cert`, the CA file
+that makes a client trust it). closed_port() gives a loopback port nothing
 listens on. Every request is recorded in
 `requests` (path, method, headers) so tests can check what the probe sent.
 
+CutShort answers every request with a body shorter than its Content-Length and closes.
 WebhookReceiver is the Slack-like webhook endpoint of the alert tests (records the JSON
-bodies, answers `status`); health_json(port) reads a demo app's /health.
+bodies, answers `status`); health_json(port) reads a demo app's /health and get_text(url)
+any page, both None while nothing answers (to wait with eventually()).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import re
 import shutil
 import socket
 import ssl
@@ -166,16 +170,12 @@ class HealthServers:
         self.port = self.httpd.server_address[1]
         self.scheme = "https" if tls else "http"
         self.certdir = None
+        self.cert = None
         if tls:
             self.certdir = tempfile.mkdtemp(prefix="twzrd-tls-")
-            cert, key = os.path.join(self.certdir, "cert.pem"), os.path.join(self.certdir, "key.pem")
-            subprocess.run(
-                ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                 "-keyout", key, "-out", cert],
-                check=True, capture_output=True, timeout=60,
-            )
+            self.cert, key = self_signed_cert(self.certdir)
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(cert, key)
+            context.load_cert_chain(self.cert, key)
             self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -191,6 +191,18 @@ class HealthServers:
         self.httpd.server_close()
         if self.certdir:
             shutil.rmtree(self.certdir)
+
+
+def self_signed_cert(folder):
+    """(cert.pem, key.pem) in folder: a self-signed certificate for 127.0.0.1 (made by the
+    openssl command), which a client trusts when given cert.pem as its CA file."""
+    cert, key = os.path.join(str(folder), "cert.pem"), os.path.join(str(folder), "key.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+        check=True, capture_output=True, timeout=60,
+    )
+    return cert, key
 
 
 def closed_port():
@@ -213,6 +225,50 @@ def eventually(predicate, limit=60.0, what="condition", every=0.2):
         if time.monotonic() > deadline:
             raise AssertionError("%s not reached within %s s" % (what, limit))
         time.sleep(every)
+
+
+def _read_request(conn):
+    """Read one whole request (headers and the Content-Length body) from a socket: closing it
+    with a POST body unread would answer with a reset instead of the cut-short reply."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return
+        data += chunk
+    head, _sep, body = data.partition(b"\r\n\r\n")
+    match = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+    missing = int(match.group(1)) - len(body) if match else 0
+    while missing > 0:
+        chunk = conn.recv(min(missing, 65536))
+        if not chunk:
+            return
+        missing -= len(chunk)
+
+
+class CutShort(object):
+    """Answers every request with HTTP 200, Content-Length 1000 and only `{"status":"ok"}`."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.url = "http://127.0.0.1:%d/health" % self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _addr = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                _read_request(conn)
+                conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"status":"ok"}')
+
+    def close(self):
+        self.sock.close()
 
 
 # The secret part of the webhook URL the receiver serves (tests assert it is never shown).
@@ -259,10 +315,16 @@ class WebhookReceiver(object):
         return [line for text in self.texts() for line in text.split("\n")]
 
 
-def health_json(port):
-    """The JSON of http://127.0.0.1:PORT/health, or None while nothing answers there."""
+def get_text(url, timeout=2):
+    """The body of a GET of url as text, or None while nothing answers there (for eventually())."""
     try:
-        with urllib.request.urlopen("http://127.0.0.1:%d/health" % port, timeout=2) as response:
-            return json.loads(response.read().decode())
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.read().decode("utf-8")
     except OSError:
         return None
+
+
+def health_json(port):
+    """The JSON of http://127.0.0.1:PORT/health, or None while nothing answers there."""
+    text = get_text("http://127.0.0.1:%d/health" % port)
+    return None if text is None else json.loads(text)

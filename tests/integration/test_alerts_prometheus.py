@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
-import time
-import urllib.request
 
 import pytest
 
 from ansible_collections.twzrd.ops.plugins.module_utils import alerts
+
+from servers import closed_port, eventually, get_text
 
 T0 = 1795737600.0  # 2026-11-27T00:00:00Z
 CFG = {"swap_warning": 20, "swap_critical": 50, "load_mode": "per_core", "load_warning": 1.0, "load_critical": 1.5}
@@ -53,23 +52,15 @@ def textfile(tmp_path):
     return conf["textfile_path"]
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def scrape(url, proc):
     """GET url once node_exporter answers (it needs a moment to bind)."""
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                return response.read().decode("utf-8")
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("node_exporter did not serve %s: %s" % (url, proc.stderr.read() if proc.stderr else ""))
-            time.sleep(0.1)
+
+    def answer():
+        if proc.poll() is not None:
+            raise AssertionError("node_exporter exited before serving %s: %s" % (url, proc.stderr.read() if proc.stderr else ""))
+        return get_text(url, timeout=5)
+
+    return eventually(answer, limit=30.0, what="node_exporter serving %s" % url, every=0.1)
 
 
 def test_promtool_accepts_the_textfile(textfile, require_tool):
@@ -82,7 +73,7 @@ def test_promtool_accepts_the_textfile(textfile, require_tool):
 
 def test_node_exporter_serves_the_textfile_metrics(textfile, require_tool):
     node_exporter = require_tool("prometheus-node-exporter")
-    port = free_port()
+    port = closed_port()
     proc = subprocess.Popen(
         [
             node_exporter,

@@ -14,7 +14,7 @@ import pytest
 
 from ansible_collections.twzrd.ops.plugins.module_utils import alerts
 
-from servers import WEBHOOK_SECRET, WebhookReceiver
+from servers import WEBHOOK_SECRET
 
 T0 = 1795737600.0  # 2026-11-27T00:00:00Z
 HOUR = 3600.0
@@ -22,29 +22,10 @@ SECRET = WEBHOOK_SECRET
 CFG = {"swap_warning": 20, "swap_critical": 50, "load_mode": "per_core", "load_warning": 1.0, "load_critical": 1.5}
 
 
-Receiver = WebhookReceiver
-
-
 @pytest.fixture
-def receiver():
-    rec = Receiver()
-    yield rec
-    rec.close()
-
-
-@pytest.fixture
-def conf(tmp_path, receiver, monkeypatch):
-    monkeypatch.setattr(alerts, "RETRY_DELAY", 0)
-    url_file = tmp_path / "webhook-url"
-    url_file.write_text(receiver.url + "\n")
-    os.chmod(str(url_file), 0o600)
-    return {
-        "state_file": str(tmp_path / "state" / "alerts-state.json"),
-        "log_file": str(tmp_path / "alerts.log"),
-        "webhook_url_file": str(url_file),
-        "webhook_timeout": 5,
-        "webhook_retries": 2,
-    }
+def conf(alert_settings, secret_file, webhook_receiver):
+    """The alert settings with the receiver's URL (its secret in the path) in a root-only file."""
+    return dict(alert_settings, webhook_url_file=secret_file("webhook-url", webhook_receiver.url), webhook_timeout=5, webhook_retries=2)
 
 
 def snapshot(swap):
@@ -66,60 +47,60 @@ def everything_written(conf, results):
     return "\n".join(parts)
 
 
-def test_fired_reminded_resolved_and_silent_when_nothing_changes(conf, receiver):
+def test_fired_reminded_resolved_and_silent_when_nothing_changes(conf, webhook_receiver):
     results = [alerts.process(conf, snapshot(55), SWAP, CFG, now=T0)]
-    assert receiver.texts() == ["web-1 FIRING critical swap: Swap use is 55.0% (critical above 50%)."]
-    assert receiver.posts[0]["type"] == "application/json"
+    assert webhook_receiver.texts() == ["web-1 FIRING critical swap: Swap use is 55.0% (critical above 50%)."]
+    assert webhook_receiver.posts[0]["type"] == "application/json"
 
     for hour in (1, 2, 3):
         results.append(alerts.process(conf, snapshot(55), SWAP, CFG, now=T0 + hour * HOUR))
-    assert len(receiver.posts) == 1, "an unchanged state must send nothing"
+    assert len(webhook_receiver.posts) == 1, "an unchanged state must send nothing"
 
     results.append(alerts.process(conf, snapshot(55), SWAP, CFG, now=T0 + 4 * HOUR))
-    assert receiver.texts()[1] == "web-1 REMINDER critical swap: Swap use is 55.0% (critical above 50%)."
+    assert webhook_receiver.texts()[1] == "web-1 REMINDER critical swap: Swap use is 55.0% (critical above 50%)."
 
     results.append(alerts.process(conf, snapshot(2), [], CFG, now=T0 + 5 * HOUR))
-    assert receiver.texts()[2].startswith("web-1 RESOLVED ok swap: Resolved after 5h00m;")
+    assert webhook_receiver.texts()[2].startswith("web-1 RESOLVED ok swap: Resolved after 5h00m;")
     results.append(alerts.process(conf, snapshot(2), [], CFG, now=T0 + 6 * HOUR))
-    assert len(receiver.posts) == 3
+    assert len(webhook_receiver.posts) == 3
     assert all(r["errors"] == [] for r in results)
-    assert receiver.attempts == 3
+    assert webhook_receiver.attempts == 3
     assert SECRET not in everything_written(conf, results)
 
 
-def test_failed_delivery_is_logged_kept_and_sent_on_the_next_run(conf, receiver):
-    receiver.status = 500
+def test_failed_delivery_is_logged_kept_and_sent_on_the_next_run(conf, webhook_receiver):
+    webhook_receiver.status = 500
     failed = alerts.process(conf, snapshot(55), SWAP, CFG, now=T0)
     assert failed["errors"] == ["webhook delivery failed (HTTP 500); 1 message kept for the next run."]
-    assert receiver.attempts == 3  # first try + webhook_retries
+    assert webhook_receiver.attempts == 3  # first try + webhook_retries
     assert any(" ERROR warning twzrd-ops: webhook delivery failed (HTTP 500)" in line for line in failed["lines"])
     with open(conf["state_file"]) as handle:
         assert len(json.load(handle)["outbox"]["slack"]) == 1
 
-    receiver.status = 200
+    webhook_receiver.status = 200
     retried = alerts.process(conf, snapshot(55), SWAP, CFG, now=T0 + HOUR)
     assert retried["events"] == [] and retried["errors"] == []
-    assert receiver.texts() == ["web-1 FIRING critical swap: Swap use is 55.0% (critical above 50%)."]
+    assert webhook_receiver.texts() == ["web-1 FIRING critical swap: Swap use is 55.0% (critical above 50%)."]
     with open(conf["state_file"]) as handle:
         assert json.load(handle)["outbox"] == {}
     assert SECRET not in everything_written(conf, [failed, retried])
 
 
-def test_refused_request_is_not_retried_and_unreachable_receiver_names_no_url(conf, receiver):
-    receiver.status = 404
+def test_refused_request_is_not_retried_and_unreachable_receiver_names_no_url(conf, webhook_receiver):
+    webhook_receiver.status = 404
     refused = alerts.process(conf, snapshot(55), SWAP, CFG, now=T0)
-    assert receiver.attempts == 1
+    assert webhook_receiver.attempts == 1
     assert refused["errors"] == ["webhook delivery failed (HTTP 404); 1 message kept for the next run."]
-    receiver.close()
+    webhook_receiver.close()
     gone = alerts.process(conf, snapshot(2), [], CFG, now=T0 + HOUR)
     assert gone["errors"] == ["webhook delivery failed (connection refused); 2 messages kept for the next run."]
     assert SECRET not in everything_written(conf, [refused, gone])
     assert "127.0.0.1" not in everything_written(conf, [refused, gone])
 
 
-def test_outbox_is_bounded_and_says_what_it_dropped(conf, receiver, monkeypatch):
+def test_outbox_is_bounded_and_says_what_it_dropped(conf, webhook_receiver, monkeypatch):
     monkeypatch.setattr(alerts, "OUTBOX_LIMIT", 3)
-    receiver.status = 500
+    webhook_receiver.status = 500
     for hour in range(4):
         key = "disk:/d%d" % hour
         finding = {"rule": "disk", "key": key, "level": "warning", "message": "%s is full." % key, "value": 85}
@@ -131,17 +112,17 @@ def test_outbox_is_bounded_and_says_what_it_dropped(conf, receiver, monkeypatch)
     assert outbox[-1]["text"].endswith("disk:/d3: disk:/d3 is full.")
 
 
-def test_unreadable_url_file_keeps_messages_and_says_which_file(conf, receiver):
+def test_unreadable_url_file_keeps_messages_and_says_which_file(conf, webhook_receiver):
     os.unlink(conf["webhook_url_file"])
     result = alerts.process(conf, snapshot(55), SWAP, CFG, now=T0)
     assert result["errors"] == ["Cannot read the webhook URL file %s (No such file or directory)." % conf["webhook_url_file"]]
-    assert receiver.attempts == 0
+    assert webhook_receiver.attempts == 0
     with open(conf["state_file"]) as handle:
         assert len(json.load(handle)["outbox"]["slack"]) == 1
 
 
-def test_world_readable_url_file_is_used_but_warned_about(conf, receiver):
+def test_world_readable_url_file_is_used_but_warned_about(conf, webhook_receiver):
     os.chmod(conf["webhook_url_file"], 0o644)
     result = alerts.process(conf, snapshot(55), SWAP, CFG, now=T0)
-    assert len(receiver.posts) == 1
+    assert len(webhook_receiver.posts) == 1
     assert any("readable by other users; make it mode 0600" in line for line in result["lines"])

@@ -12,19 +12,18 @@ Alertmanager refuses alerts that ended in the past, so these runs use the real c
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import socket
 import subprocess
 import time
-import urllib.request
 
 import pytest
 
-from ansible_collections.twzrd.ops.plugins.module_utils import alerts, cli
+from ansible_collections.twzrd.ops.plugins.module_utils import alerts
 
 from receivers import Receiver
+from servers import closed_port, eventually, get_text
 
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 AMTOOL = shutil.which("amtool")
@@ -36,12 +35,6 @@ def swap(host, percent):
     snapshot = {"host": host, "system": {"swap": {"percent": percent}, "load": {"per_core": {"load1": 0.1}}}}
     findings = [{"rule": "swap", "key": "swap", "level": "critical", "message": "Swap use is %.1f%%." % percent, "value": percent}]
     return snapshot, (findings if percent >= 50 else [])
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -61,21 +54,17 @@ receivers:
       - url: %s/am
         send_resolved: true
 """ % hook.url)
-    port = free_port()
+    port = closed_port()
     proc = subprocess.Popen([ALERTMANAGER, "--config.file=%s" % (folder / "alertmanager.yml"), "--storage.path=%s" % folder,
                              "--web.listen-address=127.0.0.1:%d" % port, "--cluster.listen-address="],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = "http://127.0.0.1:%d" % port
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/-/ready", timeout=1) as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            pass
-        assert proc.poll() is None and time.monotonic() < deadline, "alertmanager did not start"
-        time.sleep(0.1)
+
+    def ready():
+        assert proc.poll() is None, "alertmanager exited at its start"
+        return get_text(url + "/-/ready", timeout=1) is not None
+
+    eventually(ready, limit=30.0, what="alertmanager ready", every=0.1)
     yield url, hook
     proc.terminate()
     proc.wait(10)
@@ -92,11 +81,8 @@ def notifications(hook, host):
     return found
 
 
-def wait_for(predicate, limit=20.0):
-    deadline = time.monotonic() + limit
-    while not predicate():
-        assert time.monotonic() < deadline, "no notification within %s s" % limit
-        time.sleep(0.1)
+def wait_for(predicate):
+    eventually(predicate, limit=20.0, what="the notification", every=0.1)
 
 
 def settings(tmp_path, url):
@@ -131,19 +117,18 @@ def test_an_amtool_silence_holds_the_notification_back(tmp_path, alertmanager):
     assert notifications(hook, "am-web-2") == []
 
 
-def test_notify_test_reaches_the_receiver(tmp_path, alertmanager):
+def test_notify_test_reaches_the_receiver(tmp_path, alertmanager, twzrd_ops):
     url, hook = alertmanager
     path = tmp_path / "config.json"
     path.write_text(json.dumps({"alerts": settings(tmp_path, url)}))
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(["--config", str(path), "notify", "--test"], out=out, err=err)
-    assert code == 0, err.getvalue()
-    assert out.getvalue() == "Alert channel am (alertmanager): sent\n"
+    code, out, err = twzrd_ops("--config", str(path), "notify", "--test")
+    assert code == 0, err
+    assert out == "Alert channel am (alertmanager): sent\n"
     host = socket.gethostname()
     wait_for(lambda: any(a["labels"]["alertname"] == "twzrd_ops_test" for _s, a in notifications(hook, host)))
 
 
-def test_notify_test_names_the_channel_that_failed(tmp_path, alertmanager):
+def test_notify_test_names_the_channel_that_failed(tmp_path, alertmanager, twzrd_ops):
     url, _hook = alertmanager
     conf = settings(tmp_path, url)
     dead = socket.socket()
@@ -151,11 +136,10 @@ def test_notify_test_names_the_channel_that_failed(tmp_path, alertmanager):
     conf["channels"].append({"type": "ntfy", "name": "phone", "url": "http://127.0.0.1:%d" % dead.getsockname()[1], "topic": "ops", "retries": 0})
     path = tmp_path / "config.json"
     path.write_text(json.dumps({"alerts": conf}))
-    out, err = io.StringIO(), io.StringIO()
     try:
-        code = cli.main(["--config", str(path), "notify", "--test"], out=out, err=err)
+        code, out, err = twzrd_ops("--config", str(path), "notify", "--test")
     finally:
         dead.close()
     assert code == 2
-    assert "Alert channel phone (ntfy): FAILED (connection refused)" in out.getvalue()
-    assert err.getvalue() == "The message did not reach 1 channel: Alert channel phone (ntfy).\n"
+    assert "Alert channel phone (ntfy): FAILED (connection refused)" in out
+    assert err == "The message did not reach 1 channel: Alert channel phone (ntfy).\n"

@@ -9,13 +9,14 @@ import json
 import os
 import socket
 import ssl
-import subprocess
 import threading
 from email import message_from_bytes
 
 import pytest
 
 from ansible_collections.twzrd.ops.plugins.module_utils import alerts
+
+from servers import closed_port, self_signed_cert
 
 pytest.importorskip("aiosmtpd")
 from aiosmtpd.controller import Controller  # noqa: E402 (after the skip: aiosmtpd is a test-only package)
@@ -48,26 +49,17 @@ def authenticator(server, session, envelope, mechanism, auth_data):
 @pytest.fixture(scope="module")
 def cert(tmp_path_factory):
     """A self-signed certificate for 127.0.0.1: the channel trusts it through ca_file."""
-    folder = tmp_path_factory.mktemp("tls")
-    key, crt = str(folder / "key.pem"), str(folder / "cert.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", crt, "-days", "2",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    crt, key = self_signed_cert(tmp_path_factory.mktemp("tls"))
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(crt, key)
     return crt, context
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def smtp(cert):
     crt, context = cert
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), tls_context=context, require_starttls=True,
+    controller = Controller(inbox, hostname="127.0.0.1", port=closed_port(), tls_context=context, require_starttls=True,
                             authenticator=authenticator, auth_required=True)
     controller.start()
     yield inbox, controller.port, crt
@@ -134,7 +126,7 @@ def test_a_wrong_password_is_said_without_it_and_the_message_kept(conf, smtp, tm
 def test_implicit_tls_ssl(conf, cert):
     crt, context = cert
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), ssl_context=context)
+    controller = Controller(inbox, hostname="127.0.0.1", port=closed_port(), ssl_context=context)
     controller.start()
     try:
         settings = email_channel(conf, controller.port, crt, security="ssl", username="", password_file="")

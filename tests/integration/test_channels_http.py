@@ -16,6 +16,7 @@ import pytest
 from ansible_collections.twzrd.ops.plugins.module_utils import alert_state, alerts
 
 from receivers import Receiver
+from servers import CutShort
 
 T0 = 1795737600.0  # 2026-11-27T00:00:00Z
 HOUR = 3600.0
@@ -34,23 +35,6 @@ def receiver():
     rec = Receiver()
     yield rec
     rec.close()
-
-
-@pytest.fixture
-def secret_file(tmp_path):
-    def write(name, text):
-        path = tmp_path / name
-        path.write_text(text + "\n")
-        os.chmod(str(path), 0o600)
-        return str(path)
-    return write
-
-
-@pytest.fixture
-def base(tmp_path, monkeypatch):
-    monkeypatch.setattr(alerts, "RETRY_DELAY", 0)
-    return {"state_file": str(tmp_path / "state" / "alerts-state.json"), "log_file": str(tmp_path / "alerts.log"),
-            "webhook_timeout": 2, "webhook_retries": 1}
 
 
 def channel_for(kind, url, secret_file):
@@ -79,8 +63,8 @@ def written(conf, results):
     return text
 
 
-def test_alertmanager_gets_labels_bearer_token_repeats_while_firing_then_resolves(base, receiver, secret_file):
-    conf = dict(base, channels=[channel_for("alertmanager", receiver.url, secret_file)])
+def test_alertmanager_gets_labels_bearer_token_repeats_while_firing_then_resolves(alert_settings, receiver, secret_file):
+    conf = dict(alert_settings, channels=[channel_for("alertmanager", receiver.url, secret_file)])
     first = alerts.process(conf, snapshot(55), SWAP + APP, CFG, now=T0)
     assert first["errors"] == []
     assert receiver.requests[-1]["path"] == "/api/v2/alerts"
@@ -104,14 +88,14 @@ def test_alertmanager_gets_labels_bearer_token_repeats_while_firing_then_resolve
     assert SECRET not in written(conf, [first])
 
 
-def test_alertmanager_basic_auth(base, receiver, secret_file):
+def test_alertmanager_basic_auth(alert_settings, receiver, secret_file):
     channel = {"type": "alertmanager", "url": receiver.url, "username": "twzrd", "password_file": secret_file("am-pw", SECRET)}
-    alerts.process(dict(base, channels=[channel]), snapshot(55), SWAP, CFG, now=T0)
+    alerts.process(dict(alert_settings, channels=[channel]), snapshot(55), SWAP, CFG, now=T0)
     assert receiver.header("Authorization") == "Basic " + base64.b64encode(("twzrd:" + SECRET).encode()).decode()
 
 
-def test_pagerduty_triggers_and_resolves_with_a_stable_dedup_key(base, receiver, secret_file):
-    conf = dict(base, channels=[channel_for("pagerduty", receiver.url, secret_file)])
+def test_pagerduty_triggers_and_resolves_with_a_stable_dedup_key(alert_settings, receiver, secret_file):
+    conf = dict(alert_settings, channels=[channel_for("pagerduty", receiver.url, secret_file)])
     alerts.process(conf, snapshot(55), SWAP, CFG, now=T0)
     alerts.process(conf, snapshot(2), [], CFG, now=T0 + HOUR)
     assert [r["path"] for r in receiver.requests] == ["/v2/enqueue", "/v2/enqueue"]
@@ -122,11 +106,11 @@ def test_pagerduty_triggers_and_resolves_with_a_stable_dedup_key(base, receiver,
     assert resolve == {"routing_key": SECRET, "event_action": "resolve", "dedup_key": "web-1:swap"}
 
 
-def test_telegram_discord_slack_webhook_and_ntfy_payloads(base, secret_file):
+def test_telegram_discord_slack_webhook_and_ntfy_payloads(alert_settings, secret_file):
     receivers = {kind: Receiver(status=204 if kind == "discord" else 200) for kind in ("telegram", "discord", "slack", "webhook", "ntfy")}
     try:
         channels = [channel_for(kind, rec.url, secret_file) for kind, rec in receivers.items()]
-        result = alerts.process(dict(base, channels=channels), snapshot(55), SWAP, CFG, now=T0)
+        result = alerts.process(dict(alert_settings, channels=channels), snapshot(55), SWAP, CFG, now=T0)
         assert result["errors"] == []
         text = "web-1 FIRING critical swap: Swap use is 55.0% (critical above 50%)."
         tg = receivers["telegram"]
@@ -141,18 +125,18 @@ def test_telegram_discord_slack_webhook_and_ntfy_payloads(base, secret_file):
         assert ntfy.requests[0]["path"] == "/ops-alerts" and ntfy.requests[0]["body"].decode() == text
         assert ntfy.header("Priority") == "5" and ntfy.header("Tags") == "rotating_light"
         assert ntfy.header("Authorization") == "Bearer " + SECRET
-        alerts.process(dict(base, channels=channels), snapshot(2), [], CFG, now=T0 + HOUR)
+        alerts.process(dict(alert_settings, channels=channels), snapshot(2), [], CFG, now=T0 + HOUR)
         assert ntfy.header("Priority") == "3" and ntfy.header("Tags") == "white_check_mark"
         assert all(len(rec.requests) == 2 for rec in receivers.values())
-        assert SECRET not in written(base, [result])
+        assert SECRET not in written(alert_settings, [result])
     finally:
         for rec in receivers.values():
             rec.close()
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_4xx_is_kept_not_retried_and_5xx_is_retried_then_sent_next_run(base, receiver, secret_file, kind):
-    conf = dict(base, channels=[dict(channel_for(kind, receiver.url, secret_file), name="ops")])
+def test_4xx_is_kept_not_retried_and_5xx_is_retried_then_sent_next_run(alert_settings, receiver, secret_file, kind):
+    conf = dict(alert_settings, channels=[dict(channel_for(kind, receiver.url, secret_file), name="ops")])
     receiver.status = 400
     refused = alerts.process(conf, snapshot(55), SWAP, CFG, now=T0)
     assert refused["errors"] == ["Alert channel ops (%s) delivery failed (HTTP 400); 1 message kept for the next run." % kind]
@@ -171,22 +155,22 @@ def test_4xx_is_kept_not_retried_and_5xx_is_retried_then_sent_next_run(base, rec
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_a_receiver_that_hangs_is_cut_at_the_timeout(base, receiver, secret_file, kind):
-    conf = dict(base, webhook_retries=0, webhook_timeout=0.5, channels=[dict(channel_for(kind, receiver.url, secret_file), name="ops")])
+def test_a_receiver_that_hangs_is_cut_at_the_timeout(alert_settings, receiver, secret_file, kind):
+    conf = dict(alert_settings, webhook_retries=0, webhook_timeout=0.5, channels=[dict(channel_for(kind, receiver.url, secret_file), name="ops")])
     receiver.hang = True
     result = alerts.process(conf, snapshot(55), SWAP, CFG, now=T0)
     assert result["errors"] == ["Alert channel ops (%s) delivery failed (timeout); 1 message kept for the next run." % kind]
 
 
-def test_one_failing_channel_neither_blocks_nor_duplicates_the_others(base, secret_file):
+def test_one_failing_channel_neither_blocks_nor_duplicates_the_others(alert_settings, secret_file):
     good, bad = Receiver(), Receiver(status=500)
     try:
         channels = [dict(channel_for("slack", bad.url, secret_file), name="broken"), dict(channel_for("discord", good.url, secret_file))]
-        first = alerts.process(dict(base, channels=channels), snapshot(55), SWAP, CFG, now=T0)
+        first = alerts.process(dict(alert_settings, channels=channels), snapshot(55), SWAP, CFG, now=T0)
         assert first["errors"] == ["Alert channel broken (slack) delivery failed (HTTP 500); 1 message kept for the next run."]
         assert len(good.requests) == 1
         bad.status = 200
-        second = alerts.process(dict(base, channels=channels), snapshot(55), SWAP, CFG, now=T0 + HOUR)
+        second = alerts.process(dict(alert_settings, channels=channels), snapshot(55), SWAP, CFG, now=T0 + HOUR)
         assert second["errors"] == []
         assert len(good.requests) == 1  # not sent again
         assert bad.json() == {"text": "web-1 FIRING critical swap: Swap use is 55.0% (critical above 50%)."}
@@ -195,25 +179,39 @@ def test_one_failing_channel_neither_blocks_nor_duplicates_the_others(base, secr
         bad.close()
 
 
-def test_a_missing_secret_file_names_the_channel_and_file_and_keeps_the_message(base, receiver, secret_file, tmp_path):
+def test_a_missing_secret_file_names_the_channel_and_file_and_keeps_the_message(alert_settings, receiver, secret_file, tmp_path):
     channel = {"type": "telegram", "name": "tg", "url": receiver.url, "token_file": str(tmp_path / "nothing"), "chat_id": 5}
-    result = alerts.process(dict(base, channels=[channel]), snapshot(55), SWAP, CFG, now=T0)
+    result = alerts.process(dict(alert_settings, channels=[channel]), snapshot(55), SWAP, CFG, now=T0)
     assert result["errors"] == ["Alert channel tg (telegram): Cannot read the Telegram bot token file %s (No such file or directory)."
                                 % (tmp_path / "nothing")]
-    assert alert_state.read_state(base["state_file"])[0]["outbox"]["tg"][0]["key"] == "swap"
+    assert alert_state.read_state(alert_settings["state_file"])[0]["outbox"]["tg"][0]["key"] == "swap"
 
 
-def test_a_version_2_state_is_migrated_and_its_webhook_texts_delivered(base, receiver, secret_file):
-    os.makedirs(os.path.dirname(base["state_file"]))
+def test_a_version_2_state_is_migrated_and_its_webhook_texts_delivered(alert_settings, receiver, secret_file):
+    os.makedirs(os.path.dirname(alert_settings["state_file"]))
     old = {"version": 2, "last_run": T0, "crash_until": None, "crash_counts": {}, "alerts": {}, "silences": [],
            "pending_log": [], "outbox": ["web-1 FIRING critical disk:/: / is 95% full."]}
-    with open(base["state_file"], "w") as handle:
+    with open(alert_settings["state_file"], "w") as handle:
         json.dump(old, handle)
-    os.chmod(base["state_file"], 0o600)
-    conf = dict(base, webhook_url_file=secret_file("hook", receiver.url + "/hook/" + SECRET))
+    os.chmod(alert_settings["state_file"], 0o600)
+    conf = dict(alert_settings, webhook_url_file=secret_file("hook", receiver.url + "/hook/" + SECRET))
     result = alerts.process(conf, snapshot(2), [], CFG, now=T0 + HOUR)
     assert result["errors"] == []
     assert receiver.json() == {"text": "web-1 FIRING critical disk:/: / is 95% full."}
-    with open(base["state_file"]) as handle:
+    with open(alert_settings["state_file"]) as handle:
         state = json.load(handle)
     assert state["version"] == 3 and state["outbox"] == {}
+
+
+def test_an_answer_cut_short_is_a_failed_delivery_kept_for_the_next_run(alert_settings, secret_file):
+    # The channels and the health probe share one fetch (http_fetch.py): an HTTP 200 whose body
+    # stops short of its Content-Length is not an answer for either.
+    server = CutShort()
+    try:
+        channel = {"type": "webhook", "name": "ops", "url_file": secret_file("hook-url", server.url + "?key=" + SECRET)}
+        result = alerts.process(dict(alert_settings, webhook_retries=0, channels=[channel]), snapshot(55), SWAP, CFG, now=T0)
+    finally:
+        server.close()
+    assert result["errors"] == ["Alert channel ops (webhook) delivery failed (network error (IncompleteRead)); 1 message kept for the next run."]
+    assert alert_state.read_state(alert_settings["state_file"])[0]["outbox"]["ops"][0]["key"] == "swap"
+    assert SECRET not in written(alert_settings, [result])

@@ -12,40 +12,22 @@ The exit codes are the contract with cron and monitoring: 0 ok, 1 warning, 2 cri
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
 
 import pytest
 
-from ansible_collections.twzrd.ops.plugins.module_utils import checks, cli
+from ansible_collections.twzrd.ops.plugins.module_utils import checks
+
+from conftest import CANARY
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-APP = os.path.join(ROOT, "tests", "apps", "healthy.js")
 MODULE_UTILS = os.path.join(ROOT, "plugins", "module_utils")
-SECRET = "cli-test-secret-7f3a91"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def web(pm2, monkeypatch):
-    """A real app `web` under PM2 answering /health on a free port; returns its port."""
-    port = free_port()
-    monkeypatch.setenv("PORT", str(port))
-    monkeypatch.setenv("WEB_API_TOKEN", SECRET)
-    pm2("start", APP, "--name", "web")
-    return port
 
 
 def make_config(tmp_path, pm2_bin, pm2_home, port, checks_cfg=None, **sections):
@@ -76,18 +58,12 @@ def make_config(tmp_path, pm2_bin, pm2_home, port, checks_cfg=None, **sections):
     return str(path)
 
 
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
-
-
 # --- health -----------------------------------------------------------------------------
 
 
-def test_health_ok_prints_the_report_saves_the_pair_and_exits_0(tmp_path, pm2_bin, pm2_home, web):
+def test_health_ok_prints_the_report_saves_the_pair_and_exits_0(tmp_path, pm2_bin, pm2_home, web, twzrd_ops):
     config = make_config(tmp_path, pm2_bin, pm2_home, web)
-    code, out, err = run("--config", config, "health")
+    code, out, err = twzrd_ops("--config", config, "health")
     assert (code, err) == (0, ""), out
     assert out.startswith("twzrd.ops weekly health report\n")
     assert "Verdict:    OK" in out
@@ -98,41 +74,41 @@ def test_health_ok_prints_the_report_saves_the_pair_and_exits_0(tmp_path, pm2_bi
     assert "Report saved to %s" % (tmp_path / "reports" / saved[1]) in out
 
 
-def test_health_warning_exits_1(tmp_path, pm2_bin, pm2_home, web):
+def test_health_warning_exits_1(tmp_path, pm2_bin, pm2_home, web, twzrd_ops):
     config = make_config(tmp_path, pm2_bin, pm2_home, web, {"disk_warning": 0, "disk_critical": 100})
-    code, out, _err = run("--config", config, "health")
+    code, out, _err = twzrd_ops("--config", config, "health")
     assert code == 1, out
     assert "Verdict:    WARNING" in out
 
 
-def test_health_critical_when_an_expected_app_is_missing_exits_2(tmp_path, pm2_bin, pm2_home, web):
+def test_health_critical_when_an_expected_app_is_missing_exits_2(tmp_path, pm2_bin, pm2_home, web, twzrd_ops):
     config = make_config(tmp_path, pm2_bin, pm2_home, web, {"expected_apps": ["web", "milo-aggregator"]})
-    code, out, _err = run("--config", config, "health")
+    code, out, _err = twzrd_ops("--config", config, "health")
     assert code == 2, out
     assert "Expected app milo-aggregator is not known to PM2." in out
 
 
-def test_health_json_is_machine_readable_and_carries_no_env_value(tmp_path, pm2_bin, pm2_home, web):
+def test_health_json_is_machine_readable_and_carries_no_env_value(tmp_path, pm2_bin, pm2_home, web, twzrd_ops):
     config = make_config(tmp_path, pm2_bin, pm2_home, web)
-    code, out, _err = run("--json", "--config", config, "health")
+    code, out, _err = twzrd_ops("--json", "--config", config, "health")
     data = json.loads(out)
     assert code == 0 and data["verdict"] == "ok" and data["findings"] == []
     assert [p["name"] for p in data["snapshot"]["pm2"]["processes"]] == ["web"]
-    assert "WEB_API_TOKEN" in data["snapshot"]["pm2"]["processes"][0]["env_names"]
+    assert "CANARY_SECRET" in data["snapshot"]["pm2"]["processes"][0]["env_names"]
     assert data["report"]["json"].endswith(".json")
-    assert SECRET not in out
+    assert CANARY not in out
     for name in os.listdir(str(tmp_path / "reports")):
         with open(str(tmp_path / "reports" / name)) as handle:
-            assert SECRET not in handle.read()
+            assert CANARY not in handle.read()
 
 
-def test_json_flag_works_after_the_subcommand(tmp_path, pm2_bin, pm2_home, web):
+def test_json_flag_works_after_the_subcommand(tmp_path, pm2_bin, pm2_home, web, twzrd_ops):
     config = make_config(tmp_path, pm2_bin, pm2_home, web)
-    code, out, _err = run("health", "--json", "--config", config)
+    code, out, _err = twzrd_ops("health", "--json", "--config", config)
     assert code == 0 and json.loads(out)["verdict"] == "ok"
 
 
-def test_health_prunes_reports_older_than_keep_weeks(tmp_path, pm2_bin, pm2_home, web):
+def test_health_prunes_reports_older_than_keep_weeks(tmp_path, pm2_bin, pm2_home, web, twzrd_ops):
     reports = tmp_path / "reports"
     reports.mkdir()
     day = 86400
@@ -144,16 +120,16 @@ def test_health_prunes_reports_older_than_keep_weeks(tmp_path, pm2_bin, pm2_home
     for path in [old, kept] + weekly:
         path.write_text("old")
     config = make_config(tmp_path, pm2_bin, pm2_home, web)
-    code, out, _err = run("--config", config, "health")
+    code, out, _err = twzrd_ops("--config", config, "health")
     assert code == 0
     assert not old.exists() and kept.exists()
     assert "Pruned old report %s." % old in out
 
 
-def test_unwritable_report_directory_prints_the_report_and_exits_3(tmp_path, pm2_bin, pm2_home, web):
+def test_unwritable_report_directory_prints_the_report_and_exits_3(tmp_path, pm2_bin, pm2_home, web, twzrd_ops):
     (tmp_path / "blocker").write_text("a file where the directory should be")
     config = make_config(tmp_path, pm2_bin, pm2_home, web, reports={"dir": str(tmp_path / "blocker" / "reports")})
-    code, out, err = run("--config", config, "health")
+    code, out, err = twzrd_ops("--config", config, "health")
     assert code == 3
     assert "Verdict:    OK" in out
     assert err.startswith("Cannot write the report into %s" % (tmp_path / "blocker" / "reports"))
@@ -162,20 +138,20 @@ def test_unwritable_report_directory_prints_the_report_and_exits_3(tmp_path, pm2
 # --- alerts -----------------------------------------------------------------------------
 
 
-def test_alerts_prints_exactly_the_lines_it_logged(tmp_path, pm2_bin, pm2_home, web):
+def test_alerts_prints_exactly_the_lines_it_logged(tmp_path, pm2_bin, pm2_home, web, twzrd_ops):
     config = make_config(tmp_path, pm2_bin, pm2_home, web, {"expected_apps": ["web", "milo-aggregator"]})
-    code, out, err = run("--config", config, "alerts")
+    code, out, err = twzrd_ops("--config", config, "alerts")
     assert code == 2 and err == ""
     with open(str(tmp_path / "alerts.log")) as handle:
         assert handle.read() == out
     assert " FIRING critical pm2_missing:milo-aggregator: " in out
-    code, out, err = run("--config", config, "alerts")
+    code, out, err = twzrd_ops("--config", config, "alerts")
     assert code == 2 and "FIRING" not in out, "a firing alert is not repeated within repeat_hours"
 
 
-def test_alerts_json(tmp_path, pm2_bin, pm2_home, web):
+def test_alerts_json(tmp_path, pm2_bin, pm2_home, web, twzrd_ops):
     config = make_config(tmp_path, pm2_bin, pm2_home, web)
-    code, out, _err = run("--config", config, "--json", "alerts")
+    code, out, _err = twzrd_ops("--config", config, "--json", "alerts")
     data = json.loads(out)
     assert code == 0 and data["exit_code"] == 0 and data["events"] == [] and data["lines"][-1].endswith("no active alerts")
 
@@ -189,10 +165,10 @@ def pm2_pid(pm2, name):
     return [p["pid"] for p in procs if p["name"] == name][0]
 
 
-def test_restart_restarts_and_verifies_the_apps(tmp_path, pm2_bin, pm2_home, pm2, web):
+def test_restart_restarts_and_verifies_the_apps(tmp_path, pm2_bin, pm2_home, pm2, web, twzrd_ops):
     before = pm2_pid(pm2, "web")
     config = make_config(tmp_path, pm2_bin, pm2_home, web, restart={"apps": ["web"]})
-    code, out, err = run("--config", config, "restart")
+    code, out, err = twzrd_ops("--config", config, "restart")
     assert (code, err) == (0, ""), out
     assert "restart: restarting web as PM2 user (current user)" in out
     assert "verify: apps online and health endpoint healthy" in out
@@ -200,21 +176,21 @@ def test_restart_restarts_and_verifies_the_apps(tmp_path, pm2_bin, pm2_home, pm2
     assert pm2_pid(pm2, "web") != before
 
 
-def test_restart_that_does_not_come_back_healthy_exits_2(tmp_path, pm2_bin, pm2_home, pm2, web, monkeypatch):
+def test_restart_that_does_not_come_back_healthy_exits_2(tmp_path, pm2_bin, pm2_home, pm2, web, monkeypatch, twzrd_ops):
     monkeypatch.setenv("HEALTH_STATUS", "degraded")
     pm2("restart", "web", "--update-env")
     config = make_config(tmp_path, pm2_bin, pm2_home, web, {"health_retries": 0},
                          restart={"verify_retries": 2, "verify_delay": 0})
-    code, out, _err = run("--json", "--config", config, "restart")
+    code, out, _err = twzrd_ops("--json", "--config", config, "restart")
     data = json.loads(out)
     assert code == 2 and data["verified"] is False and data["checks"] == 2
     assert len(data["problems"]) == 1 and "degraded" in data["problems"][0]
 
 
-def test_restart_of_an_unknown_app_exits_3_before_doing_anything(tmp_path, pm2_bin, pm2_home, pm2, web):
+def test_restart_of_an_unknown_app_exits_3_before_doing_anything(tmp_path, pm2_bin, pm2_home, pm2, web, twzrd_ops):
     before = pm2_pid(pm2, "web")
     config = make_config(tmp_path, pm2_bin, pm2_home, web, restart={"apps": ["nope"]})
-    code, _out, err = run("--config", config, "restart")
+    code, _out, err = twzrd_ops("--config", config, "restart")
     assert code == 3
     assert "nope" in err and len(err.splitlines()) == 1
     assert pm2_pid(pm2, "web") == before
@@ -223,45 +199,45 @@ def test_restart_of_an_unknown_app_exits_3_before_doing_anything(tmp_path, pm2_b
 # --- bad configuration and usage: one sentence, exit 3 ------------------------------------
 
 
-def test_missing_config_exits_3_with_one_sentence(tmp_path):
-    code, out, err = run("--config", str(tmp_path / "none.json"), "health")
+def test_missing_config_exits_3_with_one_sentence(tmp_path, twzrd_ops):
+    code, out, err = twzrd_ops("--config", str(tmp_path / "none.json"), "health")
     assert (code, out) == (3, "")
     assert err == "Configuration file %s does not exist; apply the twzrd.ops.twzrd_ops role (playbooks/setup.yml) or pass --config.\n" % (
         tmp_path / "none.json")
 
 
-def test_broken_config_exits_3_with_one_sentence(tmp_path):
+def test_broken_config_exits_3_with_one_sentence(tmp_path, twzrd_ops):
     path = tmp_path / "config.json"
     path.write_text('{"checks": {')
-    code, out, err = run("--config", str(path), "health")
+    code, out, err = twzrd_ops("--config", str(path), "health")
     assert (code, out) == (3, "")
     assert err.startswith("Configuration file %s is not valid JSON at line 1" % path) and err.count("\n") == 1
 
 
-def test_alerts_reports_a_broken_config_in_the_alert_log_format(tmp_path):
+def test_alerts_reports_a_broken_config_in_the_alert_log_format(tmp_path, twzrd_ops):
     path = tmp_path / "config.json"
     path.write_text('{"alerts": {"repeat_hours": "often"}}')
-    code, out, err = run("--config", str(path), "alerts")
+    code, out, err = twzrd_ops("--config", str(path), "alerts")
     assert (code, out) == (3, "")
     assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ERROR unknown twzrd-ops: Configuration file %s: .*repeat_hours.*\n$"
                     % re.escape(str(path)), err), err
 
 
-def test_invalid_value_exits_3_and_names_the_setting(tmp_path):
+def test_invalid_value_exits_3_and_names_the_setting(tmp_path, twzrd_ops):
     path = tmp_path / "config.json"
     path.write_text(json.dumps({"checks": {"swap_warning": 70, "swap_critical": 50}}))
-    code, _out, err = run("--config", str(path), "restart")
+    code, _out, err = twzrd_ops("--config", str(path), "restart")
     assert code == 3 and "swap_warning" in err and err.count("\n") == 1
 
 
 @pytest.mark.parametrize("argv", [[], ["--bogus", "health"], ["statuz"], ["health", "extra"]])
-def test_usage_errors_exit_3_not_2(argv):
-    code, out, err = run(*argv)
+def test_usage_errors_exit_3_not_2(argv, twzrd_ops):
+    code, out, err = twzrd_ops(*argv)
     assert (code, out) == (3, "")
     assert err.startswith("twzrd-ops: ") and err.count("\n") == 1
 
 
-def test_unexpected_failure_is_one_line_and_exit_3(tmp_path, monkeypatch):
+def test_unexpected_failure_is_one_line_and_exit_3(tmp_path, monkeypatch, twzrd_ops):
     # A bug cannot be produced on purpose with real parts, so one is planted: collect()
     # raising something that is not an OpsError.
     def broken_collect(*_args, **_kwargs):
@@ -270,7 +246,7 @@ def test_unexpected_failure_is_one_line_and_exit_3(tmp_path, monkeypatch):
     monkeypatch.setattr(checks, "collect", broken_collect)
     path = tmp_path / "config.json"
     path.write_text("{}")
-    code, _out, err = run("--config", str(path), "health")
+    code, _out, err = twzrd_ops("--config", str(path), "health")
     assert code == 3
     assert err == "internal error: KeyError: 'pm2_env'\n"
 

@@ -5,30 +5,18 @@ whose lines land in the Friday job's log as the job writes them."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
 
-from ansible_collections.twzrd.ops.plugins.module_utils import cli
+from conftest import ROLE_PLAY
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-MAIN_PLAY = """
-- name: Apply the role
-  hosts: localhost
-  gather_facts: false
-  roles:
-    - role: twzrd.ops.twzrd_ops
-"""
 
-
-def test_a_wrong_type_in_an_extra_variable_is_its_sentence_not_the_argument_spec(tmp_path, run_playbook):
+def test_a_wrong_type_in_an_extra_variable_is_its_sentence_not_the_argument_spec(play):
     # The role stops at its argument check, before any task could touch this machine.
-    play = tmp_path / "play.yml"
-    play.write_text(MAIN_PLAY)
-    proc = run_playbook(str(play), "-e", json.dumps({"twzrd_ops_swap_warning": "lots"}),
-                        env={"ANSIBLE_STDOUT_CALLBACK": "twzrd.ops.runbook"})
+    proc = play(ROLE_PLAY, {"twzrd_ops_swap_warning": "lots"}, env={"ANSIBLE_STDOUT_CALLBACK": "twzrd.ops.runbook"})
     assert proc.returncode == 2
     sentence = "argument 'twzrd_ops_swap_warning' is of type str and we were unable to convert to int"
     assert sentence in proc.stdout
@@ -42,12 +30,10 @@ def test_the_checkouts_ansible_cfg_uses_that_callback():
         assert "\nstdout_callback = twzrd.ops.runbook\n" in handle.read()
 
 
-def test_ansible_starts_without_a_cryptography_warning(run_playbook, tmp_path):
+def test_ansible_starts_without_a_cryptography_warning(play):
     # ansible-core 2.19 imports cryptography's DSA names at every start; cryptography 51
     # deprecates them (requirements-tools.txt keeps it below 51: `make setup` installs that).
-    play = tmp_path / "play.yml"
-    play.write_text("- hosts: localhost\n  gather_facts: false\n  tasks: []\n")
-    proc = run_playbook(str(play))
+    proc = play("- hosts: localhost\n  gather_facts: false\n  tasks: []\n")
     assert proc.returncode == 0, proc.stderr
     assert "CryptographyDeprecationWarning" not in proc.stdout + proc.stderr
 
@@ -68,14 +54,13 @@ def config_file(tmp_path, pm2_bin, pm2_home, port):
     return str(path)
 
 
-def test_a_restart_by_hand_is_logged_like_the_friday_job(tmp_path, pm2_bin, pm2_home, web):
+def test_a_restart_by_hand_is_logged_like_the_friday_job(tmp_path, pm2_bin, pm2_home, web, twzrd_ops):
     # The role creates the log (twzrd_ops_restart_log, restart.log_file in config.json); here it lives in tmp_path.
     log = tmp_path / "twzrd-restart.log"
     log.write_text("2026-12-04T01:00:21Z restart: OK\n")
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(["--config", config_file(tmp_path, pm2_bin, pm2_home, web), "restart"], out=out, err=err)
-    assert (code, err.getvalue()) == (0, ""), out.getvalue()
-    printed = out.getvalue().splitlines()
+    code, out, err = twzrd_ops("--config", config_file(tmp_path, pm2_bin, pm2_home, web), "restart")
+    assert (code, err) == (0, ""), out
+    printed = out.splitlines()
     assert printed[-1].endswith(" restart: OK") and len(printed) >= 3
     assert log.read_text().splitlines() == ["2026-12-04T01:00:21Z restart: OK"] + printed
 

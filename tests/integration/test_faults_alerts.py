@@ -4,24 +4,24 @@ Real parts: the on-host command's main(), the real PM2 from npm (a daemon in a p
 PM2_HOME, no apps), a real webhook receiver on 127.0.0.1, a real full filesystem (a 64 KiB
 tmpfs) and a real immutable directory (chattr +i). The only planted fault is the bug (a
 check raising ValueError), which real parts cannot produce. The tmpfs and chattr tests need
-root (docs/FAULTS.md marks their rows).
+root: run as another user, they mount and chattr through passwordless sudo (conftest's
+`as_root`) and skip, naming why, without it (docs/FAULTS.md marks their rows).
 """
 
 from __future__ import annotations
 
 import errno
-import io
 import json
 import os
 import socket
-import subprocess
 import time
 
 import pytest
 
-from ansible_collections.twzrd.ops.plugins.module_utils import alerts, checks, cli
+from ansible_collections.twzrd.ops.plugins.module_utils import alerts, checks
 
-from servers import WebhookReceiver
+from servers import HealthServers
+
 
 T0 = 1795737600.0  # 2026-11-27T00:00:00Z
 HOUR = 3600.0
@@ -30,37 +30,12 @@ CFG = {"swap_warning": 20, "swap_critical": 50, "load_mode": "per_core", "load_w
 HOST = socket.gethostname()
 
 
-class Receiver(WebhookReceiver):
-    """The webhook tests' Slack-like receiver; lines = every line of every text it received."""
-
-    @property
-    def lines(self):
-        return [line for text in self.texts() for line in text.split("\n")]
-
-
 @pytest.fixture
-def receiver():
-    rec = Receiver()
-    yield rec
-    rec.close()
-
-
-@pytest.fixture
-def alert_conf(tmp_path, receiver, monkeypatch):
-    monkeypatch.setattr(alerts, "RETRY_DELAY", 0)
-    url_file = tmp_path / "webhook.url"
-    url_file.write_text(receiver.url + "\n")
-    url_file.chmod(0o600)
+def alert_conf(tmp_path, alert_settings, secret_file, webhook_receiver):
     (tmp_path / "state").mkdir()
     (tmp_path / "textfile").mkdir()
-    return {
-        "state_file": str(tmp_path / "state" / "alerts-state.json"),
-        "log_file": str(tmp_path / "alerts.log"),
-        "webhook_url_file": str(url_file),
-        "webhook_timeout": 2,
-        "webhook_retries": 0,
-        "textfile_path": str(tmp_path / "textfile" / "twzrd_ops.prom"),
-    }
+    return dict(alert_settings, webhook_url_file=secret_file("webhook.url", webhook_receiver.url), webhook_retries=0,
+                textfile_path=str(tmp_path / "textfile" / "twzrd_ops.prom"))
 
 
 @pytest.fixture
@@ -84,12 +59,6 @@ def config_file(tmp_path, real_pm2, alert_conf):
     return str(path)
 
 
-def run_alerts(path):
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(["--config", path, "alerts"], out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
-
-
 def log_lines(conf):
     with open(conf["log_file"]) as handle:
         return handle.read().splitlines()
@@ -103,11 +72,11 @@ def textfile(conf):
 # --------------------------------------------------------------- no input breaks a check
 
 
-def test_unparseable_pm2_log_timestamp_does_not_break_the_alert_run(tmp_path, real_pm2, alert_conf):
+def test_unparseable_pm2_log_timestamp_does_not_break_the_alert_run(tmp_path, real_pm2, alert_conf, twzrd_ops):
     assert os.path.getsize(os.path.join(real_pm2[1], "pm2.log")) > 0  # the daemon's own lines
     with open(os.path.join(real_pm2[1], "pm2.log"), "a") as handle:
         handle.write("2026-13-45T99:99:99: PM2 log: App [web:0] exited with code [1] via signal [SIGKILL]\n")
-    code, out, err = run_alerts(config_file(tmp_path, real_pm2, alert_conf))
+    code, out, err = twzrd_ops("--config", config_file(tmp_path, real_pm2, alert_conf), "alerts")
     assert code == 0, (out, err)
     assert err == ""
     assert log_lines(alert_conf)[-1].endswith(" RUN ok run: no active alerts")
@@ -117,14 +86,14 @@ def test_unparseable_pm2_log_timestamp_does_not_break_the_alert_run(tmp_path, re
 # --------------------------------------------------------------- unknown is loud
 
 
-def test_a_bug_is_delivered_like_a_finding_then_resolved(tmp_path, real_pm2, alert_conf, receiver, monkeypatch):
+def test_a_bug_is_delivered_like_a_finding_then_resolved(tmp_path, real_pm2, alert_conf, webhook_receiver, monkeypatch, twzrd_ops):
     path = config_file(tmp_path, real_pm2, alert_conf)
 
     def broken_evaluate(*_args, **_kwargs):
         raise ValueError("time data '2026-13-45' does not match format")
 
     monkeypatch.setattr(checks, "evaluate", broken_evaluate)
-    code, out, err = run_alerts(path)
+    code, out, err = twzrd_ops("--config", path, "alerts")
     reason = "internal error: ValueError: time data '2026-13-45' does not match format"
     assert code == 3
     assert err == ""  # everything reached the alert log, in its own format
@@ -132,54 +101,50 @@ def test_a_bug_is_delivered_like_a_finding_then_resolved(tmp_path, real_pm2, ale
     assert out.splitlines() == lines
     assert lines[0].endswith(" FIRING critical checks_failed: checks failed on %s: %s" % (HOST, reason))
     assert lines[1].endswith(" RUN unknown run: the checks failed: %s" % reason)
-    assert receiver.lines == ["%s FIRING critical checks_failed: checks failed on %s: %s" % (HOST, HOST, reason)]
+    assert webhook_receiver.lines == ["%s FIRING critical checks_failed: checks failed on %s: %s" % (HOST, HOST, reason)]
     prom = textfile(alert_conf)
     assert "twzrd_ops_last_run_success 0" in prom
     assert 'twzrd_ops_last_run_failure_info{reason="%s"} 1' % reason.replace('"', '\\"') in prom
 
-    assert run_alerts(path)[0] == 3
-    assert len(receiver.lines) == 1, "the same failure must not be sent again within repeat_hours"
+    assert twzrd_ops("--config", path, "alerts")[0] == 3
+    assert len(webhook_receiver.lines) == 1, "the same failure must not be sent again within repeat_hours"
 
     monkeypatch.undo()
     monkeypatch.setattr(alerts, "RETRY_DELAY", 0)
-    code, _out, _err = run_alerts(path)
+    code, _out, _err = twzrd_ops("--config", path, "alerts")
     assert code == 0
-    assert receiver.lines[1].startswith("%s RESOLVED ok checks_failed: Resolved after " % HOST)
+    assert webhook_receiver.lines[1].startswith("%s RESOLVED ok checks_failed: Resolved after " % HOST)
     assert "twzrd_ops_last_run_success 1" in textfile(alert_conf)
     assert "failure_info" not in textfile(alert_conf)
 
 
-def test_a_failure_that_lasts_is_reminded_every_repeat_hours(alert_conf, receiver):
+def test_a_failure_that_lasts_is_reminded_every_repeat_hours(alert_conf, webhook_receiver):
     for hour in range(6):
         alerts.record_failure(alert_conf, "PM2 did not answer.", now=T0 + hour * HOUR, host="web-1")
-    assert [text.split(" ")[1] for text in receiver.lines] == ["FIRING", "REMINDER"]
-    assert receiver.lines[1] == "web-1 REMINDER critical checks_failed: checks failed on web-1: PM2 did not answer."
+    assert [text.split(" ")[1] for text in webhook_receiver.lines] == ["FIRING", "REMINDER"]
+    assert webhook_receiver.lines[1] == "web-1 REMINDER critical checks_failed: checks failed on web-1: PM2 did not answer."
 
 
-def test_other_alerts_are_kept_not_resolved_while_the_checks_fail(alert_conf, receiver):
+def test_other_alerts_are_kept_not_resolved_while_the_checks_fail(alert_conf, webhook_receiver):
     alerts.process(alert_conf, {"host": "web-1"}, SWAP, CFG, now=T0)
     alerts.record_failure(alert_conf, "PM2 did not answer.", now=T0 + HOUR, host="web-1")
     with open(alert_conf["state_file"]) as handle:
         assert sorted(json.load(handle)["alerts"]) == ["checks_failed", "swap"]
-    assert not any(" RESOLVED " in text for text in receiver.lines)
+    assert not any(" RESOLVED " in text for text in webhook_receiver.lines)
 
 
 # --------------------------------------------------------------- deliver after saving
 
 
 @pytest.fixture
-def full_tmpfs(tmp_path):
-    """A real 64 KiB tmpfs filled to the last block; skipped where mounting is not allowed."""
+def full_tmpfs(tmp_path, mount_tmpfs):
+    """A real 64 KiB tmpfs (filled to the last block by fill()), mounted as root or through
+    passwordless sudo (conftest's as_root); skipped where mounting is not allowed."""
     mount = tmp_path / "full"
     mount.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True, check=False)
-    if proc.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here: %s" % proc.stderr.decode().strip())
-    try:
-        (mount / "state").mkdir()
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
+    mount_tmpfs(mount, "64k")
+    (mount / "state").mkdir()
+    return mount
 
 
 def fill(directory):
@@ -193,14 +158,14 @@ def fill(directory):
         os.close(fd)
 
 
-def test_full_disk_state_ends_unknown_and_never_resends(alert_conf, receiver, full_tmpfs):
+def test_full_disk_state_ends_unknown_and_never_resends(alert_conf, webhook_receiver, full_tmpfs):
     alert_conf["state_file"] = str(full_tmpfs / "state" / "alerts-state.json")
     alerts.process(alert_conf, {"host": "web-1"}, [], CFG, now=T0)  # state and lock exist
     fill(full_tmpfs)
     for hour in (1, 2):
         result = alerts.process(alert_conf, {"host": "web-1"}, SWAP, CFG, now=T0 + hour * HOUR)
         assert result["exit_code"] == 3
-        assert receiver.lines == [], "nothing may be sent while the state cannot say it was"
+        assert webhook_receiver.lines == [], "nothing may be sent while the state cannot say it was"
         assert "No space left on device" in result["errors"][-1] and "nothing was sent" in result["errors"][-1]
         assert result["lines"][-1].startswith("2026-11-27T0%d:00:00Z RUN unknown run: the checks failed: Cannot write the alert state file" % hour)
         assert not any(" FIRING " in line for line in result["lines"])
@@ -208,46 +173,55 @@ def test_full_disk_state_ends_unknown_and_never_resends(alert_conf, receiver, fu
         assert "No space left on device" in textfile(alert_conf)
     os.unlink(str(full_tmpfs / "filler"))
     alerts.process(alert_conf, {"host": "web-1"}, SWAP, CFG, now=T0 + 3 * HOUR)
-    assert receiver.lines == ["web-1 FIRING critical swap: Swap use is 55.0% (critical at 50%)."]
+    assert webhook_receiver.lines == ["web-1 FIRING critical swap: Swap use is 55.0% (critical at 50%)."]
 
 
 @pytest.fixture
-def immutable_dir(tmp_path, require_tool):
-    chattr = require_tool("chattr", "the immutable-directory fault needs it")
-    directory = tmp_path / "immutable"
-    directory.mkdir()
-    yield directory
-    subprocess.run([chattr, "-i", str(directory)], check=False)
+def chattr(require_tool, as_root):
+    """chattr("+i", directory): the real chattr, as root or through passwordless sudo (conftest's
+    as_root); every directory it made immutable is made writable again after the test."""
+    tool = require_tool("chattr", "the immutable-directory fault needs it")
+    changed = []
+
+    def run(flag, directory):
+        changed.append(str(directory))
+        return as_root([tool, flag, str(directory)])
+
+    yield run
+    for directory in changed:
+        as_root([tool, "-i", directory])
 
 
-def test_immutable_state_directory_ends_unknown_and_never_resends(tmp_path, real_pm2, alert_conf, receiver, immutable_dir):
+def test_immutable_state_directory_ends_unknown_and_never_resends(tmp_path, real_pm2, alert_conf, webhook_receiver, chattr, twzrd_ops):
+    immutable_dir = tmp_path / "immutable"
+    immutable_dir.mkdir()
     alert_conf["state_file"] = str(immutable_dir / "alerts-state.json")
     alerts.process(alert_conf, {"host": "web-1"}, [], CFG, now=T0)
-    proc = subprocess.run(["chattr", "+i", str(immutable_dir)], capture_output=True, check=False)
+    proc = chattr("+i", immutable_dir)
     if proc.returncode != 0:
         pytest.skip("chattr +i is not supported here: %s" % proc.stderr.decode().strip())
     for hour in (1, 2):
         result = alerts.process(alert_conf, {"host": "web-1"}, SWAP, CFG, now=T0 + hour * HOUR)
-        assert result["exit_code"] == 3 and receiver.lines == []
+        assert result["exit_code"] == 3 and webhook_receiver.lines == []
     # The command line: a failure of its own (the state) is not sent either, and says so.
-    code, _out, err = run_alerts(config_file(tmp_path, real_pm2, alert_conf))
-    assert code == 3 and receiver.lines == [] and err == ""
+    code, _out, err = twzrd_ops("--config", config_file(tmp_path, real_pm2, alert_conf), "alerts")
+    assert code == 3 and webhook_receiver.lines == [] and err == ""
     assert log_lines(alert_conf)[-1].split(" ", 1)[1].startswith("RUN unknown run: the checks failed: ")
     assert "twzrd_ops_last_run_success 0" in textfile(alert_conf)
-    subprocess.run(["chattr", "-i", str(immutable_dir)], check=True)
-    alerts.process(alert_conf, {"host": "web-1"}, SWAP, CFG, now=T0 + 3 * HOUR)
-    assert receiver.lines == ["web-1 FIRING critical swap: Swap use is 55.0% (critical at 50%)."]
+    assert chattr("-i", immutable_dir).returncode == 0
+    writable = alerts.process(alert_conf, {"host": "web-1"}, SWAP, CFG, now=T0 + 3 * HOUR)
+    assert webhook_receiver.lines == ["web-1 FIRING critical swap: Swap use is 55.0% (critical at 50%)."], writable["errors"]
 
 
-def test_control_characters_never_reach_the_alert_log(alert_conf, receiver):
+def test_control_characters_never_reach_the_alert_log(alert_conf, webhook_receiver):
     finding = dict(SWAP[0], key="pm2_app_down:we\x1b[31mb x", rule="pm2_app_down", message="App we\x1b[2Jb\nFAKE is down.")
     result = alerts.process(alert_conf, {"host": "web-1"}, [finding], CFG, now=T0)
-    text = "\n".join(log_lines(alert_conf) + result["lines"] + receiver.lines)
+    text = "\n".join(log_lines(alert_conf) + result["lines"] + webhook_receiver.lines)
     assert "\x1b" not in text
     assert "App we\\x1b[2Jb FAKE is down." in text
     assert " FIRING critical pm2_app_down:we\\x1b[31mb\\x20x: " in log_lines(alert_conf)[0]
-    # What the webhook receiver got: the same escaped line, one message.
-    assert receiver.lines == ["web-1 FIRING critical pm2_app_down:we\\x1b[31mb\\x20x: App we\\x1b[2Jb FAKE is down."]
+    # What the webhook webhook_receiver got: the same escaped line, one message.
+    assert webhook_receiver.lines == ["web-1 FIRING critical pm2_app_down:we\\x1b[31mb\\x20x: App we\\x1b[2Jb FAKE is down."]
 
 
 # --------------------------------------------------------------- the webhook's deadline
@@ -255,8 +229,6 @@ def test_control_characters_never_reach_the_alert_log(alert_conf, receiver):
 
 @pytest.fixture(scope="module")
 def web_servers():
-    from servers import HealthServers
-
     with HealthServers() as first, HealthServers() as second:
         yield first, second
 
@@ -280,16 +252,11 @@ def test_a_webhook_redirect_is_not_followed(web_servers):
 # --------------------------------------------------------------- the dead-man's switch
 
 
-def test_heartbeat_is_pinged_at_start_and_with_the_exit_code(tmp_path, real_pm2, alert_conf, monkeypatch):
-    from servers import HealthServers
-
+def test_heartbeat_is_pinged_at_start_and_with_the_exit_code(tmp_path, real_pm2, alert_conf, monkeypatch, twzrd_ops, secret_file):
     with HealthServers() as hc:
-        url_file = tmp_path / "heartbeat.url"
-        url_file.write_text(hc.url("/ping/uuid-secret") + "\n")
-        url_file.chmod(0o600)
-        alert_conf["heartbeat_url_file"] = str(url_file)
+        alert_conf["heartbeat_url_file"] = secret_file("heartbeat.url", hc.url("/ping/uuid-secret"))
         path = config_file(tmp_path, real_pm2, alert_conf)
-        code, _out, err = run_alerts(path)
+        code, _out, err = twzrd_ops("--config", path, "alerts")
         assert code == 0
         assert [r["path"] for r in hc.requests] == ["/ping/uuid-secret/start", "/ping/uuid-secret"]
         # The test server knows no /ping path: a 404 is a failed ping, said on stderr (cron's log).
@@ -301,27 +268,27 @@ def test_heartbeat_is_pinged_at_start_and_with_the_exit_code(tmp_path, real_pm2,
 
     monkeypatch.setattr(checks, "evaluate", broken_evaluate)
     with HealthServers() as hc:
-        url_file.write_text(hc.url("/health") + "\n")
-        code, _out, err = run_alerts(path)
+        secret_file("heartbeat.url", hc.url("/health"))  # the same file, another URL
+        code, _out, err = twzrd_ops("--config", path, "alerts")
         assert code == 3
         assert [r["path"] for r in hc.requests] == ["/health/start", "/health/3"]
-    code, _out, err = run_alerts(path)  # the service is gone: said once per ping, URL never shown
+    code, _out, err = twzrd_ops("--config", path, "alerts")  # the service is gone: said once per ping, URL never shown
     assert code == 3
     assert err.count("heartbeat ping failed (connection refused).") == 2
     assert "health" not in err.replace("heartbeat", "")
 
 
-def test_a_configuration_the_checks_cannot_use_is_delivered_like_a_finding(tmp_path, real_pm2, alert_conf, receiver):
+def test_a_configuration_the_checks_cannot_use_is_delivered_like_a_finding(tmp_path, real_pm2, alert_conf, webhook_receiver, twzrd_ops):
     path = config_file(tmp_path, real_pm2, alert_conf)
     with open(path) as handle:
         data = json.load(handle)
     data["checks"]["swap_warning"] = "NaN"
     with open(path, "w") as handle:
         json.dump(data, handle)
-    code, out, err = run_alerts(path)
+    code, out, err = twzrd_ops("--config", path, "alerts")
     assert code == 3 and err == ""
     reason = "Configuration file %s: Setting swap_warning must be a finite number, got 'NaN'." % path
-    assert receiver.lines == ["%s FIRING critical checks_failed: checks failed on %s: %s" % (HOST, HOST, reason)]
+    assert webhook_receiver.lines == ["%s FIRING critical checks_failed: checks failed on %s: %s" % (HOST, HOST, reason)]
     assert out.splitlines() == log_lines(alert_conf)
     assert log_lines(alert_conf)[-1].endswith(" RUN unknown run: the checks failed: %s" % reason)
     assert "twzrd_ops_last_run_success 0" in textfile(alert_conf)

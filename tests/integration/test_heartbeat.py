@@ -12,20 +12,15 @@ directory), not a planted one.
 
 from __future__ import annotations
 
-import io
 import json
-import os
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ansible_collections.twzrd.ops.plugins.module_utils import alerts, cli
-from servers import closed_port as free_port
+from ansible_collections.twzrd.ops.plugins.module_utils import alerts
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-APP = os.path.join(ROOT, "tests", "apps", "healthy.js")
 CHECK_ID = "5d1c7c2e-heartbeat-secret-uuid"
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ERROR unknown twzrd-ops: ")
 
@@ -78,15 +73,6 @@ def receiver():
     rec.close()
 
 
-@pytest.fixture
-def web(pm2, monkeypatch):
-    """A real app `web` under PM2 answering /health on a free port; returns its port."""
-    port = free_port()
-    monkeypatch.setenv("PORT", str(port))
-    pm2("start", APP, "--name", "web")
-    return port
-
-
 def config(tmp_path, pm2_bin, pm2_home, port, url, expected=("web",), **alerts):
     url_file = tmp_path / "heartbeat.url"
     url_file.write_text(url + "\n")
@@ -112,38 +98,32 @@ def config(tmp_path, pm2_bin, pm2_home, port, url, expected=("web",), **alerts):
     return str(path)
 
 
-def run_alerts(path):
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(["--config", path, "alerts"], out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
-
-
 def read(path):
     with open(str(path)) as handle:
         return handle.read()
 
 
-def test_a_run_pings_start_then_success(tmp_path, pm2_bin, pm2_home, web, receiver):
+def test_a_run_pings_start_then_success(tmp_path, pm2_bin, pm2_home, web, receiver, twzrd_ops):
     path = config(tmp_path, pm2_bin, pm2_home, web, receiver.url("/ping/" + CHECK_ID))
-    code, out, err = run_alerts(path)
+    code, out, err = twzrd_ops("--config", path, "alerts")
     assert (code, err) == (0, ""), (out, err)
     assert receiver.pings == [("GET", "/ping/%s/start" % CHECK_ID), ("GET", "/ping/" + CHECK_ID)]
     assert CHECK_ID not in out + read(tmp_path / "alerts.log")
 
 
-def test_a_run_with_findings_still_checked_the_host_and_pings_success(tmp_path, pm2_bin, pm2_home, web, receiver):
+def test_a_run_with_findings_still_checked_the_host_and_pings_success(tmp_path, pm2_bin, pm2_home, web, receiver, twzrd_ops):
     # milo-aggregator is expected but PM2 does not know it: critical (exit 2), but the job ran.
     path = config(tmp_path, pm2_bin, pm2_home, web, receiver.url("/ping/" + CHECK_ID), expected=("web", "milo-aggregator"))
-    code, out, err = run_alerts(path)
+    code, out, err = twzrd_ops("--config", path, "alerts")
     assert code == 2 and err == "", (out, err)
     assert " FIRING critical pm2_missing:milo-aggregator: " in out
     assert receiver.pings == [("GET", "/ping/%s/start" % CHECK_ID), ("GET", "/ping/" + CHECK_ID)]
 
 
-def test_a_run_that_cannot_check_pings_its_exit_code(tmp_path, pm2_bin, pm2_home, web, receiver):
+def test_a_run_that_cannot_check_pings_its_exit_code(tmp_path, pm2_bin, pm2_home, web, receiver, twzrd_ops):
     (tmp_path / "state-dir").mkdir()
     path = config(tmp_path, pm2_bin, pm2_home, web, receiver.url("/ping/" + CHECK_ID), state_file=str(tmp_path / "state-dir"))
-    code, out, err = run_alerts(path)
+    code, out, err = twzrd_ops("--config", path, "alerts")
     assert code == 3
     assert receiver.pings == [("GET", "/ping/%s/start" % CHECK_ID), ("GET", "/ping/%s/3" % CHECK_ID)]
     sentence = "Alert setting state_file names a directory (%s); it must name a file." % (tmp_path / "state-dir")
@@ -151,12 +131,12 @@ def test_a_run_that_cannot_check_pings_its_exit_code(tmp_path, pm2_bin, pm2_home
     assert CHECK_ID not in out + err
 
 
-def test_a_receiver_that_is_down_is_said_in_the_alert_log_format_and_changes_nothing(tmp_path, pm2_bin, pm2_home, web):
+def test_a_receiver_that_is_down_is_said_in_the_alert_log_format_and_changes_nothing(tmp_path, pm2_bin, pm2_home, web, twzrd_ops):
     down = PingReceiver()
     url = down.url("/ping/" + CHECK_ID)
     down.close()  # nothing listens on that port any more
     path = config(tmp_path, pm2_bin, pm2_home, web, url)
-    code, out, err = run_alerts(path)
+    code, out, err = twzrd_ops("--config", path, "alerts")
     assert code == 0, "a dead-man's switch that cannot be reached must not change the run's result"
     lines = err.splitlines()
     assert len(lines) == 2, err  # one sentence per ping: at start and at the end
@@ -168,18 +148,18 @@ def test_a_receiver_that_is_down_is_said_in_the_alert_log_format_and_changes_not
     assert CHECK_ID not in everything and "127.0.0.1:%d" % int(url.split(":")[2].split("/")[0]) not in everything
 
 
-def test_a_receiver_that_refuses_the_ping_is_said_without_the_url(tmp_path, pm2_bin, pm2_home, web, receiver):
+def test_a_receiver_that_refuses_the_ping_is_said_without_the_url(tmp_path, pm2_bin, pm2_home, web, receiver, twzrd_ops):
     path = config(tmp_path, pm2_bin, pm2_home, web, receiver.url("/wrong/" + CHECK_ID))
-    code, out, err = run_alerts(path)
+    code, out, err = twzrd_ops("--config", path, "alerts")
     assert code == 0
     assert err.count("ERROR unknown twzrd-ops: heartbeat ping failed (HTTP 404).") == 2, err
     assert CHECK_ID not in out + err
 
 
-def test_a_receiver_that_hangs_cannot_hold_the_run(tmp_path, pm2_bin, pm2_home, web, receiver):
+def test_a_receiver_that_hangs_cannot_hold_the_run(tmp_path, pm2_bin, pm2_home, web, receiver, twzrd_ops):
     # webhook_timeout (1 s here) bounds each ping as a whole, as it bounds the webhook.
     path = config(tmp_path, pm2_bin, pm2_home, web, receiver.url("/hang/" + CHECK_ID), webhook_timeout=1)
-    code, out, err = run_alerts(path)
+    code, out, err = twzrd_ops("--config", path, "alerts")
     assert code == 0
     assert err.count("ERROR unknown twzrd-ops: heartbeat ping failed (timeout).") == 2, err
     assert [path for _method, path in receiver.pings] == ["/hang/%s/start" % CHECK_ID, "/hang/" + CHECK_ID]

@@ -9,14 +9,13 @@ import pwd
 import shutil
 import subprocess
 import tempfile
-import time
 
 import pytest
 
 from ansible_collections.twzrd.ops.plugins.module_utils import pm2 as pm2_utils
 
 from conftest import CANARY
-from servers import closed_port as free_port
+from servers import closed_port
 from servers import eventually
 from servers import health_json as health
 
@@ -120,10 +119,7 @@ def _kill_and_wait(pm2, home):
     """`pm2 kill` returns while the old daemon may still be exiting: wait (bounded) for it to
     be gone, so that a daemon found afterwards can only have been started by the module."""
     pm2("kill")
-    deadline = time.time() + 15
-    while _daemons_for(home) and time.time() < deadline:
-        time.sleep(0.2)
-    assert _daemons_for(home) == [], "the PM2 daemon outlived `pm2 kill` by 15 s"
+    eventually(lambda: not _daemons_for(home), limit=15.0, what="the PM2 daemon gone after `pm2 kill`")
 
 
 def test_dead_daemon_gives_the_clear_message_and_starts_nothing(run_module, pm2_home, web, pm2, pm2_bin):
@@ -305,7 +301,7 @@ def nobody_pm2(pm2_bin):
         argv += ["%s=%s" % item for item in env.items()] + [pm2_bin] + list(args)
         return subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd="/", check=False)
 
-    port = free_port()
+    port = closed_port()
     started = as_nobody("start", os.path.join(APPS, "healthy.js"), "--name", "web", "-s", PORT=str(port))
     if started.returncode != 0:
         shutil.rmtree(base, ignore_errors=True)

@@ -3,35 +3,9 @@ Content-Length 1000, sends 15 bytes of valid JSON and closes the connection."""
 
 from __future__ import annotations
 
-import socket
-import threading
-
 from ansible_collections.twzrd.ops.plugins.module_utils import probe
 
-
-class CutShort(object):
-    """Answers every request with HTTP 200, Content-Length 1000 and only `{"status":"ok"}`."""
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.url = "http://127.0.0.1:%d/health" % self.sock.getsockname()[1]
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
-
-    def serve(self):
-        while True:
-            try:
-                conn, _addr = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                conn.recv(65536)
-                conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"status":"ok"}')
-
-    def close(self):
-        self.sock.close()
+from servers import CutShort
 
 
 def test_a_body_shorter_than_its_content_length_is_not_healthy():

@@ -14,6 +14,8 @@ import json
 
 import pytest
 
+from conftest import ROLE_PLAY
+
 
 def settings_play(show):
     """A play that loads the settings as every playbook does, then shows one debug msg."""
@@ -35,24 +37,6 @@ def settings_play(show):
 
 
 SETTINGS_PLAY = settings_play("swap_warning={{ twzrd_ops_swap_warning }} crash_window={{ twzrd_ops_crash_window }}")
-
-MAIN_PLAY = """
-- name: Apply the role
-  hosts: localhost
-  gather_facts: false
-  roles:
-    - role: twzrd.ops.twzrd_ops
-"""
-
-
-@pytest.fixture
-def play(tmp_path, run_playbook):
-    def run(text, extra_vars):
-        path = tmp_path / "play.yml"
-        path.write_text(text)
-        return run_playbook(str(path), "-e", json.dumps(extra_vars))
-
-    return run
 
 
 def test_defaults_pass(play):
@@ -137,7 +121,7 @@ def test_explicit_load_thresholds_win_over_the_mode(play):
 
 
 def test_main_entry_point_validates_before_any_task(play):
-    proc = play(MAIN_PLAY, {"twzrd_ops_state": "gone", "twzrd_ops_swap_warning": "many"})
+    proc = play(ROLE_PLAY, {"twzrd_ops_state": "gone", "twzrd_ops_swap_warning": "many"})
     assert proc.returncode != 0
     text = " ".join(proc.stdout.split())
     assert "value of twzrd_ops_state must be one of: present, absent, purged, got: gone" in text

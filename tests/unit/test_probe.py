@@ -16,7 +16,7 @@ import urllib.error
 
 import pytest
 
-from ansible_collections.twzrd.ops.plugins.module_utils import probe
+from ansible_collections.twzrd.ops.plugins.module_utils import http_fetch, probe
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "integration"))
@@ -87,7 +87,7 @@ def test_address_not_available_counts_as_refused():
     finally:
         sock.close()
     assert caught.value.errno == errno.EADDRNOTAVAIL
-    failure = probe._classify(urllib.error.URLError(caught.value), "http://localhost:8080/health", 5)
+    failure = probe.classify(urllib.error.URLError(caught.value), "http://localhost:8080/health", 5)
     assert failure.reason == "refused"
     assert failure.message.startswith("Nothing accepted the connection to http://localhost:8080/health")
 
@@ -301,7 +301,7 @@ def test_same_origin_redirect_is_followed_with_its_header(srv):
 def test_redirect_loop_is_the_reason(srv):
     result = probe.probe(srv.url("/loop"), sleep=no_sleep)
     assert result["reason"] == "redirect"
-    assert result["message"] == "%s redirected more than %d times (a redirect loop)." % (srv.url("/loop"), probe.MAX_REDIRECTS)
+    assert result["message"] == "%s redirected more than %d times (a redirect loop)." % (srv.url("/loop"), http_fetch.MAX_REDIRECTS)
 
 
 def test_url_credentials_become_basic_auth_on_every_host(srv):
