@@ -17,13 +17,37 @@ REPEAT = "  (%d times)"
 
 def name_apps(rows, processes):
     """The top-process rows (swap_usage's top_memory / top_cpu), each with `app`: the PM2 app
-    whose pid it is, or None; processes is pm2_status's list (name, pid)."""
+    whose pid it is, or None; processes is pm2_status's list (name, pid). A name Linux cut to
+    its 15 characters (`node /home/app/`, `PM2 v7.0.4: God`, `ansible-playboo`) is told in full
+    from the row's (secret-masked) command line: see full_name."""
     apps = {}
     for proc in processes or []:
         pid = proc.get("pid") if isinstance(proc, dict) else None
         if isinstance(pid, int) and not isinstance(pid, bool) and pid > 0:
             apps[pid] = proc.get("name")
-    return [dict(row, app=apps.get(row.get("pid"))) for row in rows or [] if isinstance(row, dict)]
+    return [dict(row, app=apps.get(row.get("pid")), name=full_name(row)) for row in rows or [] if isinstance(row, dict)]
+
+
+# Linux keeps a process's name (comm, what psutil's name() reads) to 15 characters.
+COMM_LENGTH = 15
+
+
+def full_name(row):
+    """The row's name, or when Linux cut it (15 characters) what it was cut from: the command
+    line a process title was written over (PM2's apps and daemon: `node /home/app/server.js`),
+    else the command line's word it begins (`ansible-playbook`); the name itself when the
+    command line says nothing more (none, or hidden)."""
+    name = row.get("name")
+    cmdline = row.get("cmdline")
+    if not isinstance(name, str) or len(name) != COMM_LENGTH or not isinstance(cmdline, str):
+        return name
+    if cmdline.startswith(name):
+        return cmdline
+    for word in cmdline.split():
+        base = word.rsplit("/", 1)[-1]
+        if base.startswith(name):
+            return base
+    return name
 
 
 def folded_lines(lines, limit=TERM_LIMIT, errors=False, patterns=None):

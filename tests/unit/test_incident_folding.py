@@ -187,3 +187,40 @@ def test_folded_logs_keeps_what_is_not_a_log_read():
 def test_a_bad_pattern_is_one_sentence():
     with pytest.raises(AnsibleFilterError, match="folded_logs: Pattern '\\(' is not a valid regular expression"):
         gate_filters.folded_logs({"results": [tail_result(["x"])]}, errors=True, patterns=["("])
+
+
+# ---------------------------------------------------------- the busiest processes, named in full
+# (issue 24: "names the PM2 app, not a command cut at 15 characters"; rows as system.py's
+# _top_processes makes them: psutil's name() is the 15-character comm, cmdline is masked)
+
+def test_a_pm2_app_is_named_by_its_app_and_a_cut_name_is_told_in_full():
+    rows = [
+        {"pid": 4242, "name": "node /home/app/", "cmdline": "node /home/app/milo/server.js"},
+        {"pid": 900, "name": "PM2 v7.0.4: God", "cmdline": "PM2 v7.0.4: God Daemon (/home/app/.pm2)"},
+        {"pid": 77, "name": "ansible-playboo", "cmdline": "/usr/bin/python3 /usr/bin/ansible-playbook site.yml"},
+        {"pid": 78, "name": "kworker/u4:2-ev", "cmdline": ""},  # a kernel thread: no command line
+        {"pid": 79, "name": "postgres", "cmdline": "postgres: checkpointer"},
+        {"pid": 80, "name": "node /home/bob/", "cmdline": None},  # hidden from this user
+    ]
+    named = incident.name_apps(rows, [{"name": "milo-aggregator", "pid": 4242}])
+    assert [(row["app"], row["name"]) for row in named] == [
+        ("milo-aggregator", "node /home/app/milo/server.js"), (None, "PM2 v7.0.4: God Daemon (/home/app/.pm2)"),
+        (None, "ansible-playbook"), (None, "kworker/u4:2-ev"), (None, "postgres"), (None, "node /home/bob/")]
+
+
+def test_the_load_summary_shows_the_app_or_the_whole_command():
+    rows = [{"pid": 4242, "user": "app", "name": "node /home/app/", "cmdline": "node /home/app/milo/server.js",
+             "cpu_percent": 80.0, "memory_percent": 3.0},
+            {"pid": 5151, "user": "app", "name": "node /home/app/", "cmdline": "node /home/app/tools/cron-sync.js --password=********",
+             "cpu_percent": 40.0, "memory_percent": 1.0}]
+    system = {"load": {"load1": 14.0, "load5": 9.0, "load15": 4.0, "per_core": {"load1": 7.0, "load5": 4.5, "load15": 2.0}},
+              "cpu_count": 2, "swap": {"percent": 0}, "memory": {"percent": 40}, "breaches": [], "top_cpu": rows}
+    page = render("incident-load.j2", inventory_hostname="web1", ansible_check_mode=False, __twzrd_ops_system=system,
+                  __twzrd_ops_pm2={"processes": [{"name": "milo-aggregator", "pid": 4242, "status": "online", "cpu": 80,
+                                                  "memory": 2 ** 26, "restarts": 0}],
+                                   "summary": {"online": 1, "total": 1, "not_online": []}},
+                  twzrd_ops_log_patterns=[], __twzrd_ops_restart_app="", __twzrd_ops_logs={"results": []})
+    busy = page.split("- Busiest processes:", 1)[1].split("- PM2:", 1)[0]
+    assert "PM2 app milo-aggregator" in busy
+    assert "node /home/app/tools/cron-sync.js --password=\\*\\*\\*\\*\\*\\*\\*\\*" in busy  # whole, masked, Markdown-escaped
+    assert not re.search(r"node /home/app/$", busy, re.M)
