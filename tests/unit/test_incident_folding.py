@@ -46,6 +46,8 @@ def environment():
 
 def render(template, **context):
     return environment().get_template(template).render(**context)
+
+
 STAMPS = ["2026-12-06T10:%02d:%02dZ" % (minute, second) for minute in range(5) for second in range(0, 60, 6)]
 CRASH = "Error: connect ECONNREFUSED 127.0.0.1:5432"
 
@@ -103,7 +105,8 @@ def test_the_load_summary_shows_each_error_once_with_its_count():
     system = {"load": {"load1": 14.0, "load5": 9.0, "load15": 4.0, "per_core": {"load1": 7.0, "load5": 4.5, "load15": 2.0}},
               "cpu_count": 2, "swap": {"percent": 0}, "memory": {"percent": 40}, "breaches": [], "top_cpu": []}
     page = render("incident-load.j2", inventory_hostname="web1", ansible_check_mode=False, __twzrd_ops_system=system,
-                  __twzrd_ops_pm2={"processes": [], "summary": {"online": 0, "total": 0, "not_online": []}}, twzrd_ops_log_patterns=[], __twzrd_ops_restart_app="",
+                  __twzrd_ops_pm2={"processes": [], "summary": {"online": 0, "total": 0, "not_online": []}},
+                  twzrd_ops_log_patterns=[], __twzrd_ops_restart_app="",
                   __twzrd_ops_logs=gate_filters.folded_logs(registered, errors=True, patterns=[]))
     logged = [line for line in page.splitlines() if line.startswith("    ")]
     assert logged == ["    %s %s  (50 times)" % (STAMPS[49], CRASH), "    %s FATAL giving up" % STAMPS[49]]
