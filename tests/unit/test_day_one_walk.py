@@ -82,3 +82,27 @@ def test_the_finder_sees_the_fault_and_not_its_fixed_form():
     for path in yaml_files()])
 def test_no_jinja_string_prints_a_literal_backslash_n(path):
     assert literal_backslash_n(path) == []
+
+
+# ------------------------------------------------- the versions claimed are the versions tested
+# (issue 24: "The README's tested versions table and meta/runtime.yml say exactly what passes")
+
+def matrix_versions():
+    with open(os.path.join(ROOT, "scripts", "test-matrix.sh"), encoding="utf-8") as handle:
+        return re.search(r"^VERSIONS=\$\{TWZRD_MATRIX_VERSIONS:-([\d. ]+)\}$", handle.read(), re.M).group(1).split()
+
+
+def test_requires_ansible_is_the_range_the_matrix_tests():
+    with open(os.path.join(ROOT, "meta", "runtime.yml"), encoding="utf-8") as handle:
+        claimed = yaml.safe_load(handle)["requires_ansible"]
+    tested = matrix_versions()
+    assert tested == ["2.19", "2.20", "2.21"]
+    low, high = re.fullmatch(r">=(\d+\.\d+)\.0,<(\d+\.\d+)\.0", claimed).groups()
+    assert low == tested[0]  # the oldest tested release
+    major, minor = tested[-1].split(".")
+    assert high == "%s.%d" % (major, int(minor) + 1)  # nothing newer than the newest tested
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as handle:
+        row = [line for line in handle if line.startswith("| ansible-core (controller) |")]
+    assert len(row) == 1 and "`%s` (`meta/runtime.yml`)" % claimed in row[0]
+    for version in tested:
+        assert re.search(r"\b%s\.\d+\b" % re.escape(version), row[0]), version  # each tested release named exactly
