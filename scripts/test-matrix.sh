@@ -78,6 +78,9 @@ fi
 # messages hold), git's common directory when this is a worktree, the matrix cache, and this
 # machine's pip configuration with the local directories it names.
 MOUNTS=(-v "$ROOT:$ROOT" -v "$CACHE:$CACHE")
+# Debian 13's systemd mounts a tmpfs on /tmp (tmp.mount), which would hide a checkout or cache
+# under /tmp ("Script not found"): the unit is masked, so /tmp is the image's own directory.
+MOUNTS+=(-v /dev/null:/etc/systemd/system/tmp.mount:ro)
 gitdir=$(git rev-parse --path-format=absolute --git-common-dir)
 case "$gitdir" in "$ROOT"/*) ;; *) MOUNTS+=(-v "$gitdir:$gitdir:ro") ;; esac
 pip_paths() {
@@ -151,7 +154,9 @@ run_version() {
   case "$state" in running|degraded) ;; *) log "ansible-core $v: systemd in $name is not running (${state:-no answer})"; return 1 ;; esac
   # The virtualenv of this version, made once and kept (the stamp names what it holds).
   local stamp="$pkg $TEST_TOOLS"
-  if [ "$(cat "$CACHE/$v/stamp" 2>/dev/null)" != "$stamp" ]; then
+  # (and the virtualenv really there: a stamp without it, e.g. written while the container's /tmp
+  # hid the cache, means install again)
+  if [ "$(cat "$CACHE/$v/stamp" 2>/dev/null)" != "$stamp" ] || [ ! -x "$venv/bin/python" ]; then
     log "ansible-core $v: installing $pkg $TEST_TOOLS into $venv"
     rm -rf "${CACHE:?}/$v"; mkdir -p "$CACHE/$v"
     # shellcheck disable=SC2086
@@ -159,7 +164,8 @@ run_version() {
       || { log "ansible-core $v: installing $pkg failed"; return 1; }
     echo "$stamp" > "$CACHE/$v/stamp"
   fi
-  CORE[$v]=$(docker exec "$name" "$venv/bin/python" -c 'import ansible.release as r; print(r.__version__)')
+  CORE[$v]=$(docker exec "$name" "$venv/bin/python" -c 'import ansible.release as r; print(r.__version__)' 2>/dev/null) \
+    || { log "ansible-core $v: the virtualenv $venv does not run (remove $CACHE/$v to install it again)"; return 1; }
   # The managed host's app: the PM2 of the user twzrd (the role's default PM2 user; setup.yml
   # refuses root) runs healthy.js as `web` on 8080, saved.
   docker exec -w "$ROOT" "$name" sh -c 'id twzrd >/dev/null 2>&1 || useradd --create-home twzrd;

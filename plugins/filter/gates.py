@@ -4,7 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Controller-side filters for the playbooks' decisions (patch pre-check, apps to wait for, apps back online,
 app stayed up, error lines; whether restarted apps came back healthy, the alerts a restart disturbs and
-the PM2 state of a restart mode). The rules are module_utils/gates.py and module_utils/restart_check.py;
+the PM2 state of a restart mode; an incident summary's log lines with repeats folded). The rules are
+module_utils/gates.py, module_utils/restart_check.py and module_utils/incident.py;
 these only adapt Ansible's data. The documentation of each filter is in plugins/filter/NAME.yml.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.twzrd.ops.plugins.module_utils import gates, restart_check
+from ansible_collections.twzrd.ops.plugins.module_utils import gates, incident, restart_check
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, plain
 
 
@@ -60,6 +61,20 @@ def error_lines(lines, patterns=None):
         raise AnsibleFilterError("error_lines: %s" % exc)
 
 
+def folded_lines(lines, limit=incident.TERM_LIMIT, errors=False, patterns=None):
+    try:
+        return incident.folded_lines(plain(lines), int(limit), bool(errors), plain(patterns or []))
+    except (OpsError, TypeError, ValueError) as exc:
+        raise AnsibleFilterError("folded_lines: %s" % exc)
+
+
+def folded_logs(registered, limit=incident.TERM_LIMIT, errors=False, patterns=None):
+    try:
+        return incident.folded_results(plain(registered), int(limit), bool(errors), plain(patterns or []))
+    except (OpsError, TypeError, ValueError) as exc:
+        raise AnsibleFilterError("folded_logs: %s" % exc)
+
+
 class FilterModule(object):
     """twzrd.ops decision filters."""
 
@@ -70,6 +85,8 @@ class FilterModule(object):
             "apps_down": apps_down,
             "stayed_up": stayed_up,
             "error_lines": error_lines,
+            "folded_lines": folded_lines,
+            "folded_logs": folded_logs,
             "restart_verdict": restart_verdict,
             "restart_silence_targets": restart_silence_targets,
             "restart_pm2_state": restart_pm2_state,

@@ -122,5 +122,5 @@ def test_bad_pattern_is_one_sentence_from_the_filter():
 
 def test_filters_are_registered():
     assert set(gate_filters.FilterModule().filters()) == {
-        "patch_precheck", "expected_online", "apps_down", "stayed_up", "error_lines",
+        "patch_precheck", "expected_online", "apps_down", "stayed_up", "error_lines", "folded_lines", "folded_logs",
         "restart_verdict", "restart_silence_targets", "restart_pm2_state"}
