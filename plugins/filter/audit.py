@@ -15,9 +15,11 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.twzrd.ops.plugins.module_utils import audit
-from ansible_collections.twzrd.ops.plugins.module_utils.audit import persisted_swappiness  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, plain
 from ansible_collections.twzrd.ops.plugins.module_utils.hostcheck import explain_failure
+
+# Kept under the filter's name for its callers: the rule is module_utils/audit.py's.
+persisted_swappiness = audit.persisted_swappiness
 
 
 def audit_host(data, swappiness=10, restart_threshold=10, report_weeks=4, log_size_mb=100, cron_jobs=None, today=None):
