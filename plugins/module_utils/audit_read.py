@@ -19,7 +19,7 @@ import pwd
 import re
 
 from . import audit
-from .common import OpsError
+from .common import OpsError, number, refuse_unknown
 from .pm2 import pm2_status
 from .reboot_ready import check as reboot_check, home_of, node_for, warning_message
 
@@ -30,6 +30,10 @@ LOGROTATE_FILE = "/etc/logrotate.d/twzrd-ops"
 LOG_DIR = "/var/log"
 LOG_PATTERNS = ("twzrd-*.log*", "*-out.log*", "*-error.log*", "*-out-*.log*", "*-error-*.log*")
 REPORT_PATTERN = "weekly-health-report-*.txt"
+# The audit's settings (settings.flow("audit") gives them from the role's variables).
+DEFAULTS = {"pm2_user": "", "pm2_home": "", "pm2_path": "", "expected_apps": [], "reports_dir": "/var/lib/twzrd-ops/reports",
+            "swappiness": 10, "restart_threshold": 10, "report_weeks": 4, "log_size_mb": 100,
+            "cron_jobs": ["health", "alerts", "restart"], "reboot_check": True}
 _SWAPPINESS = re.compile(r"^[ \t]*vm[./]swappiness")
 # Markers of a container (what Ansible's virtual facts look at, without a fact gathering).
 _CONTAINER_FILES = (("/.dockerenv", "docker"), ("/run/.containerenv", "podman"))
@@ -139,10 +143,16 @@ def read(runner, user=None, pm2_home=None, pm2_path=None, expected=None, reports
     return data
 
 
-def run(runner, settings, today):
-    """Read and judge one host: {level, checks, apps} (audit.judge's result)."""
-    data = read(runner, settings.get("pm2_user"), settings.get("pm2_home"), settings.get("pm2_path"),
-                settings.get("expected_apps"), settings.get("reports_dir"), settings.get("reboot_check", True))
-    return audit.judge(data, swappiness=settings.get("swappiness", 10), restart_threshold=settings.get("restart_threshold", 10),
-                       report_weeks=settings.get("report_weeks", 4), log_size_mb=settings.get("log_size_mb", 100),
-                       cron_jobs=settings.get("cron_jobs"), today=today)
+def run(runner, given, today):
+    """Read and judge one host: {level, checks, apps} (audit.judge's result). given: the audit's
+    settings (DEFAULTS' names; unknown names refused)."""
+    given = dict((key, value) for key, value in (given or {}).items() if value is not None)
+    refuse_unknown(list(given), list(DEFAULTS), "audit setting%s")
+    options = dict(DEFAULTS, **given)
+    for key in ("swappiness", "restart_threshold", "report_weeks", "log_size_mb"):
+        options[key] = number(key, options[key], 0, None, integer=True)
+    data = read(runner, options["pm2_user"], options["pm2_home"], options["pm2_path"], options["expected_apps"],
+                options["reports_dir"], options["reboot_check"] is not False)
+    return audit.judge(data, swappiness=options["swappiness"], restart_threshold=options["restart_threshold"],
+                       report_weeks=options["report_weeks"], log_size_mb=options["log_size_mb"],
+                       cron_jobs=options["cron_jobs"], today=today)

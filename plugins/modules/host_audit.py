@@ -21,52 +21,17 @@ description:
 author:
   - twzrd.ops contributors (@twzrd)
 options:
-  pm2_user:
-    description: The user whose PM2 is read; empty reads the connecting user's.
-    type: str
-    default: ""
-  pm2_home:
-    description: That user's PM2_HOME; empty means C(~USER/.pm2).
-    type: str
-    default: ""
-  pm2_path:
-    description: The pm2 executable; empty looks it up.
-    type: str
-    default: ""
-  expected_apps:
-    description: The apps a reboot must bring back.
-    type: list
-    elements: str
-    default: []
-  reports_dir:
-    description: The directory of the weekly reports (C(twzrd_ops_reports_dir)).
-    type: str
-    default: /var/lib/twzrd-ops/reports
-  swappiness:
-    description: The wanted C(vm.swappiness).
-    type: int
-    default: 10
-  restart_threshold:
-    description: An app restarted more often than this is reported.
-    type: int
-    default: 10
-  report_weeks:
-    description: How many past weeks must each have a weekly report.
-    type: int
-    default: 4
-  log_size_mb:
-    description: A log file above this size (MiB) is reported.
-    type: int
-    default: 100
-  cron_jobs:
-    description: The on-host command's jobs the cron file must hold.
-    type: list
-    elements: str
-    default: [health, alerts, restart]
-  reboot_check:
-    description: Run the pre-reboot checks (start-up unit, saved process list, PM2 version) when PM2 is installed.
-    type: bool
-    default: true
+  settings:
+    description:
+      - The audit's settings, from the role's variables by the filter C(twzrd.ops.flow_settings('audit')).
+      - C(pm2_user), C(pm2_home), C(pm2_path) (empty - the connecting user's PM2, C(~USER/.pm2), looked up),
+        C(expected_apps) (the apps a reboot must bring back), C(reports_dir) (the weekly reports),
+        C(swappiness) (wanted, default 10), C(restart_threshold) (default 10), C(report_weeks) (default 4),
+        C(log_size_mb) (default 100), C(cron_jobs) (the jobs the cron file must hold, default health, alerts,
+        restart), C(reboot_check) (run the pre-reboot checks when PM2 is installed, default true).
+      - An unknown name is refused with the known ones.
+    type: dict
+    default: {}
   timeout:
     description: The longest any one command may run, in seconds (0.1 or more).
     type: float
@@ -90,8 +55,9 @@ seealso:
 EXAMPLES = r"""
 - name: Audit a host
   twzrd.ops.host_audit:
-    pm2_user: twzrd
-    expected_apps: [milo-aggregator]
+    settings:
+      pm2_user: twzrd
+      expected_apps: [milo-aggregator]
   become: true
   register: audit
 """
@@ -128,17 +94,7 @@ from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            pm2_user=dict(type="str", default=""),
-            pm2_home=dict(type="str", default=""),
-            pm2_path=dict(type="str", default=""),
-            expected_apps=dict(type="list", elements="str", default=[]),
-            reports_dir=dict(type="str", default="/var/lib/twzrd-ops/reports"),
-            swappiness=dict(type="int", default=10),
-            restart_threshold=dict(type="int", default=10),
-            report_weeks=dict(type="int", default=4),
-            log_size_mb=dict(type="int", default=100),
-            cron_jobs=dict(type="list", elements="str", default=["health", "alerts", "restart"]),
-            reboot_check=dict(type="bool", default=True),
+            settings=dict(type="dict", default={}),
             timeout=dict(type="float", default=60),
         ),
         supports_check_mode=True,
@@ -148,7 +104,7 @@ def main():
         limit = number("timeout", params["timeout"], minimum=0.1, what="Option")
         runner = subprocess_runner(timeout=limit, total=limit)
         today = datetime.datetime.now(datetime.timezone.utc).date()
-        result = audit_read.run(runner, params, today)
+        result = audit_read.run(runner, params["settings"], today)
     except OpsError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, **result)

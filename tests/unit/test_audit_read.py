@@ -68,6 +68,15 @@ def test_read_without_pm2_judges_like_the_old_playbook(tmp_path):
     assert set(levels) >= {"swappiness_live", "swappiness_persisted", "cron", "logrotate", "log_sizes"}
 
 
+def test_run_refuses_an_unknown_audit_setting():
+    try:
+        audit_read.run(_never, {"report_weks": 4}, datetime.date(2026, 11, 30))
+    except audit_read.OpsError as exc:
+        assert "Unknown audit setting: report_weks. Perhaps you meant report_weeks." in str(exc)
+    else:
+        raise AssertionError("an unknown audit setting was accepted")
+
+
 def test_audit_options_follow_the_role_variables():
     options = settings.audit_options({"twzrd_ops_cron_alerts_enabled": "false", "twzrd_ops_pm2_startup": "no",
                                       "twzrd_ops_pm2_user": "app", "twzrd_ops_swappiness": "5"})
