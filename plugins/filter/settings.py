@@ -17,6 +17,7 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 
+from ansible_collections.twzrd.ops.plugins.filter.fleet import host_row
 from ansible_collections.twzrd.ops.plugins.module_utils import schedule, settings
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, plain
 
@@ -60,8 +61,16 @@ def _role():
     return _ROLE["defaults"], _ROLE["options"]
 
 
+def gather_settings(variables):
+    """The twzrd_ops_* variables in scope (the role's entry points) over the role's defaults,
+    `-e` strings read by their default's type: settings.gather, the one gathering."""
+    defaults, options = _role()
+    return settings.gather(_mapping(variables, "gather_settings"), defaults, options)
+
+
 def host_settings(hostvars, host):
-    """One host's twzrd_ops_* variables (inventory, host/group vars, -e) over the role's defaults."""
+    """One host's twzrd_ops_* variables (inventory, host/group vars, -e) over the role's
+    defaults: settings.gather, as gather_settings does for the role's entry points."""
     defaults, options = _role()
     try:
         variables = hostvars[host]
@@ -69,20 +78,19 @@ def host_settings(hostvars, host):
         given = dict((name, variables[name]) for name in names)
     except (KeyError, TypeError) as exc:
         raise AnsibleFilterError("fleet_settings cannot read the variables of host %s: %s" % (host, exc))
-    merged = dict((name, value) for name, value in defaults.items() if name in options)
-    merged.update(plain(given))
-    return merged
+    return settings.gather(plain(given), defaults, options)
 
 
 def fleet_settings(hostvars, hosts):
-    """{"hosts": {host: its twzrd_ops_* variables}, "errors": [one line per host with a problem]}.
+    """{"hosts": {host: its settings}, "errors": [one line per host with a problem],
+    "unchecked": {host: "not checked: <its problems>"}}.
 
-    The one gathering of the settings of the read-only playbooks (weekly-health, status,
-    alerts, audit): run once on the controller, so a host costs no validation task. The
-    rules are the `settings` entry point's: the role's argument specs (types and choices) and
-    module_utils/settings.py (ranges, cross-field rules, unknown names), one sentence each,
-    named by host (unknown names are said once, by settings.errors). The playbooks assert
-    that errors is empty, so a bad setting stops the run before a host is contacted.
+    The gathering of the read-only playbooks (weekly-health, status, alerts, audit): run once
+    on the controller, so a host costs no validation task. The rules are the `settings` entry
+    point's: the role's argument specs (types and choices) and module_utils/settings.py
+    (ranges, cross-field rules, unknown names), one sentence each. A host with a bad setting
+    is not contacted and is reported "not checked: ..." (the playbooks skip it and fail the
+    run at the end); the other hosts are checked.
     """
     if isinstance(hosts, str):
         hosts = [hosts]
@@ -93,6 +101,7 @@ def fleet_settings(hostvars, hosts):
     validator = ArgumentSpecValidator(options)
     result = {}
     problems = []
+    unchecked = {}
     for host in hosts:
         if host in result:
             continue
@@ -102,7 +111,18 @@ def fleet_settings(hostvars, hosts):
         found += settings.errors(merged, known, True)
         if found:
             problems.append("%s: %s" % (host, " ".join(found)))
-    return {"hosts": result, "errors": problems}
+            unchecked[host] = "not checked: %s" % " ".join(found)
+    return {"hosts": result, "errors": problems, "unchecked": unchecked}
+
+
+def unchecked_rows(rows, fleet):
+    """The fleet rows with each host whose settings are broken (fleet_settings' unchecked) told
+    as such: verdict unknown, error "not checked: <the sentence>" (its check task was skipped)."""
+    if not isinstance(rows, (list, tuple)):
+        raise AnsibleFilterError("unchecked_rows expects the list from fleet_rows, got %s." % type(rows).__name__)
+    unchecked = plain((fleet or {}).get("unchecked") or {}) if isinstance(fleet, dict) else {}
+    return [host_row(row["host"], {"state": "failed", "error": unchecked[row["host"]]}) if row.get("host") in unchecked else row
+            for row in plain(list(rows))]
 
 
 def prefixed(variables, prefix):
@@ -129,5 +149,7 @@ class FilterModule(object):
             "host_config": host_config,
             "cron_jobs": cron_jobs,
             "fleet_settings": fleet_settings,
+            "gather_settings": gather_settings,
+            "unchecked_rows": unchecked_rows,
             "prefixed": prefixed,
         }

@@ -128,6 +128,18 @@ def as_typed(value, default):
     return value
 
 
+def gather(variables, defaults, known):
+    """One host's settings, THE gathering of both paths: the role's entry points (vars/main.yml,
+    filter gather_settings over the variables in scope) and the read-only playbooks (filter
+    fleet_settings over hostvars). The role's defaults of the known names, under the host's
+    twzrd_ops_* variables (inventory, host/group vars, -e); a string from `-e` is read by the
+    type of the setting's default (as_typed), so both paths hand the same values on."""
+    known = set(known)
+    merged = dict((name, value) for name, value in (defaults or {}).items() if name in known)
+    merged.update((name, value) for name, value in (variables or {}).items() if str(name).startswith(PREFIX))
+    return dict((name, as_typed(value, (defaults or {}).get(name))) for name, value in merged.items())
+
+
 def derived_checks(variables):
     """Check settings the role derives from its other variables (None when not derived).
 
@@ -282,7 +294,30 @@ def flow(name, variables):
     if name == "patch":
         values["apt_command"] = patching.apt_command(values.get("upgrade", "safe"))
         values["online_looks"] = patching.looks(values.get("online_timeout", 300), 5)
+    if name == "audit":
+        values.update(audit_options(variables))
     return values
+
+
+def audit_options(variables):
+    """The host_audit module's other options from the role's variables: whose PM2 is read, the
+    apps a reboot must bring back, the swappiness wanted, where the weekly reports are, the
+    cron jobs the role's file holds (twzrd_ops_cron_*_enabled) and whether the pre-reboot
+    checks run (only where the role starts PM2 on boot: twzrd_ops_pm2_startup)."""
+    cfg = checks.normalize_config(dict(sections(variables)["checks"]))
+    enabled = as_typed(variables.get(PREFIX + "cron_enabled", True), True) is not False
+    jobs = [job for job in ("health", "alerts", "restart")
+            if enabled and as_typed(variables.get("%scron_%s_enabled" % (PREFIX, job), True), True) is not False]
+    return {
+        "pm2_user": cfg.get("pm2_user") or "",
+        "pm2_home": cfg.get("pm2_home") or "",
+        "pm2_path": cfg.get("pm2_path") or "",
+        "expected_apps": list(cfg.get("expected_apps") or []),
+        "swappiness": number(PREFIX + "swappiness", as_typed(variables.get(PREFIX + "swappiness", 10), 10), 0, 200, integer=True),
+        "reports_dir": str(variables.get(PREFIX + "reports_dir") or config.REPORTS_DEFAULTS["dir"]),
+        "cron_jobs": jobs,
+        "reboot_check": as_typed(variables.get(PREFIX + "pm2_startup", True), True) is not False,
+    }
 
 
 def errors(variables, known, checks_only=False):
