@@ -59,8 +59,8 @@ options:
     type: str
   missing_ok:
     description:
-      - Whether an O(id) that names no active silence is no change (V(true): a flow lifting its own
-        silence, which may have ended by itself) or a failure (V(false): an operator's request, as
+      - Whether an O(id) that names no active silence is no change (V(true), for a flow lifting its own
+        silence, which may have ended by itself) or a failure (V(false), for an operator's request, as
         C(twzrd-ops silence remove ID) and C(playbooks/silence.yml) treat it).
     type: bool
     default: true
