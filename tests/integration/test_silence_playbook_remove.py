@@ -22,8 +22,8 @@ def _setup(tmp_path):
 def test_remove_all_lifts_every_silence_and_lists_them(run_playbook, tmp_path):
     common, alerts, state = _setup(tmp_path)
     added = [silences.add(alerts, target, "2h", "work", now=None)[0] for target in ("all", "swap", "pm2_app_down:milo")]
-    proc = run_playbook("playbooks/silence.yml", *(common + ["-e", "twzrd_ops_silence_action=remove",
-                                                              "-e", "twzrd_ops_silence_target=all"]))
+    remove = ["-e", "twzrd_ops_silence_action=remove", "-e", "twzrd_ops_silence_target=all"]
+    proc = run_playbook("playbooks/silence.yml", *(common + remove))
     out = proc.stdout
     assert proc.returncode == 0, out[-3000:]
     assert json.loads(state.read_text())["silences"] == []
@@ -36,8 +36,8 @@ def test_remove_all_lifts_every_silence_and_lists_them(run_playbook, tmp_path):
 def test_removing_an_unknown_id_fails_with_the_sentence(run_playbook, tmp_path):
     common, alerts, state = _setup(tmp_path)
     kept = silences.add(alerts, "swap", "2h", "work", now=None)[0]
-    proc = run_playbook("playbooks/silence.yml", *(common + ["-e", "twzrd_ops_silence_action=remove",
-                                                              "-e", "twzrd_ops_silence_id=s-000000"]))
+    remove = ["-e", "twzrd_ops_silence_action=remove", "-e", "twzrd_ops_silence_id=s-000000"]
+    proc = run_playbook("playbooks/silence.yml", *(common + remove))
     flat = " ".join(proc.stdout.split())
     assert proc.returncode != 0, proc.stdout[-3000:]
     assert silences.unknown_id("s-000000") in flat, flat[-3000:]
