@@ -60,8 +60,8 @@ def fetch(base_url, timeout=10.0):
     if status != 200:
         raise OpsError("Prometheus at %s answered HTTP %s; check twzrd_ops_fleet_prometheus_url." % (where, status))
     if truncated:
-        raise OpsError("Prometheus at %s answered more than %d KiB, more than the fleet query may read; query a Prometheus "
-                       "(or a job label) that holds only this fleet." % (where, http_fetch.BODY_LIMIT // 1024))
+        raise OpsError("Prometheus at %s answered more than the %d KiB one fetch reads (about 30 hosts' metrics); "
+                       "run the fleet report with twzrd_ops_fleet_source=hosts." % (where, http_fetch.BODY_LIMIT // 1024))
     try:
         body = jsondoc.loads(data.decode("utf-8"))
     except ValueError:
