@@ -384,10 +384,10 @@ def one_sentence_each(ours, refused, variables, options):
 
 def _spec_sentence(name, option, value):
     """Our sentence for a variable of the wrong type or not one of its choices."""
-    got = "(value hidden)" if _HIDDEN.search(name) else "got %s" % printable(repr(value)[:40])
+    got = " (value hidden)" if _HIDDEN.search(name) else ", got %s" % printable(repr(value)[:40])
     if option.get("choices"):
-        return "Setting %s must be one of %s, %s." % (name, ", ".join(str(c) for c in option["choices"]), got)
+        return "Setting %s must be one of %s%s." % (name, ", ".join(str(c) for c in option["choices"]), got)
     kind = _SPEC_KINDS.get(option.get("type", "str"), "a %s" % option.get("type"))
     if option.get("elements"):
         kind += " of %s" % _SPEC_KINDS.get(option["elements"], option["elements"]).replace("a ", "", 1) + "s"
-    return "Setting %s must be %s, %s." % (name, kind, got)
+    return "Setting %s must be %s%s." % (name, kind, got)

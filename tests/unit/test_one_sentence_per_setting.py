@@ -78,3 +78,8 @@ def test_each_unknown_variable_is_its_own_short_sentence():
     found = settings.errors({"twzrd_ops_swap_warnign": 1, "twzrd_ops_colour": 2, "twzrd_ops_pm2_user": "app"}, list(OPTIONS), True)
     unknown = [text for text in found if text.startswith("Unknown")]
     assert len(unknown) == 2 and all(len(text) < 300 for text in unknown), unknown
+
+
+def test_a_hidden_value_reads_as_a_sentence():
+    assert _told({"twzrd_ops_fleet_report_email": "x"}) == \
+        "not checked: Setting twzrd_ops_fleet_report_email must be a mapping (value hidden)."
