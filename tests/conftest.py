@@ -448,6 +448,35 @@ def browser():
             chromium.close()
 
 
+# ---- shared by the playbook tests that read this machine as one inventory host -----------
+
+WORKER = os.path.join(APPS, "worker.js")
+
+
+@pytest.fixture
+def local_host(tmp_path, pm2_bin, pm2_home):
+    """local_host(name, **variables) -> the path of tmp_path/inventory.yml, an inventory of one
+    host `name`: this machine over connection local with the test's Python, no become, and the
+    test's own PM2 (pm2_bin, pm2_home, no PM2 user); variables (twzrd_ops_* settings and the
+    like) are added or override. Start the demo app with pm2("start", WORKER, "--name", ...)."""
+
+    def write(name, **variables):
+        host = {
+            "ansible_connection": "local",
+            "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+            "twzrd_ops_become": False,
+            "twzrd_ops_pm2_user": "",
+            "twzrd_ops_pm2_path": pm2_bin,
+            "twzrd_ops_pm2_home": pm2_home,
+        }
+        host.update(variables)
+        path = tmp_path / "inventory.yml"
+        path.write_text(json.dumps({"all": {"hosts": {name: host}}}, indent=1))  # JSON is YAML
+        return str(path)
+
+    return write
+
+
 # ---- shared by the alert tests (the on-host command, alert settings, secret files) --------
 
 

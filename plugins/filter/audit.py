@@ -16,7 +16,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.twzrd.ops.plugins.module_utils import audit
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError, plain
-from ansible_collections.twzrd.ops.plugins.module_utils.hostcheck import explain_failure
+from ansible_collections.twzrd.ops.plugins.module_utils.hostcheck import classify
 
 # Kept under the filter's name for its callers: the rule is module_utils/audit.py's.
 persisted_swappiness = audit.persisted_swappiness
@@ -32,15 +32,13 @@ def audit_host(data, swappiness=10, restart_threshold=10, report_weeks=4, log_si
 
 
 def _result(registered, unchecked):
-    """The audit report's entry of one host from its registered host_audit result."""
+    """The audit report's entry of one host from its registered host_audit result
+    (read by hostcheck.classify, the one reading of a registered result)."""
     if unchecked:
         return {"state": "failed", "error": unchecked}
-    if not isinstance(registered, dict) or registered.get("skipped") is True:
-        return {"state": "unreachable", "error": "the host was not audited"}
-    if registered.get("unreachable"):
-        return {"state": "unreachable", "error": explain_failure(registered)}
-    if registered.get("failed") or "checks" not in registered:
-        return {"state": "failed", "error": explain_failure(registered)}
+    state, error = classify(registered, "checks", not_run="the host was not audited")
+    if state != "checked":
+        return {"state": state, "error": error}
     return {"state": "checked", "audit": {"level": registered.get("level"), "checks": registered.get("checks"),
                                           "apps": registered.get("apps") or []}}
 

@@ -88,7 +88,8 @@ def fleet_settings(hostvars, hosts):
     The gathering of the read-only playbooks (weekly-health, status, alerts, audit): run once
     on the controller, so a host costs no validation task. The rules are the `settings` entry
     point's: the role's argument specs (types and choices) and module_utils/settings.py
-    (ranges, cross-field rules, unknown names), one sentence each. A host with a bad setting
+    (ranges, cross-field rules, unknown names), one sentence each, in our words
+    (settings.one_sentence_each: never Ansible's message beside ours for the same variable). A host with a bad setting
     is not contacted and is reported "not checked: ..." (the playbooks skip it and fail the
     run at the end); the other hosts are checked.
     """
@@ -107,8 +108,8 @@ def fleet_settings(hostvars, hosts):
             continue
         merged = host_settings(hostvars, host)
         result[host] = merged
-        found = [str(err) for err in validator.validate(merged).errors if not isinstance(err, UnsupportedError)]
-        found += settings.errors(merged, known, True)
+        refused = [str(err) for err in validator.validate(merged).errors if not isinstance(err, UnsupportedError)]
+        found = settings.one_sentence_each(settings.errors(merged, known, True), refused, merged, options)
         if found:
             problems.append("%s: %s" % (host, " ".join(found)))
             unchecked[host] = "not checked: %s" % " ".join(found)

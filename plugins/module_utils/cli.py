@@ -6,7 +6,7 @@
 
   twzrd-ops [--config FILE] [--json] health    weekly report (saved under reports.dir)
   twzrd-ops [--config FILE] [--json] alerts    hourly threshold check (alert engine)
-  twzrd-ops [--config FILE] [--json] silence add TARGET --for 2h --reason TEXT | list | remove ID
+  twzrd-ops [--config FILE] [--json] silence add TARGET --for 2h --reason TEXT | list | remove ID|TARGET|all
   twzrd-ops [--config FILE] [--json] history [--days N] [--app NAME]   per-host samples and trends
   twzrd-ops [--config FILE] [--json] notify --test | --report   a test message / the weekly report's summary
             through every alert channel
@@ -78,8 +78,8 @@ def build_parser():
     add.add_argument("--for", dest="for_", required=True, help="how long, e.g. 30m, 2h, 1d (at most silence_max_hours)")
     add.add_argument("--reason", required=True, help="why (shown in the alert log next to every silenced event)")
     actions.add_parser("list", parents=[common], help="the active silences")
-    remove = actions.add_parser("remove", parents=[common], help="lift the silence ID before it ends")
-    remove.add_argument("id", help="the silence id (silence list shows it)")
+    remove = actions.add_parser("remove", parents=[common], help="lift the silence ID, every silence of TARGET, or all of them")
+    remove.add_argument("id", metavar="ID|TARGET|all", help="a silence id (silence list shows it), a target (its silences) or all (every silence)")
     restart = subs.add_parser("restart", parents=[common], help="restart the PM2 apps and verify they come back healthy")
     restart.add_argument("--mode", choices=sorted(pm2.MODES, reverse=True), default=None,
                          help="pm2 restart, or pm2 reload (zero-downtime for cluster-mode apps); default: restart.mode of the configuration")
@@ -185,9 +185,11 @@ def cmd_silence(cfg, args, runner, out, err, now=None):
         data, text = silences.public(silence, now), ["Silenced %s until %s (id %s): %s" % (
             printable(silence["target"]), iso_time(silence["until"]), silence["id"], silence["reason"])]
     elif action == "remove":
-        removed, _lines = silences.remove(conf, silence_id=args.id, now=now)
+        silence_id, target = silences.parse_removal(args.id)
+        removed, _lines = silences.remove(conf, silence_id=silence_id, target=target, now=now)
         data = {"removed": [silences.public(s, now) for s in removed]}
-        text = ["Removed silence %s (%s)." % (s["id"], printable(s["target"])) for s in removed]
+        text = ["Removed silence %s (%s)." % (s["id"], printable(s["target"])) for s in removed] or [
+            "No active silence of target %s to remove." % printable(target)]
     elif action == "list":
         active = silences.listing(conf, now)
         data = {"silences": [silences.public(s, now) for s in active]}

@@ -14,17 +14,17 @@ A host is matched by the series' instance label without its port (node_exporter'
 "web-1:9100" is host web-1) or by the label named in `label`. A host without series is
 unreachable ("no twzrd_ops metrics in Prometheus"); a host whose last hourly run is older than
 stale_after, or failed, is unknown with the reason; otherwise its verdict is the most severe of
-its active alerts that no silence covers. Pure except fetch() (stdlib http.client, as probe.py; time injected).
+its active alerts that no silence covers. Pure except fetch() (module_utils/http_fetch.py, the one
+deadline-bounded HTTP exchange; time injected).
 """
 
 from __future__ import annotations
 
-import base64
 import http.client
 import re
 import urllib.parse
 
-from . import jsondoc
+from . import http_fetch, jsondoc
 from .common import OpsError, duration
 
 QUERY = '{__name__=~"twzrd_ops_.*"}'
@@ -41,30 +41,27 @@ def safe_url(url):
 
 
 def fetch(base_url, timeout=10.0):
-    """The result list of one instant query of QUERY against Prometheus at base_url
-    (http or https; user:password@ in the URL is sent as basic authentication)."""
+    """The result list of one instant query of QUERY against Prometheus at base_url (http or
+    https; user:password@ in the URL is sent as basic authentication), through http_fetch,
+    the collection's one deadline-bounded exchange: timeout bounds the whole answer, a
+    redirect to another origin is not followed, the body is bounded."""
     if not re.match(r"^https?://\S+$", str(base_url or "")):
         raise OpsError("twzrd_ops_fleet_prometheus_url must be the http(s) URL of Prometheus, got '%s'." % safe_url(base_url))
-    parts = urllib.parse.urlsplit(str(base_url))
     where = safe_url(base_url)
-    path = parts.path.rstrip("/") + "/api/v1/query?" + urllib.parse.urlencode({"query": QUERY})
-    headers = {"Accept": "application/json"}
-    if parts.username is not None:
-        token = "%s:%s" % (urllib.parse.unquote(parts.username), urllib.parse.unquote(parts.password or ""))
-        headers["Authorization"] = "Basic " + base64.b64encode(token.encode("utf-8")).decode("ascii")
+    parts = urllib.parse.urlsplit(str(base_url))
+    url = urllib.parse.urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/api/v1/query",
+                                                 query=urllib.parse.urlencode({"query": QUERY}), fragment=""))
     try:
-        kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-        connection = kind(parts.hostname, parts.port, timeout=timeout)
-        try:
-            connection.request("GET", path, headers=headers)
-            response = connection.getresponse()
-            status, data = response.status, response.read()
-        finally:
-            connection.close()
-    except (OSError, http.client.HTTPException, ValueError) as exc:
-        raise OpsError("Cannot reach Prometheus at %s (%s); check twzrd_ops_fleet_prometheus_url." % (where, exc))
+        status, data, truncated = http_fetch.fetch(url, headers={"Accept": "application/json"}, timeout=timeout)
+    except (http_fetch.Failure, OSError, http.client.HTTPException, ValueError) as exc:
+        failure = exc if isinstance(exc, http_fetch.Failure) else http_fetch.classify(exc, url, timeout)
+        raise OpsError("Cannot reach Prometheus at %s (%s); check twzrd_ops_fleet_prometheus_url."
+                       % (where, _why(failure, timeout, parts.password)))
     if status != 200:
         raise OpsError("Prometheus at %s answered HTTP %s; check twzrd_ops_fleet_prometheus_url." % (where, status))
+    if truncated:
+        raise OpsError("Prometheus at %s answered more than the %d KiB one fetch reads (about 30 hosts' metrics); "
+                       "run the fleet report with twzrd_ops_fleet_source=hosts." % (where, http_fetch.BODY_LIMIT // 1024))
     try:
         body = jsondoc.loads(data.decode("utf-8"))
     except ValueError:
@@ -72,6 +69,19 @@ def fetch(base_url, timeout=10.0):
     if not isinstance(body, dict) or body.get("status") != "success" or not isinstance(body.get("data"), dict):
         raise OpsError("Prometheus at %s refused the query (%s)." % (where, body.get("error") if isinstance(body, dict) else "not an API answer"))
     return body["data"].get("result") or []
+
+
+def _why(failure, timeout, password):
+    """What went wrong, in words without the URL (http_fetch's sentence names it with its user)."""
+    if failure.reason == "timeout":
+        return "no answer within %g seconds" % float(timeout)
+    if failure.reason == "redirect":
+        return "it redirected elsewhere and the redirect was not followed"
+    if failure.reason == "incomplete body":
+        return "the answer was cut short"
+    cause = re.search(r"\(([^()]*)\)\.?$", failure.message)
+    text = cause.group(1) if cause else failure.reason
+    return text.replace(password, "********") if password else text
 
 
 def _host_of(metric, label):

@@ -112,15 +112,30 @@ def explain_failure(result):
     return message or ("the host did not answer" if result.get("unreachable") else "the check failed without a message")
 
 
+def classify(result, required_key, not_run="the host was not checked"):
+    """THE reading of a registered task result: (state, error).
+
+    state is "checked" (error None) when the task ran and returned required_key (the key only
+    a completed check returns: host_check's snapshot, host_audit's checks); "unreachable"
+    when the task was skipped or never registered (error not_run) or the host did not answer;
+    "failed" otherwise, with explain_failure()'s sentence. host_result() and the audit
+    report's audit_results filter both read results with it.
+    """
+    if not isinstance(result, dict) or result.get("skipped") is True:
+        return "unreachable", not_run
+    if result.get("unreachable"):
+        return "unreachable", explain_failure(result)
+    if result.get("failed") or required_key not in result:
+        return "failed", explain_failure(result)
+    return "checked", None
+
+
 def host_result(result):
     """The per-host fact of the fleet reports from a registered host_check result:
     {state: checked, snapshot, findings, verdict, report} | {state: unreachable|failed, error}."""
-    if not isinstance(result, dict) or result.get("skipped") is True:
-        return {"state": "unreachable", "error": "the host was not checked"}
-    if result.get("unreachable"):
-        return {"state": "unreachable", "error": explain_failure(result)}
-    if result.get("failed") or "snapshot" not in result:
-        return {"state": "failed", "error": explain_failure(result)}
+    state, error = classify(result, "snapshot")
+    if state != "checked":
+        return {"state": state, "error": error}
     state = {
         "state": "checked",
         "snapshot": result.get("snapshot"),

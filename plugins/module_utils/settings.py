@@ -15,10 +15,11 @@ file this imports nothing from ansible.
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from . import alert_settings, channel_settings, checks, config, history, patch_window, patching, schedule
-from .common import OpsError, number, refuse_unknown
+from .common import OpsError, did_you_mean, number, printable
 
 PREFIX = "twzrd_ops_"
 
@@ -326,11 +327,7 @@ def errors(variables, known, checks_only=False):
     variables maps twzrd_ops_* names to values; known is the list of documented names
     (meta/argument_specs.yml). A misspelled name is refused, not silently ignored.
     """
-    found = []
-    try:
-        refuse_unknown([n for n in variables if n.startswith(PREFIX)], known, "twzrd_ops variable%s")
-    except OpsError as exc:
-        found.append(str(exc))
+    found = [unknown_variable(name, known) for name in sorted(set(n for n in variables if n.startswith(PREFIX)) - set(known))]
     given = sections(variables)
     validators = (
         ("checks", checks.normalize_config),
@@ -348,3 +345,49 @@ def errors(variables, known, checks_only=False):
     for name in FLOWS:
         found.extend(_flow_values(name, variables)[1])
     return found
+
+
+ROLE_DOC = "ansible-doc -t role twzrd.ops.twzrd_ops"
+
+
+def unknown_variable(name, known):
+    """The sentence for a twzrd_ops_* name the role does not know: the likely name first, then
+    at most five names like it (not all of them: the documentation lists those)."""
+    stems = dict((str(k)[len(PREFIX):], k) for k in known)
+    alike = [stems[stem] for stem in difflib.get_close_matches(str(name)[len(PREFIX):], list(stems), n=5, cutoff=0.6)]
+    listed = "Known: %s (all of them: %s)." % (", ".join(alike), ROLE_DOC) if alike else "The role's variables: %s." % ROLE_DOC
+    return "Unknown twzrd_ops variable: %s.%s %s" % (printable(str(name)[:80]), did_you_mean([name], known), listed)
+
+
+_SPEC_KINDS = {"int": "a whole number", "float": "a number", "bool": "true or false", "list": "a list", "dict": "a mapping",
+               "str": "a string", "path": "a path"}
+_HIDDEN = re.compile(r"url|channels|email|password|token|secret", re.I)
+
+
+def one_sentence_each(ours, refused, variables, options):
+    """The problems of one host's settings, one sentence each and ours only: the sentences of
+    errors() (ours), then one for each variable the role's argument specs refused (refused:
+    their messages) that ours do not already name, in the words of ours; an argument spec
+    message that names no variable is kept as it is."""
+    found = list(ours)
+    told = set(name for name in options if any(re.search(r"(?<!\w)%s(?!\w)" % re.escape(name), text) for text in ours))
+    for text in refused:
+        names = [name for name in sorted(options, key=len, reverse=True) if re.search(r"(?<!\w)%s(?!\w)" % re.escape(name), text)]
+        if not names:
+            found.append(text)
+        for name in names[:1]:
+            if name not in told:
+                told.add(name)
+                found.append(_spec_sentence(name, options[name] or {}, variables.get(name)))
+    return found
+
+
+def _spec_sentence(name, option, value):
+    """Our sentence for a variable of the wrong type or not one of its choices."""
+    got = " (value hidden)" if _HIDDEN.search(name) else ", got %s" % printable(repr(value)[:40])
+    if option.get("choices"):
+        return "Setting %s must be one of %s%s." % (name, ", ".join(str(c) for c in option["choices"]), got)
+    kind = _SPEC_KINDS.get(option.get("type", "str"), "a %s" % option.get("type"))
+    if option.get("elements"):
+        kind += " of %s" % _SPEC_KINDS.get(option["elements"], option["elements"]).replace("a ", "", 1) + "s"
+    return "Setting %s must be %s%s." % (name, kind, got)

@@ -11,9 +11,9 @@ rule:subject ("pm2_app_down:milo-aggregator") or "all"; "all" never matches chec
 (the monitor itself broken), which only an explicit target silences. Every silence ends by
 itself: its duration is at most silence_max_hours (alert setting, default 24).
 
-The rules (parse, validate, match, expire) are pure; add / remove / listing() read and
-write the alert state under its lock (StateLock) and are what the CLI `twzrd-ops silence`
-and the module alert_silence call. Like every module_utils file this imports nothing from
+The rules (parse, validate, match, expire, which silences a removal lifts) are pure; add /
+remove / listing() read and write the alert state under its lock (StateLock) and are what
+the CLI `twzrd-ops silence` and the module alert_silence call. Like every module_utils file this imports nothing from
 ansible.
 """
 
@@ -35,7 +35,8 @@ APP = "app"
 REASON_LIMIT = 200
 ID_PREFIX = "s-"
 
-__all__ = ["ALL", "APP", "parse_target", "new_silence", "active", "expired", "match", "marker", "add", "remove", "listing"]
+__all__ = ["ALL", "APP", "parse_target", "new_silence", "active", "expired", "match", "marker", "add", "remove", "listing",
+           "parse_removal", "removed_by", "unknown_id"]
 
 
 def parse_target(text):
@@ -228,23 +229,49 @@ def add(conf, target, for_, reason, now=None, check_mode=False, by=None, reuse=F
     return silence, created, lines
 
 
+def parse_removal(text):
+    """What `twzrd-ops silence remove WHAT` names: (id, None) for a silence id (s-...), else
+    (None, target) with the target checked as parse_target does (all: every silence)."""
+    text = str(text if text is not None else "").strip()
+    if text.startswith(ID_PREFIX):
+        return text, None
+    return None, parse_target(text)
+
+
+def removed_by(kept, silence_id=None, target=None):
+    """THE rule of a removal, for the on-host command and the module alike: the silence
+    silence_id; with target all every active silence (an operator lifting "all" means all of
+    them, not only one whose target is literally all); else every active silence of target."""
+    if silence_id:
+        return [s for s in kept if s["id"] == silence_id]
+    if target == ALL:
+        return list(kept)
+    return [s for s in kept if s["target"] == target]
+
+
+def unknown_id(silence_id):
+    """The sentence for an id that names no active silence on the host."""
+    return ("No active silence %s on this host (an id is per host, and a silence that ended by itself is gone); "
+            "list the host's silences with twzrd-ops silence list or playbooks/silence.yml -e twzrd_ops_silence_action=list."
+            % printable(str(silence_id)[:40]))
+
+
 def remove(conf, silence_id=None, target=None, now=None, check_mode=False, missing_ok=False):
-    """Remove the silence silence_id, or every active silence of target. Returns (removed
-    silences, log lines); an unknown id is an OpsError unless missing_ok."""
+    """Remove the silences removed_by() names. Returns (removed silences, log lines).
+
+    An unknown id is an OpsError (unknown_id) unless missing_ok (a flow lifting its own
+    silence, which may have ended by itself); a target removes what it covers, maybe nothing.
+    """
     now = now_epoch(now)
-    if target is not None:
+    if not silence_id and target is None:
+        raise OpsError("Say which silence to remove: its id (twzrd-ops silence list shows them), a target, or all.")
+    if not silence_id:
         target = parse_target(target)
 
     def edit(kept):
-        if silence_id:
-            gone = [s for s in kept if s["id"] == silence_id]
-        else:
-            gone = [s for s in kept if s["target"] == target]
-        if not gone and not missing_ok:
-            raise OpsError(
-                "No active silence %s on this host (see twzrd-ops silence list; an expired silence is already gone)."
-                % printable(silence_id or target)
-            )
+        gone = removed_by(kept, silence_id, target)
+        if silence_id and not gone and not missing_ok:
+            raise OpsError(unknown_id(silence_id))
         lines = [_log(now, s, "removed") for s in gone]
         return [s for s in kept if s not in gone], gone, lines
 

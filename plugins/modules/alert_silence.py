@@ -30,7 +30,8 @@ options:
     description:
       - V(present) adds a silence (an active silence with the same O(target) and O(reason) is kept
         as it is and the task reports no change), V(absent) removes the silence O(id), or every
-        active silence of O(target).
+        active silence of O(target); O(target=all) removes every active silence of the host,
+        whatever its target (the same rule as C(twzrd-ops silence remove all)).
     type: str
     choices: [present, absent]
     default: present
@@ -52,8 +53,17 @@ options:
   id:
     description:
       - The silence to remove with O(state=absent) (the RV(silence.id) that O(state=present) returned).
-      - A silence that is no longer there (removed or expired) is no change, not an error.
+      - A silence that is not there (removed, expired, or an id of another host) is no change
+        with O(missing_ok=true), and fails with a sentence naming the id and how to list the
+        silences with O(missing_ok=false).
     type: str
+  missing_ok:
+    description:
+      - Whether an O(id) that names no active silence is no change (V(true), for a flow lifting its own
+        silence, which may have ended by itself) or a failure (V(false), for an operator's request, as
+        C(twzrd-ops silence remove ID) and C(playbooks/silence.yml) treat it).
+    type: bool
+    default: true
   by:
     description: Who silences (shown in the list and the log); the connecting user by default.
     type: str
@@ -178,6 +188,7 @@ def main():
             reason=dict(type="str"),
             id=dict(type="str"),
             by=dict(type="str"),
+            missing_ok=dict(type="bool", default=True),
             config_file=dict(type="path", default=config.DEFAULT_PATH),
             alerts=dict(type="dict", default={}),
         ),
@@ -198,7 +209,7 @@ def main():
             if not params["id"] and not params["target"]:
                 raise OpsError("state=absent needs the id of the silence to remove, or its target.")
             removed, _lines = silences.remove(conf, silence_id=params["id"], target=None if params["id"] else params["target"],
-                                              now=now, check_mode=module.check_mode, missing_ok=True)
+                                              now=now, check_mode=module.check_mode, missing_ok=params["missing_ok"])
             result.update(changed=bool(removed), removed=[silences.public(s, now) for s in removed])
         listed = silences.listing(conf, now)
         if module.check_mode and params["state"] == "present" and result["changed"]:

@@ -12,30 +12,18 @@ import glob
 import json
 import os
 
-import yaml
+from conftest import WORKER
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-WORKER = os.path.join(os.path.dirname(HERE), "apps", "worker.js")
 SECRET = "AUDIT-ENV-S3CRET-VALUE"
 
 
-def test_audit_reads_the_apps_in_one_task_and_never_an_env_value(run_playbook, tmp_path, pm2, pm2_bin, pm2_home, monkeypatch):
+def test_audit_reads_the_apps_in_one_task_and_never_an_env_value(run_playbook, tmp_path, pm2, local_host, monkeypatch):
     monkeypatch.setenv("WORKER_TOKEN", SECRET)  # pm2 start hands its environment to the app
     pm2("start", WORKER, "--name", "worker")
     monkeypatch.delenv("WORKER_TOKEN")
-    host = {
-        "ansible_connection": "local",
-        "ansible_python_interpreter": "{{ ansible_playbook_python }}",
-        "twzrd_ops_become": False,
-        "twzrd_ops_pm2_user": "",
-        "twzrd_ops_pm2_path": pm2_bin,
-        "twzrd_ops_pm2_home": pm2_home,
-        "twzrd_ops_pm2_startup": False,
-    }
-    inventory = tmp_path / "inventory.yml"
-    inventory.write_text(yaml.safe_dump({"all": {"hosts": {"box": host}}}))
+    inventory = local_host("box", twzrd_ops_pm2_startup=False)
     reports = tmp_path / "reports"
-    proc = run_playbook("playbooks/audit.yml", "-i", str(inventory), "-e", "twzrd_ops_fleet_reports_dir=%s" % reports)
+    proc = run_playbook("playbooks/audit.yml", "-i", inventory, "-e", "twzrd_ops_fleet_reports_dir=%s" % reports)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
     assert SECRET not in out
