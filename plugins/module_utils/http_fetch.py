@@ -88,7 +88,7 @@ def _connection(parts, remaining, validate_certs, ca_file):
     return http.client.HTTPConnection(host, port, timeout=remaining)
 
 
-def _request_once(parts, method, headers, data, deadline, validate_certs, ca_file):
+def _request_once(parts, method, headers, data, deadline, validate_certs, ca_file, limit=BODY_LIMIT):
     """One request within the deadline (time.monotonic() value): (status, body, truncated,
     location header). At the deadline a watchdog shuts the socket and _Deadline is raised."""
     remaining = deadline - time.monotonic()
@@ -115,10 +115,10 @@ def _request_once(parts, method, headers, data, deadline, validate_certs, ca_fil
     try:
         conn.request(method, path, body=data, headers=headers)
         response = conn.getresponse()
-        payload = response.read(BODY_LIMIT + 1)
+        payload = response.read(limit + 1)
         location = response.getheader("Location")
         status = response.status
-        if len(payload) <= BODY_LIMIT and response.length:
+        if len(payload) <= limit and response.length:
             # Content-Length promised more than arrived before the close: cut short, not an answer.
             raise http.client.IncompleteRead(payload, response.length)
     except (OSError, http.client.HTTPException):
@@ -130,10 +130,11 @@ def _request_once(parts, method, headers, data, deadline, validate_certs, ca_fil
         conn.close()
     if expired.is_set():
         raise _Deadline()
-    return status, payload[:BODY_LIMIT], len(payload) > BODY_LIMIT, location
+    return status, payload[:limit], len(payload) > limit, location
 
 
-def fetch(url, method="GET", headers=None, body=None, timeout=5, validate_certs=True, follow_redirects=True, ca_file=""):
+def fetch(url, method="GET", headers=None, body=None, timeout=5, validate_certs=True, follow_redirects=True, ca_file="",
+          limit=BODY_LIMIT):
     """One HTTP exchange: (status, body bytes (bounded), truncated), whatever the status.
 
     timeout (seconds) bounds everything, same-origin redirects included. Raises Failure
@@ -151,7 +152,7 @@ def fetch(url, method="GET", headers=None, body=None, timeout=5, validate_certs=
     shown = safe_url(url)
     try:
         for _hop in range(MAX_REDIRECTS + 1):
-            status, payload, truncated, location = _request_once(parts, method, headers, data, deadline, validate_certs, ca_file)
+            status, payload, truncated, location = _request_once(parts, method, headers, data, deadline, validate_certs, ca_file, limit)
             if status not in REDIRECTS or not location or not follow_redirects:
                 return status, payload, truncated
             target = urllib.parse.urlsplit(urllib.parse.urljoin(urllib.parse.urlunsplit(_without_userinfo(parts)), location.strip()))

@@ -104,8 +104,16 @@ def test_a_dripping_prometheus_cannot_hold_the_run_past_the_timeout(prometheus):
     assert "S3CRET" not in text and "ops:" not in text and "ops@" not in text
 
 
+def test_a_fleet_beyond_the_probe_bound_is_read_whole(prometheus):
+    # 300 hosts' answer (about 1.9 KB each) is far over the 64 KiB a probe or webhook reads.
+    fleet = dict(ANSWER, padding="x" * (300 * 1900))
+    assert len(json.dumps(fleet)) > http_fetch.BODY_LIMIT
+    server = prometheus(json.dumps(fleet).encode())
+    assert fleet_prometheus.fetch(server.url, timeout=10) == ANSWER["data"]["result"]
+
+
 def test_an_answer_over_the_bound_is_a_sentence(prometheus):
-    big = dict(ANSWER, padding="x" * (http_fetch.BODY_LIMIT + 10))
+    big = dict(ANSWER, padding="x" * (fleet_prometheus.ANSWER_LIMIT + 10))
     server = prometheus(json.dumps(big).encode())
     with pytest.raises(OpsError) as info:
         fleet_prometheus.fetch(server.url, timeout=5)
