@@ -105,6 +105,7 @@ class Window:
         if len(sides) != 1 or found != lines:
             return None
         return sides.pop()
+
     def verdict(self, chunk, start):
         """True (inside), False (older) or None (the line has no leading timestamp)."""
         offset = start + 1 if chunk[start:start + 1] == b"[" else start
