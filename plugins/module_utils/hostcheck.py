@@ -17,7 +17,8 @@ from __future__ import annotations
 import os
 import re
 
-from . import config, runs
+from . import config
+from . import runs_read as runs  # runs.weekly / runs.status without the alert engine (a small payload)
 from .common import OpsError
 
 # The role's reports directory belongs to root; an ordinary user's reports go to their own

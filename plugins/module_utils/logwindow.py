@@ -16,6 +16,8 @@ from itertools import repeat
 from operator import itemgetter
 
 BACKTRACK_LINES = 50
+# The most hours a block near the cutoff may span to be settled at once (block_verdict).
+MAX_HOURS = 48
 _FIRST_TEN = itemgetter(slice(0, 10))
 _STAMP = re.compile(
     rb"\[?(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,]\d+)?\s?(Z|[+-]\d\d:?\d\d)?"
@@ -37,6 +39,11 @@ class Window:
         # settled by comparing the date text alone.
         self.low = time.strftime("%Y-%m-%d", time.gmtime(cutoff - 86400)).encode()
         self.high = time.strftime("%Y-%m-%d", time.gmtime(cutoff + 86400)).encode()
+        # The same at the hour: a line whose date and hour (its first 13 bytes without the
+        # separator) sort after (before) the UTC hour one day after (before) the cutoff is
+        # settled from that text alone; the date rule above is the same rule at the day.
+        self.low_hour = time.strftime("%Y-%m-%d%H", time.gmtime(cutoff - 86400)).encode()
+        self.high_hour = time.strftime("%Y-%m-%d%H", time.gmtime(cutoff + 86400)).encode()
         self.hours = {}
 
     def verdicts(self, lines):
@@ -60,19 +67,42 @@ class Window:
         """verdicts() of every line of block (whole lines; `lines` of them) at once, when it
         is one: every line starts with the date of the block's first or last line, and both
         are dates far from the cutoff on the same side (a time-ordered log's block spans a
-        date or two). Else None, and the lines are judged one by one."""
+        date or two); or, near the cutoff, every line starts with a date and hour from the
+        first line's to the last line's (at most MAX_HOURS of them), both far from the cutoff
+        at the hour on the same side. Else None, and the lines are judged one by one."""
         last = block.rfind(b"\n", 0, len(block) - 1) + 1
         dates = {block[:10], block[last:last + 10]}
         sides = set()
         for date in dates:
-            if date[4:5] != b"-" or not date[:4].isdigit() or self.low <= date <= self.high:
+            if date[4:5] != b"-" or not date[:4].isdigit():
                 return None
+            if self.low <= date <= self.high:
+                return self._hour_verdict(block, last, lines)
             sides.add(date > self.high)
         if len(sides) != 1:
             return None
         # A line starts with a date where the block starts or after a newline; the date holds
         # no newline, so two such starts never overlap.
         if sum(block.startswith(date) + block.count(b"\n" + date) for date in dates) != lines:
+            return None
+        return sides.pop()
+
+    def _hour_verdict(self, block, last, lines):
+        """block_verdict() near the cutoff: the hours from the first line's to the last's."""
+        first_hour, last_hour = _hour_start(block, 0), _hour_start(block, last)
+        if first_hour is None or last_hour is None or not 0 <= last_hour - first_hour <= MAX_HOURS * 3600:
+            return None
+        separator = block[10:11]
+        found = 0
+        sides = set()
+        for hour in range(first_hour, last_hour + 1, 3600):
+            prefix = time.strftime("%Y-%m-%d", time.gmtime(hour)).encode() + separator + b"%02d" % time.gmtime(hour).tm_hour
+            key = prefix[:10] + prefix[11:]
+            if self.low_hour <= key <= self.high_hour:
+                return None
+            sides.add(key > self.high_hour)
+            found += block.startswith(prefix) + block.count(b"\n" + prefix)
+        if len(sides) != 1 or found != lines:
             return None
         return sides.pop()
 
@@ -86,6 +116,12 @@ class Window:
             return True
         if date < self.low:
             return False
+        if chunk[offset + 10:offset + 11] in (b"T", b" ") and chunk[offset + 11:offset + 13].isdigit():
+            key = date + chunk[offset + 11:offset + 13]
+            if key > self.high_hour:
+                return True
+            if key < self.low_hour:
+                return False
         found = _STAMP.match(chunk, start, start + 48)
         if not found:
             return None
@@ -115,6 +151,20 @@ class Window:
                 return verdict
             pos = line_start - 1
         return inherited
+
+
+def _hour_start(block, start):
+    """The hour that the line at block[start:] starts with ("YYYY-MM-DDTHH" or with a space),
+    as a UTC epoch of the same clock text; None when it starts with no such text."""
+    head = block[start:start + 13]
+    if len(head) != 13 or head[4:5] != b"-" or head[7:8] != b"-" or head[10:11] not in (b"T", b" "):
+        return None
+    if not (head[:4] + head[5:7] + head[8:10] + head[11:13]).isdigit():
+        return None
+    try:
+        return calendar.timegm((int(head[:4]), int(head[5:7]), int(head[8:10]), int(head[11:13]), 0, 0, 0, 0, 0))
+    except (ValueError, OverflowError):
+        return None
 
 
 def _hour_epoch(found):

@@ -22,11 +22,13 @@ Every run has three phases:
 
 from __future__ import annotations
 
-import os
-
-from . import alerts, checks, history, report
+from . import alerts, checks, history
 from .alert_state import read_state
-from .common import OpsError, exit_code, now_epoch
+from .common import OpsError, now_epoch
+from .runs_read import status, weekly
+
+# weekly and status live in runs_read.py (no alert engine: host_check's payload stays small).
+__all__ = ["hourly", "hourly_preview", "status", "weekly"]
 
 
 def _events_since(cfg, now):
@@ -90,48 +92,3 @@ def hourly_preview(cfg, runner, now=None):
     if problem:
         view["warnings"].insert(0, problem)
     return snapshot, findings, view
-
-
-def status(cfg, runner, now=None):
-    """The quick look of status.yml: the weekly verdict's rules on a smaller snapshot."""
-    snapshot = checks.collect(cfg["checks"], runner=runner, kind="status", now=now)
-    findings = checks.evaluate(snapshot, cfg["checks"])
-    level = checks.verdict(findings)
-    return {"host": snapshot.get("host"), "snapshot": snapshot, "findings": findings, "verdict": level,
-            "exit_code": exit_code(level), "report": None, "history": None, "pruned": [], "prune_warning": None}
-
-
-def weekly(cfg, runner, now=None, report_dir=None, write=True):
-    """The weekly health check: snapshot, verdict, the history's summary, and (report_dir
-    given) the per-host report written and the old ones pruned (cfg["reports"]["keep_weeks"]).
-
-    Returns {host, snapshot, findings, verdict, exit_code, history, report, pruned,
-    prune_warning}; report is None without report_dir, else {path, json, written, error}: a
-    report that cannot be written does not lose the check, the result carries the reason.
-    """
-    snapshot = checks.collect(cfg["checks"], runner=runner, kind="health", now=now)
-    findings = checks.evaluate(snapshot, cfg["checks"])
-    level = checks.verdict(findings)
-    epoch = snapshot["epoch"]
-    summary = history.summary(cfg["history"]["db_path"], now=epoch, settings=cfg["history"])
-    result = {"host": snapshot.get("host"), "snapshot": snapshot, "findings": findings, "verdict": level,
-              "exit_code": exit_code(level), "history": summary, "report": None, "pruned": [], "prune_warning": None}
-    if report_dir is None:
-        return result
-    base = os.path.join(report_dir, report.report_name(epoch, "txt"))
-    result["report"] = {"path": base, "json": base[: -len("txt")] + "json", "written": False, "error": None}
-    if not write:
-        return result
-    text = report.render_text(snapshot, findings, level, history=summary)
-    result["text"] = text
-    try:
-        if os.path.lexists(report_dir) and not os.path.isdir(report_dir):
-            raise OpsError("Setting reports.dir names a file (%s); it must name a directory." % report_dir)
-        saved = report.write_report(report_dir, snapshot, findings, level, text=text, now=epoch)
-        result["report"].update({"path": saved["text"], "json": saved["json"], "written": True})
-        refused = []
-        result["pruned"] = report.prune(report_dir, cfg["reports"]["keep_weeks"], now=epoch, warnings=refused)
-        result["prune_warning"] = refused[0] if refused else None
-    except OpsError as exc:
-        result["report"]["error"] = str(exc)
-    return result
