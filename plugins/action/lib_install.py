@@ -96,7 +96,9 @@ def summary(dest, write, remove):
 
 
 class ActionModule(ActionBase):
-    TRANSFERS_FILES = True
+    # The remote temporary directory is made only when an archive is sent (_unpack): an
+    # up-to-date host costs the one find.
+    TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(("src", "dest", "keep"))
 
     def _module(self, name, args, task_vars):
@@ -135,12 +137,13 @@ class ActionModule(ActionBase):
 
     def _unpack(self, sources, write, dest, task_vars):
         data = archive(sources, write, int(time.time()))
-        remote = self._connection._shell.join_path(self._connection._shell.tmpdir, "twzrd_ops_lib.tar.gz")
+        tmpdir = self._connection._shell.tmpdir or self._make_tmp_path()
+        remote = self._connection._shell.join_path(tmpdir, "twzrd_ops_lib.tar.gz")
         with tempfile.NamedTemporaryFile(prefix="twzrd_ops_lib-", suffix=".tar.gz") as local:
             local.write(data)
             local.flush()
             self._transfer_file(local.name, remote)
-        self._fixup_perms2((self._connection._shell.tmpdir, remote))
+        self._fixup_perms2((tmpdir, remote))
         self._module("ansible.builtin.unarchive", {
             "src": remote, "dest": dest, "remote_src": True,
             "owner": "root", "group": "root", "mode": "%04o" % FILE_MODE}, task_vars)
