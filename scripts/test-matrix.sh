@@ -174,8 +174,11 @@ run_version() {
   if [ "$(cat "$CACHE/$v/stamp" 2>/dev/null)" != "$stamp" ] || [ ! -x "$venv/bin/python" ]; then
     log "ansible-core $v: installing $pkg $TEST_TOOLS into $venv"
     rm -rf "${CACHE:?}/$v"; mkdir -p "$CACHE/$v"
-    # shellcheck disable=SC2086
-    docker exec "$name" bash -c "set -o pipefail; python3 -m venv $venv && $venv/bin/pip install --quiet $pkg $TEST_TOOLS 2>&1 | { grep -v '^WARNING: Location' || true; }" \
+    # (each requirement quoted for the container's shell: "cryptography<51" is not a redirection)
+    local quoted
+    # shellcheck disable=SC2086  # TEST_TOOLS is a list of requirements
+    quoted=$(printf '%q ' $pkg $TEST_TOOLS)
+    docker exec "$name" bash -c "set -o pipefail; python3 -m venv $venv && $venv/bin/pip install --quiet $quoted 2>&1 | { grep -v '^WARNING: Location' || true; }" \
       || { log "ansible-core $v: installing $pkg failed"; return 1; }
     echo "$stamp" > "$CACHE/$v/stamp"
   fi
