@@ -8,7 +8,8 @@ The fleet, audit and incident reports live on the controller. Writing them with 
 template + copy costs three module runs (each a Python start) per report; this writes the
 Markdown and the JSON twin directly, atomically, in the controller's own process. With
 html: true it also writes PATH.html, rendered from the same document by
-module_utils/htmlreport.py, so the page shows exactly the numbers of the JSON twin. Every
+module_utils/htmlreport.py, so the page shows exactly the numbers of the JSON twin. A
+document (a mapping) gets the collection's version as its "version" key. Every
 file is valid UTF-8 (module_utils/escape.py: valid, json_safe) whatever text the hosts sent;
 the Markdown's escaping is done by the templates' filters.
 """
@@ -25,6 +26,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.twzrd.ops.plugins.module_utils.common import atomic_write_all, plain
 from ansible_collections.twzrd.ops.plugins.module_utils.escape import json_safe, valid
 from ansible_collections.twzrd.ops.plugins.module_utils.htmlreport import render
+from ansible_collections.twzrd.ops.plugins.module_utils.version import stamped
 
 
 def _same(path, data):
@@ -60,7 +62,11 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail("fleet_report html: true needs the document the page is drawn from.")
         if args.get("document") is not None:
             # The page is rendered from the JSON text itself, so it shows the twin's numbers exactly.
-            document = json.dumps(json_safe(plain(args["document"])), indent=2, sort_keys=False, default=str) + "\n"
+            # Every JSON report carries the collection's version as its first key (version.stamped).
+            document = plain(args["document"])
+            if isinstance(document, dict):
+                document = stamped(document)
+            document = json.dumps(json_safe(document), indent=2, sort_keys=False, default=str) + "\n"
             files.append((base + ".json", document.encode("utf-8")))
             if html:
                 files.append((base + ".html", render(json.loads(document)).encode("utf-8")))

@@ -18,6 +18,7 @@ from ansible_collections.twzrd.ops.plugins.module_utils import escape, hostcheck
 from ansible_collections.twzrd.ops.plugins.module_utils.common import duration, plain
 from ansible_collections.twzrd.ops.plugins.module_utils.common import LEVELS
 from ansible_collections.twzrd.ops.plugins.module_utils.history import wow_rows
+from ansible_collections.twzrd.ops.plugins.module_utils.version import VERSION
 
 # Verdicts beyond checks.verdict(): the host could not be reached, or its checks could not run.
 HOST_STATES = ("ok", "warning", "critical", "unknown", "unreachable")
@@ -219,6 +220,7 @@ def fleet_document(rows, title="weekly health", date=None, generated=None, check
         entry = {k: v for k, v in row.items() if k != "display"}
         hosts.append(entry)
     return {
+        "version": VERSION,
         "title": str(title),
         "date": date,
         "generated": generated,

@@ -4,13 +4,16 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Escaping filters for the playbooks' templates: the collection's one escaping function
 per output kind (module_utils/escape.py), so an app name or a log line shown in a summary
-or an incident report cannot drive the terminal, break a Markdown list item or hide text.
+or an incident report cannot drive the terminal, break a Markdown list item or hide text;
+and written_by, the release a report's header names (module_utils/version.py).
 The documentation of each filter is in plugins/filter/NAME.yml.
 """
 
 from __future__ import annotations
 
-from ansible_collections.twzrd.ops.plugins.module_utils import escape
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.twzrd.ops.plugins.module_utils import escape, version
 
 
 def md(value, limit=escape.MD_LIMIT):
@@ -33,8 +36,16 @@ def more(items, limit=escape.LIST_LIMIT):
     return escape.more(items, int(limit))
 
 
+def written_by(what):
+    """'twzrd.ops VERSION `what`': the words a report's header uses to say which release wrote
+    it (module_utils/version.py, the one source of the version)."""
+    if not isinstance(what, str) or not what:
+        raise AnsibleFilterError("written_by expects the path of the playbook that writes the report, got %r." % (what,))
+    return version.written_by(what)
+
+
 class FilterModule(object):
     """twzrd.ops escaping filters."""
 
     def filters(self):
-        return {"md": md, "term": term, "head": head, "more": more}
+        return {"md": md, "term": term, "head": head, "more": more, "written_by": written_by}

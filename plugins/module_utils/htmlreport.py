@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from .escape import LIST_LIMIT, html_text, more
 from .history_summary import wow_rows
+from .version import NAME
 from .htmlcharts import (  # noqa: F401 pylint: disable=unused-import
     MAX_POINTS, MIB, as_dict, as_list, clean_series, number, svg_chart, thresholds, window_charts,
 )
@@ -289,6 +290,9 @@ def render(document):
     meta = []
     if document.get("generated"):
         meta.append("generated %s" % _e(document["generated"]))
+    # The version of the JSON twin (version.stamped); a twin written before the key existed has none.
+    written = document.get("version")
+    meta.append('by %s <span class="version">%s</span>' % (NAME, _e(written) if written else "(version not recorded)"))
     if document.get("check_mode"):
         meta.append("check mode")
     out.append('<p class="meta">%s</p>' % (", ".join(meta) or "&nbsp;"))

@@ -27,6 +27,7 @@ from .logscan import fold_repeats
 from .common import duration as _duration
 from .common import size as _size
 from .report_prune import prune, prune_plan  # noqa: F401 pylint: disable=unused-import
+from .version import stamped, written_by
 
 REPORT_PREFIX = "weekly-health-report-"
 MAX_LOG_LINES = 20
@@ -313,6 +314,7 @@ def render_text(snapshot, findings, verdict, history=None):
         "=" * len(title),
         "Host:       %s" % term(snapshot.get("host", "?")),
         "Generated:  %s" % snapshot.get("timestamp", "?"),
+        "Written by: %s" % written_by(),
         "Verdict:    %s (%d finding%s)" % (str(verdict).upper(), len(findings), "" if len(findings) == 1 else "s"),
     ]
     lines.extend(_findings_part(findings))
@@ -331,8 +333,9 @@ def render_text(snapshot, findings, verdict, history=None):
 
 
 def render_json(snapshot, findings, verdict):
-    """The JSON twin of the text report: {verdict, findings, snapshot} as indented JSON."""
-    twin = json_safe({"verdict": verdict, "findings": list(findings or []), "snapshot": snapshot})
+    """The JSON twin of the text report: {version, verdict, findings, snapshot} as indented
+    JSON (version: the collection's, version.stamped)."""
+    twin = json_safe(stamped({"verdict": verdict, "findings": list(findings or []), "snapshot": snapshot}))
     return json.dumps(twin, indent=2, sort_keys=True, default=str) + "\n"
 
 

@@ -30,7 +30,9 @@ options:
     description: The Markdown text (usually C(lookup('ansible.builtin.template', ...))); written to C(PATH.md).
     type: str
   document:
-    description: The machine-readable report; written as indented JSON to C(PATH.json).
+    description:
+      - The machine-readable report; written as indented JSON to C(PATH.json).
+      - A mapping gets the collection's version as its first key, C(version) (the HTML page shows it too).
     type: raw
   html:
     description:
