@@ -102,7 +102,7 @@ def cmd_health(cfg, args, runner, out, err, now=None):
     result = runs.weekly(cfg, runner, now=now, report_dir=cfg["reports"]["dir"])
     saved, problem = result["report"], result["report"]["error"]
     if args.json:
-        _emit(out, {"verdict": result["verdict"], "findings": result["findings"], "snapshot": result["snapshot"],
+        _emit(out, {"version": VERSION, "verdict": result["verdict"], "findings": result["findings"], "snapshot": result["snapshot"],
                     "report": {"text": saved["path"], "json": saved["json"]} if saved["written"] else {},
                     "pruned": result["pruned"]})
     else:

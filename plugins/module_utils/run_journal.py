@@ -58,6 +58,8 @@ def record(path, job, record_):
     try:
         jobs = read(path)
         jobs[job] = record_
+        # The state directory, as the alert run makes it (a host whose first job is health).
+        os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o750, exist_ok=True)
         atomic_write(path, json.dumps({"version": JOURNAL_VERSION, "jobs": jobs}, sort_keys=True, indent=1), mode=0o600)
     except (OpsError, OSError) as exc:
         return "The run was not recorded in %s (%s)." % (path, getattr(exc, "strerror", None) or exc)

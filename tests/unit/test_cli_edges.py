@@ -131,3 +131,25 @@ def test_status_counts_undelivered_messages_across_every_channel(tmp_path):
     out = io.StringIO()
     assert cli.main(["--config", str(path), "--json", "status"], out=out, err=io.StringIO()) == 0
     assert json.loads(out.getvalue())["undelivered"] == 3
+
+
+def test_health_first_on_a_fresh_host_is_recorded_and_its_json_names_the_version(tmp_path):
+    """The first job on a host may be health, before any alerts run made the state
+    directory: its run is still recorded for `twzrd-ops status`, and --json says which
+    release wrote it, like status --json."""
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({
+        "checks": {"pm2_path": "", "pm2_home": str(tmp_path / "nopm2"), "health_url": "http://127.0.0.1:9/health",
+                   "health_timeout": 1, "health_retries": 0, "disk_paths": [str(tmp_path)]},
+        "reports": {"dir": str(tmp_path / "reports")},
+        "alerts": {"state_file": str(tmp_path / "state" / "alerts-state.json"), "log_file": str(tmp_path / "alerts.log")},
+        "history": {"db_path": str(tmp_path / "history.sqlite")}}))
+    out, err = io.StringIO(), io.StringIO()
+    cli.main(["--config", str(path), "--json", "health"], out=out, err=err)
+    assert "not recorded" not in err.getvalue() + out.getvalue()
+    with open(os.path.join(ROOT, "galaxy.yml")) as handle:
+        galaxy = re.search(r"^version: *(\S+)", handle.read(), re.M).group(1)
+    assert json.loads(out.getvalue())["version"] == galaxy
+    out = io.StringIO()
+    assert cli.main(["--config", str(path), "--json", "status"], out=out, err=io.StringIO()) == 0
+    assert json.loads(out.getvalue())["jobs"]["health"]["exit_code"] is not None
