@@ -61,4 +61,6 @@ fi
 
 "$ROOT/scripts/build-test-image.sh" bookworm
 "$ROOT/scripts/build-test-image.sh" trixie
+# Debian 13 with PM2 7 as root's: the controller matrix and the root-owned PM2 test.
+"$ROOT/scripts/build-matrix-image.sh"
 log "ready"

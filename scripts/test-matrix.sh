@@ -65,20 +65,9 @@ docker info >/dev/null 2>&1 || { log "Docker does not answer: start it (make tes
 mkdir -p "$CACHE"
 TABLE="$CACHE/results.md"
 
-# --- the matrix image: the trixie test image with python3-venv, git (ansible-test lists files
-# with it), faketime and shellcheck (so the unit tier and sanity skip nothing that make test runs)
-# and PM2 7 from npm. Built once, like the test images; rebuilt when the list below changes (the
-# image's label twzrd.matrix names what it holds).
-IMAGE_PACKAGES="python3-venv git faketime shellcheck"
-IMAGE_LABEL="$IMAGE_PACKAGES pm2@7"
-if [ "$(docker image inspect -f '{{ index .Config.Labels "twzrd.matrix" }}' "$IMAGE" 2>/dev/null)" != "$IMAGE_LABEL" ]; then
-  docker image inspect "$BASE_IMAGE" >/dev/null 2>&1 || bash scripts/build-test-image.sh trixie
-  log "building $IMAGE from $BASE_IMAGE ($IMAGE_LABEL)"
-  cid=$(docker run -d "$BASE_IMAGE" sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $IMAGE_PACKAGES >/dev/null && npm install -g --loglevel=error pm2@7 >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*")
-  if [ "$(docker wait "$cid")" != 0 ]; then docker logs "$cid" 2>&1 | tail -n 20; docker rm -f "$cid" >/dev/null; exit 1; fi
-  docker commit -c 'CMD ["/lib/systemd/systemd"]' -c "LABEL twzrd.matrix=\"$IMAGE_LABEL\"" "$cid" "$IMAGE" >/dev/null
-  docker rm -f "$cid" >/dev/null
-fi
+# --- the matrix image (python3-venv, git, faketime, shellcheck, PM2 7 on Debian 13): built
+# once by scripts/build-matrix-image.sh, which make test-env runs too.
+TWZRD_MATRIX_IMAGE="$IMAGE" TWZRD_MATRIX_BASE_IMAGE="$BASE_IMAGE" bash scripts/build-matrix-image.sh
 
 # --- mounts: the checkout (same path inside, so the .ansible/collections link and the paths in
 # messages hold), git's common directory when this is a worktree, the matrix cache, and this
