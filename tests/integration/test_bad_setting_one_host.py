@@ -46,6 +46,7 @@ def test_the_bad_host_is_not_checked_and_the_good_one_is(run_playbook, tmp_path,
     assert SECRET not in out
     # The bad host is named with the sentence of the broken setting, the secret's value hidden.
     assert "not checked: " in out and "twzrd_ops_swap_warning" in out, out[-3000:]
+    assert "not checked: not checked:" not in flat, out[-3000:]  # said once, not twice
     assert "twzrd_ops_alerts_webhook_url must be empty or an http(s) URL (value hidden)." in flat
     recap = out[out.index("PLAY RECAP"):]
     # `good` was contacted and checked: its check task ran (ok), not skipped only.

@@ -98,3 +98,18 @@ def test_silence_listings_print_one_line_per_silence_without_a_literal_newline(t
     for target in ("swap", "load"):
         assert any(line.startswith("s-") and (" %s until " % target) in line and line.endswith(": test") for line in lines), lines
     assert "localhost: 2 active silence(s)" in lines, lines
+
+
+def test_the_read_only_playbooks_read_every_setting_from_a_string_too(tmp_path, run_playbook, pm2, pm2_bin, pm2_home):
+    """weekly-health, status, alerts and audit gather their settings on the controller
+    (fleet_settings): the same strings must be read the same way, and the host checked, not
+    reported "not checked" (a bad setting fails only its host there, so rc alone would hide it)."""
+    strings = [arg for pair in _strings() for arg in ("-e", pair)]
+    own = _own_vars(tmp_path, pm2_bin, pm2_home)  # --check: the host's report directory is only read
+    pm2("ping")
+    for playbook in ("weekly-health.yml", "status.yml", "alerts.yml", "audit.yml"):
+        proc = run_playbook("playbooks/" + playbook, "-i", "localhost,", "-c", "local", "--check", *(own + strings))
+        said = " ".join((proc.stdout + proc.stderr).split())
+        for refusal in ("must be a whole number", "must be a number", "must be true or false", "not checked:", "Not checked:", "Traceback"):
+            assert refusal not in said, (playbook, refusal, said[-4000:])
+        assert "localhost" in said and "ok=" in said, (playbook, said[-3000:])
