@@ -155,3 +155,26 @@ def test_crashloop_recover_of_a_looping_app_names_its_crashes(tmp_path, run_play
     text = " ".join(proc.stdout.split())  # the callback wraps long lines
     assert "crashy did not stay up for 6 s after the restart (PM2 app crashy crashed" in text, proc.stdout
     assert "it DID NOT stay up" in text
+
+
+def test_a_playbook_of_ones_own_runs_the_restart_entry_point_with_its_summary(
+        tmp_path, run_playbook, pm2, pm2_bin, pm2_home, crashy):
+    """The README: "a playbook of your own can run the same flow". Outside the collection's
+    playbooks/ directory the rescue's summary template must still be found (it lives in the
+    role's templates/); it used to sit beside the collection's playbooks only."""
+    own = tmp_path / "elsewhere" / "my-restart.yml"
+    own.parent.mkdir()
+    own.write_text("""- name: Our own restart of crashy
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: The collection's restart flow
+      ansible.builtin.import_role:
+        name: twzrd.ops.twzrd_ops
+        tasks_from: restart
+""")
+    proc = run_playbook(str(own), "-i", "localhost,", "-c", "local", "-e", playbook_vars(tmp_path, pm2_bin, pm2_home, ["crashy"]))
+    text = " ".join(proc.stdout.split())
+    assert proc.returncode != 0, proc.stdout
+    assert "could not locate file" not in text and "restart-summary.j2" not in text, proc.stdout[-3000:]
+    assert "Rollout stopped at localhost: PM2 app crashy crashed" in text, proc.stdout[-3000:]

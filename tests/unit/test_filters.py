@@ -417,7 +417,7 @@ def test_filter_plugins_are_all_documented():
 
 
 def _render(name, **context):
-    templates = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "playbooks", "templates")
+    templates = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "roles", "twzrd_ops", "templates")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), trim_blocks=True, undefined=jinja2.StrictUndefined)
     env.filters["twzrd.ops.md_cell"] = fleet.md_cell
     env.filters["twzrd.ops.text_table"] = fleet.text_table

@@ -36,7 +36,7 @@ from ansible_collections.twzrd.ops.plugins.filter import audit, fleet
 from ansible_collections.twzrd.ops.plugins.module_utils import alert_delivery, htmlreport, report
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TEMPLATES = os.path.join(ROOT, "playbooks", "templates")
+TEMPLATES = os.path.join(ROOT, "roles", "twzrd_ops", "templates")
 NOW = 1764460800  # 2025-11-30T00:00:00Z
 
 PIECES = [

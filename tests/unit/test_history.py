@@ -420,7 +420,7 @@ def test_fleet_row_carries_the_history_unchanged_and_the_markdown_shows_week_ove
     assert rows[0]["history"] is summary and rows[1]["history"] is None
     doc = fleet.fleet_document(rows, date="2026-11-30", generated="2026-11-30T00:00:00Z")
     assert doc["hosts"][0]["history"] is summary  # the JSON twin, for the HTML report
-    templates = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "playbooks", "templates")
+    templates = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "roles", "twzrd_ops", "templates")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), trim_blocks=True, undefined=jinja2.StrictUndefined)
     env.filters["twzrd.ops.md_cell"] = fleet.md_cell
     text = env.get_template("weekly-health.md.j2").render(__twzrd_ops_rows=rows, __twzrd_ops_fleet_report=doc)

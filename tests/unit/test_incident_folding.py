@@ -1,7 +1,7 @@
 """Issue 24: the emergency flows' incident summaries fold repeated log lines the weekly report's
 way (logscan.fold_repeats, one rule; the count in report.py's form "  (N times)"), order kept,
 and the lines escaped exactly as before (the templates' twzrd.ops.term). The summaries are the
-real templates of playbooks/templates, rendered by jinja2 with the collection's own filters
+real templates of roles/twzrd_ops/templates, rendered by jinja2 with the collection's own filters
 (as tests/unit/test_foreign_text.py renders them), fed what the role's tasks feed them: the registered
 `tail -n 100` results through filter folded_logs (roles/twzrd_ops/tasks/emergency_*.yml)."""
 
@@ -34,7 +34,7 @@ PIECES = ["<script>alert(1)</script>", "\x1b[2J\x1b[31mRED", "\u202egnp.exe", "\
 def environment():
     """The templates as Ansible renders them: jinja2 with ansible's core filters and every filter
     of plugins/filter/*.py under its twzrd.ops name (as tests/unit/test_foreign_text.py does)."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(ROOT, "playbooks", "templates")),
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(ROOT, "roles", "twzrd_ops", "templates")),
                              trim_blocks=True, undefined=jinja2.StrictUndefined)
     env.filters.update(CoreFilters().filters())
     for path in sorted(glob.glob(os.path.join(ROOT, "plugins", "filter", "*.py"))):

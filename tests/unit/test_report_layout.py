@@ -23,7 +23,7 @@ from ansible_collections.twzrd.ops.plugins.module_utils.system import DISK_DEFAU
 import reportpages as pages
 
 GIB = 1024 ** 3
-TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "playbooks", "templates")
+TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "roles", "twzrd_ops", "templates")
 
 
 def _figure(text, window, chart, subject=None):

@@ -33,7 +33,7 @@ def galaxy_version():
 
 def templates():
     """The playbooks' templates with ansible's core filters and every twzrd.ops filter, as Ansible loads them."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(ROOT, "playbooks", "templates")),
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(ROOT, "roles", "twzrd_ops", "templates")),
                              trim_blocks=True, undefined=jinja2.StrictUndefined)
     env.filters.update(CoreFilters().filters())
     for path in sorted(glob.glob(os.path.join(ROOT, "plugins", "filter", "*.py"))):
@@ -106,7 +106,7 @@ def test_the_audit_markdown_names_the_version():
 def test_every_incident_summary_names_the_version_and_its_playbook(kind):
     """Each incident template carries the header line (the rendering of each is tested in
     tests/unit/test_incident_folding.py and test_foreign_text.py, which register the filter too)."""
-    with open(os.path.join(ROOT, "playbooks", "templates", "incident-%s.j2" % kind)) as handle:
+    with open(os.path.join(ROOT, "roles", "twzrd_ops", "templates", "incident-%s.j2" % kind)) as handle:
         source = handle.read()
     line = "- Written by: {{ 'playbooks/emergency-%s.yml' | twzrd.ops.written_by }}" % kind
     assert line in source.splitlines()
