@@ -452,6 +452,25 @@ def browser():
 
 WORKER = os.path.join(APPS, "worker.js")
 
+# This machine as the one host `alpha` of a weekly-health run: no PM2, no health URL, thresholds
+# no load or disk reaches (the fleet report's tests: HTML page, version in the headers).
+LOCAL_ALPHA_INVENTORY = """
+all:
+  vars:
+    ansible_connection: local
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+    twzrd_ops_become: false
+    twzrd_ops_pm2_user: ""
+    twzrd_ops_pm2_path: /nonexistent/pm2
+    twzrd_ops_health_url: ""
+    twzrd_ops_load_warning: 500
+    twzrd_ops_load_critical: 600
+    twzrd_ops_disk_warning: 99
+    twzrd_ops_disk_critical: 100
+  hosts:
+    alpha: {}
+"""
+
 
 @pytest.fixture
 def local_host(tmp_path, pm2_bin, pm2_home):

@@ -23,7 +23,7 @@ import struct
 import sys
 import zlib
 
-from conftest import OUTPUT, ROOT
+from conftest import LOCAL_ALPHA_INVENTORY as INVENTORY, OUTPUT, ROOT
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "unit"))
 import reportpages as pages  # noqa: E402  (the synthetic documents and the page parser)
@@ -307,23 +307,6 @@ def test_a_real_history_is_drawn_with_the_numbers_of_the_json_twin(run_playbook,
     finally:
         page.close()
 
-
-INVENTORY = """
-all:
-  vars:
-    ansible_connection: local
-    ansible_python_interpreter: "{{ ansible_playbook_python }}"
-    twzrd_ops_become: false
-    twzrd_ops_pm2_user: ""
-    twzrd_ops_pm2_path: /nonexistent/pm2
-    twzrd_ops_health_url: ""
-    twzrd_ops_load_warning: 500
-    twzrd_ops_load_critical: 600
-    twzrd_ops_disk_warning: 99
-    twzrd_ops_disk_critical: 100
-  hosts:
-    alpha: {}
-"""
 
 
 def test_weekly_health_writes_the_html_page_next_to_md_and_json(run_playbook, browser, tmp_path):

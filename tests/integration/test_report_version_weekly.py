@@ -9,24 +9,7 @@ import json
 import os
 import re
 
-from conftest import ROOT
-
-INVENTORY = """
-all:
-  vars:
-    ansible_connection: local
-    ansible_python_interpreter: "{{ ansible_playbook_python }}"
-    twzrd_ops_become: false
-    twzrd_ops_pm2_user: ""
-    twzrd_ops_pm2_path: /nonexistent/pm2
-    twzrd_ops_health_url: ""
-    twzrd_ops_load_warning: 500
-    twzrd_ops_load_critical: 600
-    twzrd_ops_disk_warning: 99
-    twzrd_ops_disk_critical: 100
-  hosts:
-    alpha: {}
-"""
+from conftest import LOCAL_ALPHA_INVENTORY as INVENTORY, ROOT
 
 
 def test_weekly_health_reports_name_the_collection_version(run_playbook, tmp_path):
