@@ -308,7 +308,6 @@ def test_a_real_history_is_drawn_with_the_numbers_of_the_json_twin(run_playbook,
         page.close()
 
 
-
 def test_weekly_health_writes_the_html_page_next_to_md_and_json(run_playbook, browser, tmp_path):
     inventory = tmp_path / "inventory.yml"
     inventory.write_text(INVENTORY)
