@@ -605,7 +605,7 @@ def main():
         # the floor and the flows it is compared with see the same machine. Run after run of one
         # case, then of the next, put them minutes apart, and a controller's CPU figure follows the
         # machine's load (its loops poll while they wait): the per-host ratio moved by 0.3-0.5x.
-        rows = [[] for _ in cases]
+        rows = [[] for _case in cases]
         order = list(range(len(cases)))
         for i in range(args.runs):
             for ci in (order if i % 2 == 0 else order[::-1]):
