@@ -452,9 +452,11 @@ def browser():
 
 WORKER = os.path.join(APPS, "worker.js")
 
-# This machine as the one host `alpha` of a weekly-health run: no PM2, no health URL, thresholds
-# no load or disk reaches (the fleet report's tests: HTML page, version in the headers).
-LOCAL_ALPHA_INVENTORY = """
+# This machine as an inventory host of a weekly-health run: no PM2, no health URL, thresholds
+# no load or disk reaches. LOCAL_VARS is the group's vars block (test_quickstart's two hosts
+# use it too); LOCAL_ALPHA_INVENTORY is this machine as the one host `alpha` (the fleet
+# report's tests: HTML page, version in the headers).
+LOCAL_VARS = """
 all:
   vars:
     ansible_connection: local
@@ -467,6 +469,8 @@ all:
     twzrd_ops_load_critical: 600
     twzrd_ops_disk_warning: 99
     twzrd_ops_disk_critical: 100
+"""
+LOCAL_ALPHA_INVENTORY = LOCAL_VARS + """\
   hosts:
     alpha: {}
 """

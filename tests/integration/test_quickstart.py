@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, PM2_LOCAL
+from conftest import LOCAL_VARS, PM2_LOCAL, ROOT
 
 APPS = os.path.join(ROOT, "tests", "apps")
 USER = "twzrdqs"
@@ -139,19 +139,7 @@ def test_make_health_as_an_ordinary_user_reads_their_own_pm2_without_sudo(ordina
     assert _fleet(clone)["hosts"][0]["verdict"] == "unknown"
 
 
-INVENTORY = """
-all:
-  vars:
-    ansible_connection: local
-    ansible_python_interpreter: "{{ ansible_playbook_python }}"
-    twzrd_ops_become: false
-    twzrd_ops_pm2_user: ""
-    twzrd_ops_pm2_path: /nonexistent/pm2
-    twzrd_ops_health_url: ""
-    twzrd_ops_load_warning: 500
-    twzrd_ops_load_critical: 600
-    twzrd_ops_disk_warning: 99
-    twzrd_ops_disk_critical: 100
+INVENTORY = LOCAL_VARS + """\
   children:
     web:
       hosts:

@@ -62,7 +62,9 @@ def test_a_mutating_flow_refuses_a_wrong_type_in_one_sentence_of_ours(run_playbo
     # The flows' entry points leave the option list to the role's `main`: their settings are checked
     # by the collection's rules (validate.yml, flow_settings), never by Ansible's per-host argument
     # check, whose failure printed the whole specification beside its own wording.
-    proc = run_playbook(playbook, "-i", _inventory(tmp_path), "-e", "twzrd_ops_crash_threshold=abc", *extra,
+    # --check and a PM2 that does not exist: were the setting ever let through, nothing here would change.
+    proc = run_playbook(playbook, "--check", "-i", _inventory(tmp_path), "-e", "twzrd_ops_crash_threshold=abc",
+                        "-e", "twzrd_ops_pm2_path=/nonexistent/pm2", *extra,
                         env={"ANSIBLE_STDOUT_CALLBACK": "twzrd.ops.runbook"}, timeout=300)
     assert proc.returncode != 0, proc.stdout[-2000:]
     assert "Setting twzrd_ops_crash_threshold must be a number, got 'abc'." in proc.stdout, proc.stdout[-3000:]

@@ -55,7 +55,8 @@ def _per_host_tasks(path):
                 continue
             here = once or bool(item.get("run_once")) or item.get("delegate_to") == "localhost"
             if "block" in item:
-                yield from walk(item["block"], here)
+                for key in ("block", "rescue", "always"):
+                    yield from walk(item.get(key), here)
                 continue
             if not here and not any(k.startswith("ansible.builtin.import_") for k in item):
                 yield item
