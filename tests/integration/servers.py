@@ -246,6 +246,26 @@ def _read_request(conn):
         missing -= len(chunk)
 
 
+def stop_listening(sock, thread, limit=5.0):
+    """Close a listening socket that `thread` is blocked in accept() on, and wait for that thread.
+
+    close() alone does not wake a thread blocked in accept() (Linux): it stays blocked, holding
+    the old socket, while the descriptor number goes to the next file the process opens. A
+    thread that then calls accept() again with that number takes the connections of whatever
+    listener got it: a later test's webhook receiver answered by this server's reply (the
+    symptom a CI run showed: "network error (IncompleteRead)" from a plain receiver).
+    shutdown() wakes accept() with EINVAL, the thread ends, and only then is the number freed.
+    """
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    thread.join(limit)
+    sock.close()
+    if thread.is_alive():
+        raise AssertionError("the test server's accept thread did not end within %s s of shutdown()" % limit)
+
+
 class CutShort(object):
     """Answers every request with HTTP 200, Content-Length 1000 and only `{"status":"ok"}`."""
 
@@ -268,7 +288,7 @@ class CutShort(object):
                 conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"status":"ok"}')
 
     def close(self):
-        self.sock.close()
+        stop_listening(self.sock, self.thread)
 
 
 # The secret part of the webhook URL the receiver serves (tests assert it is never shown).

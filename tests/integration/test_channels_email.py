@@ -16,7 +16,7 @@ import pytest
 
 from ansible_collections.twzrd.ops.plugins.module_utils import alerts
 
-from servers import closed_port, self_signed_cert
+from servers import closed_port, self_signed_cert, stop_listening
 
 pytest.importorskip("aiosmtpd")
 from aiosmtpd.controller import Controller  # noqa: E402 (after the skip: aiosmtpd is a test-only package)
@@ -142,13 +142,16 @@ def test_a_server_that_never_greets_is_cut_at_the_timeout(conf, cert):
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
     held = []
-    threading.Thread(target=lambda: held.append(listener.accept()), daemon=True).start()
+    acceptor = threading.Thread(target=lambda: held.append(listener.accept()), daemon=True)
+    acceptor.start()
     try:
         settings = email_channel(conf, listener.getsockname()[1], crt)
         settings["webhook_timeout"] = 0.5
         result = alerts.process(settings, snapshot(55), FINDINGS[:1], CFG, now=T0)
     finally:
-        listener.close()
+        stop_listening(listener, acceptor)
+        for conn, _addr in held:
+            conn.close()
     assert result["errors"] == ["Alert channel mail (email) delivery failed (timeout); 1 message kept for the next run."]
 
 

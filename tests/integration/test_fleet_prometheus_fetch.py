@@ -17,6 +17,8 @@ import pytest
 from ansible_collections.twzrd.ops.plugins.module_utils import fleet_prometheus, http_fetch
 from ansible_collections.twzrd.ops.plugins.module_utils.common import OpsError
 
+from servers import stop_listening
+
 ANSWER = {"status": "success", "data": {"resultType": "vector", "result": [
     {"metric": {"__name__": "twzrd_ops_last_run_success", "instance": "web-01:9100"}, "value": [1, "1"]}]}}
 
@@ -32,7 +34,8 @@ class Prometheus(object):
         self.sock.listen(8)
         self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
         self.closed = threading.Event()
-        threading.Thread(target=self._serve, daemon=True).start()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
 
     def _serve(self):
         while not self.closed.is_set():
@@ -66,7 +69,7 @@ class Prometheus(object):
 
     def close(self):
         self.closed.set()
-        self.sock.close()
+        stop_listening(self.sock, self.thread)
 
 
 @pytest.fixture

@@ -44,3 +44,31 @@ def test_no_test_file_imports_another():
                     [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
                 found.extend("%s/%s imports %s" % (folder, name, imported) for imported in names if imported in tests)
     assert found == []
+
+
+
+def accept_rule_holds(source):
+    """True unless source calls accept() on a socket without servers.stop_listening."""
+    tree = ast.parse(source)
+    attributes = [node.func.attr for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)]
+    names = [node.id for node in ast.walk(tree) if isinstance(node, ast.Name)]
+    return "accept" not in attributes or "stop_listening" in attributes + names
+
+
+def test_every_raw_accept_loop_is_stopped_before_its_socket_is_freed():
+    """A test server that calls accept() on a plain socket in a thread is closed through
+    servers.stop_listening (shutdown, join, close): a bare close() leaves the thread blocked
+    while its descriptor number goes to the next socket, and a later test's receiver can be
+    answered by the stale server (a CI run failed that way). A file with a raw accept() uses it."""
+    offenders = []
+    for folder in ("unit", "integration"):
+        directory = os.path.join(TESTS, folder)
+        for name in sorted(os.listdir(directory)):
+            if name.endswith(".py"):
+                with open(os.path.join(directory, name), encoding="utf-8") as handle:
+                    if not accept_rule_holds(handle.read()):
+                        offenders.append("%s/%s" % (folder, name))
+    assert offenders == [], "raw accept() without servers.stop_listening: %s" % offenders
+    # The rule can fail: a bare close() after accept() is refused.
+    assert accept_rule_holds("sock.accept()\nsock.close()\n") is False
+    assert accept_rule_holds("sock.accept()\nstop_listening(sock, thread)\n") is True
