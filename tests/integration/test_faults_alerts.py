@@ -210,7 +210,8 @@ def test_immutable_state_directory_ends_unknown_and_never_resends(tmp_path, real
     assert "twzrd_ops_last_run_success 0" in textfile(alert_conf)
     assert chattr("-i", immutable_dir).returncode == 0
     writable = alerts.process(alert_conf, {"host": "web-1"}, SWAP, CFG, now=T0 + 3 * HOUR)
-    assert webhook_receiver.lines == ["web-1 FIRING critical swap: Swap use is 55.0% (critical at 50%)."], writable["errors"]
+    assert webhook_receiver.lines == ["web-1 FIRING critical swap: Swap use is 55.0% (critical at 50%)."], (
+        writable["errors"], "requests the receiver saw: %d" % webhook_receiver.attempts)
 
 
 def test_control_characters_never_reach_the_alert_log(alert_conf, webhook_receiver):
