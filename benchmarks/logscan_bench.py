@@ -1,9 +1,10 @@
 """Benchmark: log_scan's scanning core against `grep -c -i -E` on ~1 GiB of PM2-style logs.
 
-    .venv/bin/python benchmarks/logscan_bench.py [--size-mib 1024] [--runs 3]
+    .venv/bin/python benchmarks/logscan_bench.py [--size-mib 1024] [--runs 3] [--match-ratio 0.125]
 
 Generates PM2 error logs (PM2's `--time` prefix, stack traces, warnings, about one line
-in eight matching the default patterns) into benchmarks/data/ once and reuses them.
+in eight matching the default patterns, or --match-ratio of them) into benchmarks/data/
+once and reuses them (generated again when the size or the ratio differs).
 The scan's CPU time includes its grep and wc children (the pre-filter, logfilter.py):
 wait4 reports a child's usage together with the children it waited for.
 Each measurement runs in its own process, timed by wall clock, with its peak RSS polled
@@ -52,12 +53,12 @@ OTHER = (
 )
 
 
-def generate(size_mib):
-    """Write the logs unless a manifest for this size exists; return the manifest."""
+def generate(size_mib, match_ratio=0.125):
+    """Write the logs unless a manifest for this size and ratio exists; return the manifest."""
     if os.path.exists(MANIFEST):
         with open(MANIFEST) as handle:
             manifest = json.load(handle)
-        if manifest["size_mib"] == size_mib and all(os.path.exists(p) for p in manifest["files"]):
+        if manifest["size_mib"] == size_mib and manifest.get("match_ratio", 0.125) == match_ratio and all(os.path.exists(p) for p in manifest["files"]):
             return manifest
     os.makedirs(DATA, exist_ok=True)
     rng = random.Random(20261127)
@@ -77,7 +78,7 @@ def generate(size_mib):
                 while size < BLOCK:
                     epoch += rng.random() * 0.2
                     prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(min(epoch, end)))
-                    text = rng.choice(MATCHING) if rng.random() < 0.125 else rng.choice(OTHER)
+                    text = rng.choice(MATCHING) if rng.random() < match_ratio else rng.choice(OTHER)
                     line = "%s: %s\n" % (prefix, text)
                     lines.append(line)
                     size += len(line)
@@ -85,7 +86,7 @@ def generate(size_mib):
                 handle.write(chunk)
                 written += len(chunk)
         os.utime(path, (end, end))
-    manifest = {"size_mib": size_mib, "files": files, "end": end}
+    manifest = {"size_mib": size_mib, "match_ratio": match_ratio, "files": files, "end": end}
     with open(MANIFEST, "w") as handle:
         json.dump(manifest, handle)
     return manifest
@@ -198,6 +199,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--match-ratio", type=float, default=0.125, help="the share of lines that match (default 1 in 8)")
     parser.add_argument("--scan-only", nargs="*", help=argparse.SUPPRESS)
     parser.add_argument("--window-end", type=float, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--variant", default="", help=argparse.SUPPRESS)
@@ -210,7 +212,7 @@ def main():
         scan_only(args.scan_only, args.window_end, args.variant)
         return
 
-    manifest = generate(args.size_mib)
+    manifest = generate(args.size_mib, args.match_ratio)
     files = manifest["files"]
     total_bytes = sum(os.path.getsize(p) for p in files)
     sys.path.insert(0, os.path.join(ROOT, ".ansible", "collections"))
@@ -235,7 +237,7 @@ def main():
 
     mib = total_bytes / float(1 << 20)
     print("machine: %s" % machine())
-    print("data: %d files, %.0f MiB, %d matching lines, patterns %s" % (len(files), mib, grep_total, pattern))
+    print("data: %d files, %.0f MiB, %d matching lines (ratio %g), patterns %s" % (len(files), mib, grep_total, args.match_ratio, pattern))
     rows = (
         ("grep -c -i -E (LC_ALL=C)", g_time, g_cpu, g_rss),
         ("log_scan core, no window", s_time, s_cpu, s_rss),
