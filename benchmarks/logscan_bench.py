@@ -58,7 +58,8 @@ def generate(size_mib, match_ratio=0.125):
     if os.path.exists(MANIFEST):
         with open(MANIFEST) as handle:
             manifest = json.load(handle)
-        if manifest["size_mib"] == size_mib and manifest.get("match_ratio", 0.125) == match_ratio and all(os.path.exists(p) for p in manifest["files"]):
+        same = manifest["size_mib"] == size_mib and manifest.get("match_ratio", 0.125) == match_ratio
+        if same and all(os.path.exists(p) for p in manifest["files"]):
             return manifest
     os.makedirs(DATA, exist_ok=True)
     rng = random.Random(20261127)

@@ -46,7 +46,6 @@ def test_no_test_file_imports_another():
     assert found == []
 
 
-
 def accept_rule_holds(source):
     """True unless source calls accept() on a socket without servers.stop_listening."""
     tree = ast.parse(source)
