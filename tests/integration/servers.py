@@ -249,12 +249,13 @@ def _read_request(conn):
 def stop_listening(sock, thread, limit=5.0):
     """Close a listening socket that `thread` is blocked in accept() on, and wait for that thread.
 
-    close() alone does not wake a thread blocked in accept() (Linux): it stays blocked, holding
-    the old socket, while the descriptor number goes to the next file the process opens. A
-    thread that then calls accept() again with that number takes the connections of whatever
-    listener got it: a later test's webhook receiver answered by this server's reply (the
-    symptom a CI run showed: "network error (IncompleteRead)" from a plain receiver).
-    shutdown() wakes accept() with EINVAL, the thread ends, and only then is the number freed.
+    close() alone does not wake a thread blocked in accept() (Linux): the thread lives on (one
+    leaked per server), and its descriptor number goes to the next file the process opens. A
+    thread that read the number just before close() and enters accept() just after it waits
+    on whatever socket got that number: a later listener, whose connections this server then
+    answers. A CI run failed with this server's own reply ("network error (IncompleteRead)")
+    from a plain webhook receiver that never saw the request. shutdown() wakes accept() with
+    EINVAL, the thread ends, and only then is the number freed.
     """
     try:
         sock.shutdown(socket.SHUT_RDWR)

@@ -58,7 +58,7 @@ def test_every_raw_accept_loop_is_stopped_before_its_socket_is_freed():
     """A test server that calls accept() on a plain socket in a thread is closed through
     servers.stop_listening (shutdown, join, close): a bare close() leaves the thread blocked
     while its descriptor number goes to the next socket, and a later test's receiver can be
-    answered by the stale server (a CI run failed that way). A file with a raw accept() uses it."""
+    answered by the stale server (a CI run failed with such a reply). A file with a raw accept() uses it."""
     offenders = []
     for folder in ("unit", "integration"):
         directory = os.path.join(TESTS, folder)
