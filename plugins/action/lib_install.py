@@ -9,9 +9,12 @@ module as before (a host set up by an older release is simply brought up to date
 ansible.builtin.copy per file cost about 90 round trips, each a Python start on the host.
 This reads the host's side once (ansible.builtin.find with checksums), then sends only the
 files that differ (content, mode 0644, owner root, a link or a directory in their place) as
-one tar archive unpacked by ansible.builtin.unarchive, and removes what the collection no
-longer has. An up-to-date host costs one round trip and reports no change; check mode only
-reads; the diff names the files, never their content.
+one tar archive unpacked by ansible.builtin.unarchive into a staging directory inside the
+package, renames each new file over its old version, and removes what the collection no
+longer has. A file of the package is always whole, old or new, even when the run is killed
+half-way: a killed run leaves only the staging directory, a stale entry the next run removes.
+An up-to-date host costs one round trip and reports no change; check mode only reads; the
+diff names the files, never their content.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ from ansible.plugins.action import ActionBase
 
 # Files and modes of the installed package; owner and group are root's.
 FILE_MODE = 0o644
+# Where the archive is unpacked before its files are renamed into place: inside the package,
+# so it is on the same filesystem (rename is atomic) and a leftover is an entry the plan removes.
+STAGING = ".twzrd-staging"
 SHOWN_NAMES = 10
 
 
@@ -101,10 +107,11 @@ class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(("src", "dest", "keep"))
 
-    def _module(self, name, args, task_vars):
+    def _module(self, name, args, task_vars, where=None):
         outcome = self._execute_module(module_name=name, module_args=args, task_vars=task_vars)
         if outcome.get("failed"):
-            raise AnsibleActionFail("lib_install: %s on %s failed: %s" % (name, args.get("dest") or args.get("path"), outcome.get("msg", "no message")))
+            reason = outcome.get("stderr") or outcome.get("msg") or "no message"
+            raise AnsibleActionFail("lib_install: %s on %s failed: %s" % (name, where or args.get("dest") or args.get("path"), str(reason).strip()))
         return outcome
 
     def run(self, tmp=None, task_vars=None):
@@ -128,14 +135,31 @@ class ActionModule(ActionBase):
             if self._task.check_mode or not (write or remove):
                 return result
             if write:
-                self._unpack(sources, write, dest, task_vars)
+                in_the_way = sorted(os.path.basename(entry["path"]) for entry in found.get("files", [])
+                                    if entry.get("isdir") and not entry.get("islnk") and os.path.basename(entry["path"]) in write)
+                self._unpack(sources, write, dest, in_the_way, task_vars)
             for name in remove:
                 self._module("ansible.builtin.file", {"path": os.path.join(dest, name), "state": "absent"}, task_vars)
             return result
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
 
-    def _unpack(self, sources, write, dest, task_vars):
+    def _unpack(self, sources, write, dest, in_the_way, task_vars):
+        """Unpack the files into the staging directory, then rename them into dest (mv, one
+        rename(2) each): no file of the package is ever seen half-written. in_the_way: the
+        written names that are directories on the host (rename cannot replace those)."""
+        staging = os.path.join(dest, STAGING)
+        self._module("ansible.builtin.file", {"path": staging, "state": "absent"}, task_vars)
+        self._module("ansible.builtin.file", {"path": staging, "state": "directory", "mode": "0700",
+                                              "owner": "root", "group": "root"}, task_vars)
+        self._send_archive(sources, write, staging, task_vars)
+        for name in in_the_way:
+            self._module("ansible.builtin.file", {"path": os.path.join(dest, name), "state": "absent"}, task_vars)
+        self._module("ansible.builtin.command", {
+            "argv": ["mv", "-f", "-t", dest, "--"] + [os.path.join(staging, name) for name in write]}, task_vars, where=dest)
+        self._module("ansible.builtin.file", {"path": staging, "state": "absent"}, task_vars)
+
+    def _send_archive(self, sources, write, dest, task_vars):
         data = archive(sources, write, int(time.time()))
         tmpdir = self._connection._shell.tmpdir or self._make_tmp_path()
         remote = self._connection._shell.join_path(tmpdir, "twzrd_ops_lib.tar.gz")

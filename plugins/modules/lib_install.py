@@ -16,11 +16,14 @@ description:
     excepted) into the directory O(dest) on the host, one file per module, owned by root with mode 0644.
   - Reads the host once (M(ansible.builtin.find) with checksums); only the files that are missing or differ
     (content, mode, owner, a link or a directory in their place) are sent, as one archive unpacked by
-    M(ansible.builtin.unarchive). Entries of O(dest) that are not in O(src) and not in O(keep) are removed,
-    so a module an older release had disappears.
+    M(ansible.builtin.unarchive) into the staging directory C(.twzrd-staging) inside O(dest), then renamed
+    over the old files one by one (C(mv), one rename each), so a file of the package is never half-written,
+    even when the run is killed or the disk fills half-way. Entries of O(dest) that are not in O(src) and
+    not in O(keep) are removed (a staging directory left by a killed run too), so a module an older release
+    had disappears.
   - An up-to-date host costs one round trip and reports no change. The role C(twzrd_ops) uses it; it replaces
     one M(ansible.builtin.copy) per file.
-  - Needs root on the host (become) and GNU tar, as M(ansible.builtin.unarchive) does.
+  - Needs root on the host (become), GNU tar, as M(ansible.builtin.unarchive) does, and GNU C(mv) (C(-t)).
 author:
   - twzrd.ops contributors (@twzrd)
 options:

@@ -136,3 +136,70 @@ def test_a_fresh_host_gets_the_whole_library_in_one_task(run_playbook, tmp_path)
     proc = run_playbook(str(playbook), "-e", "src=%s" % LIB, "-e", "dest=%s" % dest)
     assert _recap(proc) == 1
     assert sorted(os.listdir(str(dest))) == _sources()
+
+
+def test_a_run_killed_half_way_leaves_whole_files_and_the_next_run_finishes(run_playbook, tmp_path):
+    # The new files are unpacked into a staging directory inside the package and renamed over
+    # the old ones, one rename each: a run killed while it unpacked leaves the package's files
+    # as they were (whole) and its staging directory, which the next run removes.
+    dest = str(tmp_path / "lib" / "twzrd_ops_lib")
+    _older_release(dest)
+    staging = os.path.join(dest, ".twzrd-staging")
+    os.makedirs(staging)
+    with open(os.path.join(LIB, "cli.py"), "rb") as handle:
+        half = handle.read()[:500]
+    with open(os.path.join(staging, "cli.py"), "wb") as handle:
+        handle.write(half)  # the file the killed run was writing
+    # A directory where a module goes (rename cannot replace it): removed, then the file.
+    os.unlink(os.path.join(dest, "probe.py"))
+    os.makedirs(os.path.join(dest, "probe.py", "inside"))
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(PLAY)
+    extra = ["-e", "src=%s" % LIB, "-e", "dest=%s" % dest]
+    first = run_playbook(str(playbook), *extra)
+    assert _recap(first) == 1
+    assert "written=checks.py,cli.py,probe.py removed=.twzrd-staging,__pycache__,retired_module.py" in first.stdout, first.stdout
+    tree = _tree(dest)
+    assert sorted(tree) == sorted(["__init__.py"] + _sources())
+    for name in _sources():
+        with open(os.path.join(LIB, name), "rb") as handle:
+            assert tree[name] == (handle.read(), 0o644, 0, 0), name
+    assert _recap(run_playbook(str(playbook), *extra)) == 0
+
+
+def test_a_disk_that_fills_during_setup_leaves_the_library_as_it_was(run_playbook, tmp_path, mount_tmpfs, as_root):
+    # A real tmpfs that holds the installed library but not the new release beside it: the
+    # unpacking fails in the staging directory, every installed file stays whole and the
+    # package still runs; with room again, the next run brings it up to date.
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in _sources():
+        with open(os.path.join(LIB, name), "rb") as handle:
+            (src / name).write_bytes(handle.read() + b"\n# a newer release, larger\n" + b"#" * 8000 + b"\n")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mount_tmpfs(disk, "900k")
+    dest = str(disk / "twzrd_ops_lib")
+    os.makedirs(dest)
+    for name in _sources():
+        shutil.copyfile(os.path.join(LIB, name), os.path.join(dest, name))
+        os.chmod(os.path.join(dest, name), 0o644)
+    with open(os.path.join(dest, "__init__.py"), "w") as handle:
+        handle.write("# twzrd_ops_lib: the package marker the role writes\n")
+    before = _tree(dest)
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(PLAY)
+    extra = ["-e", "src=%s" % src, "-e", "dest=%s" % dest]
+
+    full = run_playbook(str(playbook), *extra)
+    assert "failed=1" in full.stdout and "lib_install: ansible.builtin.unarchive on %s/.twzrd-staging failed" % dest in full.stdout, full.stdout
+    after = _tree(dest)
+    assert dict((k, v) for k, v in after.items() if not k.startswith(".twzrd-staging")) == before
+    code = "import sys; sys.path.insert(0, %r); from twzrd_ops_lib.cli import main; sys.exit(main())" % os.path.dirname(dest)
+    version = subprocess.run([sys.executable, "-I", "-c", code, "--version"], capture_output=True, text=True, timeout=60, check=False)
+    assert version.returncode == 0, version.stderr
+
+    assert as_root(["mount", "-o", "remount,size=8m", str(disk)]).returncode == 0
+    assert _recap(run_playbook(str(playbook), *extra)) == 1
+    assert sorted(os.listdir(dest)) == sorted(["__init__.py"] + _sources())
+    assert _recap(run_playbook(str(playbook), *extra)) == 0
