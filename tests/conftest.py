@@ -77,6 +77,19 @@ except ImportError:  # a test-only package: the browser fixture says how to inst
     sync_playwright = None
 
 
+def run_day(pattern):
+    """The UTC day (YYYY-MM-DD) by which a run just made named its file: `pattern % day`
+    exists for today or, for a run that crossed midnight, yesterday. pattern names a file in a
+    directory of the test's own, so an older run's file cannot answer. A date taken when the
+    test module was imported failed every test that ran after midnight (a CI run did)."""
+    now = time.time()
+    days = [time.strftime("%Y-%m-%d", time.gmtime(now)), time.strftime("%Y-%m-%d", time.gmtime(now - 86400))]
+    for day in days:
+        if os.path.exists(pattern % day):
+            return day
+    return days[0]
+
+
 def faults_table_tests(path=FAULTS_MD):
     """{(file basename, test name)} of every test a row of docs/FAULTS.md names."""
     with open(path, encoding="utf-8") as handle:

@@ -14,7 +14,6 @@ test runs playbooks/weekly-health.yml on localhost and opens the page it writes.
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import shutil
@@ -23,12 +22,10 @@ import struct
 import sys
 import zlib
 
-from conftest import LOCAL_ALPHA_INVENTORY as INVENTORY, OUTPUT, ROOT
+from conftest import LOCAL_ALPHA_INVENTORY as INVENTORY, OUTPUT, ROOT, run_day
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "unit"))
 import reportpages as pages  # noqa: E402  (the synthetic documents and the page parser)
-
-TODAY = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
 
 
 def _open(browser, path):
@@ -316,7 +313,7 @@ def test_weekly_health_writes_the_html_page_next_to_md_and_json(run_playbook, br
                         "-e", "twzrd_ops_fleet_reports_dir=" + reports)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
-    base = os.path.join(os.path.realpath(reports), "weekly-health-%s" % TODAY)
+    base = os.path.join(os.path.realpath(reports), "weekly-health-%s" % run_day(os.path.join(reports, "weekly-health-%s.json")))
     assert sorted(os.listdir(reports)) == sorted(os.path.basename(base) + s for s in (".html", ".json", ".md"))
     assert "Fleet report: %s.md (and .json, .html)" % base in out
     with open(base + ".json") as handle:

@@ -6,7 +6,6 @@ PyPI, a real PM2 (from npm) under the ordinary user, the real ansible-playbook."
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import pwd
@@ -16,11 +15,10 @@ import time
 
 import pytest
 
-from conftest import LOCAL_VARS, PM2_LOCAL, ROOT
+from conftest import LOCAL_VARS, PM2_LOCAL, ROOT, run_day
 
 APPS = os.path.join(ROOT, "tests", "apps")
 USER = "twzrdqs"
-TODAY = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
 
 
 def _clean_env(extra=None):
@@ -38,8 +36,11 @@ def _clone(dest):
 
 
 def _fleet(clone):
-    with open(os.path.join(clone, "reports", "weekly-health-%s.json" % TODAY)) as handle:
-        return json.load(handle)
+    """(the fleet report's JSON, the day its files are named by)."""
+    pattern = os.path.join(clone, "reports", "weekly-health-%s.json")
+    day = run_day(pattern)
+    with open(pattern % day) as handle:
+        return json.load(handle), day
 
 
 def _expected_rc(fleet):
@@ -52,15 +53,15 @@ def test_make_health_as_root_on_a_clean_clone(tmp_path):
     clone = _clone(str(tmp_path / "twzrd.ops"))
     proc = subprocess.run(["make", "health"], cwd=clone, env=_clean_env(), capture_output=True, text=True, timeout=900, check=False)
     out = proc.stdout + proc.stderr
-    fleet = _fleet(clone)
+    fleet, day = _fleet(clone)
     assert [row["host"] for row in fleet["hosts"]] == ["localhost"], out
     row = fleet["hosts"][0]
     assert row["verdict"] in ("ok", "warning", "critical"), out  # checked, not unreachable / unknown
     assert proc.returncode == _expected_rc(fleet), out
-    report = "/var/lib/twzrd-ops/reports/weekly-health-report-%s.txt" % TODAY
+    report = "/var/lib/twzrd-ops/reports/weekly-health-report-%s.txt" % day
     assert "Host report of localhost: %s" % report in out
     assert os.path.exists(report)
-    assert "Fleet report: %s/reports/weekly-health-%s.md" % (os.path.realpath(clone), TODAY) in out
+    assert "Fleet report: %s/reports/weekly-health-%s.md" % (os.path.realpath(clone), day) in out
 
 
 @pytest.fixture
@@ -121,13 +122,13 @@ def test_make_health_as_an_ordinary_user_reads_their_own_pm2_without_sudo(ordina
 
     proc = _as_user(["make", "health"], home, cwd=clone)
     out = proc.stdout + proc.stderr
-    fleet = _fleet(clone)
+    fleet, day = _fleet(clone)
     row = fleet["hosts"][0]
     assert row["host"] == "localhost" and row["verdict"] in ("ok", "warning", "critical"), out
     assert (row["pm2_online"], row["pm2_total"]) == (1, 1), out  # the user's own PM2, read as the user
     assert proc.returncode == _expected_rc(fleet), out
     assert "sudo" not in out.lower()
-    report = os.path.join(home, ".local", "state", "twzrd-ops", "reports", "weekly-health-report-%s.txt" % TODAY)
+    report = os.path.join(home, ".local", "state", "twzrd-ops", "reports", "weekly-health-report-%s.txt" % day)
     assert "Host report of localhost: %s" % report in out
     assert os.stat(report).st_uid == pwd.getpwnam(user).pw_uid
 
@@ -136,7 +137,7 @@ def test_make_health_as_an_ordinary_user_reads_their_own_pm2_without_sudo(ordina
     out = become.stdout + become.stderr
     assert become.returncode == 2, out
     assert "Privilege escalation (become)" in out and "-K" in out and "twzrd_ops_become=false" in out
-    assert _fleet(clone)["hosts"][0]["verdict"] == "unknown"
+    assert _fleet(clone)[0]["hosts"][0]["verdict"] == "unknown"
 
 
 INVENTORY = LOCAL_VARS + """\
@@ -168,8 +169,9 @@ def test_weekly_health_with_limit_keeps_report_summary_and_exit_code(run_playboo
                         "-e", "twzrd_ops_fleet_reports_dir=" + reports)
     out = proc.stdout + proc.stderr
     assert proc.returncode == rc, out
-    assert _fleet_hosts(os.path.join(reports, "weekly-health-%s.json" % TODAY)) == hosts
-    assert "Weekly health %s:" % TODAY in out
+    day = run_day(os.path.join(reports, "weekly-health-%s.json"))
+    assert _fleet_hosts(os.path.join(reports, "weekly-health-%s.json" % day)) == hosts
+    assert "Weekly health %s:" % day in out
 
 
 def test_status_and_audit_with_limit_keep_their_table_and_report(run_playbook, two_hosts):
@@ -179,7 +181,7 @@ def test_status_and_audit_with_limit_keep_their_table_and_report(run_playbook, t
     assert "Fleet status" in status.stdout and "ghost-app" in status.stdout and "alpha" not in status.stdout
     audit = run_playbook("playbooks/audit.yml", "-i", inventory, "--limit", "alpha", "-e", "twzrd_ops_fleet_reports_dir=" + reports)
     assert audit.returncode == 0, audit.stdout
-    with open(os.path.join(reports, "audit-%s.json" % TODAY)) as handle:
+    with open(os.path.join(reports, "audit-%s.json" % run_day(os.path.join(reports, "audit-%s.json")))) as handle:
         assert [host["host"] for host in json.load(handle)["hosts"]] == ["alpha"]
 
 
@@ -193,7 +195,7 @@ def test_unreachable_host_is_listed_with_its_reason_and_fails_the_run(run_playbo
                         "-e", "twzrd_ops_fleet_reports_dir=" + reports)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 2, out
-    with open(os.path.join(reports, "weekly-health-%s.json" % TODAY)) as handle:
+    with open(os.path.join(reports, "weekly-health-%s.json" % run_day(os.path.join(reports, "weekly-health-%s.json")))) as handle:
         fleet = json.load(handle)
     rows = {row["host"]: row for row in fleet["hosts"]}
     assert rows["alpha"]["verdict"] == "ok" and rows["ghost"]["verdict"] == "unreachable"

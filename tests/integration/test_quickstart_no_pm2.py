@@ -7,16 +7,14 @@ the search looks holds a pm2."""
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import re
 
 import pytest
 
-from conftest import VENV_BIN
+from conftest import VENV_BIN, run_day
 
-TODAY = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
 SYSTEM_PM2 = ["/usr/local/bin/pm2", "/usr/bin/pm2", "/usr/lib/node_modules/pm2/bin/pm2", "/usr/local/lib/node_modules/pm2/bin/pm2"]
 
 
@@ -34,7 +32,7 @@ def test_weekly_health_without_pm2_says_so_and_judges_the_rest(tmp_path, run_pla
         env={"HOME": str(home), "PATH": VENV_BIN + ":/usr/local/bin:/usr/bin:/bin", "PM2_HOME": ""},
     )
     out = proc.stdout + proc.stderr
-    with open(str(fleet_dir / ("weekly-health-%s.json" % TODAY))) as handle:
+    with open(str(fleet_dir / ("weekly-health-%s.json" % run_day(str(fleet_dir / "weekly-health-%s.json"))))) as handle:
         fleet = json.load(handle)
     row = fleet["hosts"][0]
     assert [r["host"] for r in fleet["hosts"]] == ["localhost"], out

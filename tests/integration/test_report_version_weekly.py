@@ -4,12 +4,11 @@ Markdown, JSON and HTML each name the collection's version (galaxy.yml's) in the
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import re
 
-from conftest import LOCAL_ALPHA_INVENTORY as INVENTORY, ROOT
+from conftest import LOCAL_ALPHA_INVENTORY as INVENTORY, ROOT, run_day
 
 
 def test_weekly_health_reports_name_the_collection_version(run_playbook, tmp_path):
@@ -21,8 +20,7 @@ def test_weekly_health_reports_name_the_collection_version(run_playbook, tmp_pat
     proc = run_playbook("playbooks/weekly-health.yml", "-i", str(inventory), "--skip-tags", "host_report",
                         "-e", "twzrd_ops_fleet_reports_dir=" + reports)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
-    base = os.path.join(os.path.realpath(reports), "weekly-health-%s" % today)
+    base = os.path.join(os.path.realpath(reports), "weekly-health-%s" % run_day(os.path.join(reports, "weekly-health-%s.json")))
     with open(base + ".md", encoding="utf-8") as handle:
         header = handle.read().split("\n\n")[:2]  # the title, then the "Generated ... by" line
     assert header[1].startswith("Generated ") and " by twzrd.ops %s `playbooks/weekly-health.yml`" % release in header[1]

@@ -71,3 +71,43 @@ def test_every_raw_accept_loop_is_stopped_before_its_socket_is_freed():
     # The rule can fail: a bare close() after accept() is refused.
     assert accept_rule_holds("sock.accept()\nsock.close()\n") is False
     assert accept_rule_holds("sock.accept()\nstop_listening(sock, thread)\n") is True
+
+
+_CLOCK_CALLS = ("strftime", "now", "today", "time", "gmtime", "localtime", "utcnow")
+
+
+def clock_at_import(source):
+    """Module-level assignments of source whose value reads the clock (a call such as
+    strftime(), now(), time.time()) when the module is imported: the names of their targets."""
+    def calls(node):  # the calls made when the value is evaluated (not those a lambda defers)
+        if isinstance(node, ast.Lambda):
+            return
+        if isinstance(node, ast.Call):
+            yield node.func
+        for child in ast.iter_child_nodes(node):
+            yield from calls(child)
+
+    found = []
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            funcs = list(calls(node.value))
+            if any(getattr(func, "attr", getattr(func, "id", None)) in _CLOCK_CALLS for func in funcs):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                found.extend(getattr(target, "id", "?") for target in targets)
+    return found
+
+
+def test_no_test_module_reads_the_clock_when_it_is_imported():
+    """A date taken when pytest imports a test module is hours old when its tests run: a CI run
+    that crossed midnight failed 9 tests looking for yesterday's report. Tests take the day from
+    the run (conftest.run_day) or read the clock when they need it."""
+    offenders = []
+    for folder in ("unit", "integration"):
+        directory = os.path.join(TESTS, folder)
+        for name in sorted(os.listdir(directory)):
+            if name.endswith(".py"):
+                with open(os.path.join(directory, name), encoding="utf-8") as handle:
+                    offenders.extend("%s/%s: %s" % (folder, name, target) for target in clock_at_import(handle.read()))
+    assert offenders == []
+    # The rule can fail: the line the quick start tests had.
+    assert clock_at_import('TODAY = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")\nT0 = 1795737600.0\n') == ["TODAY"]
