@@ -80,6 +80,15 @@ def _tree(dest):
     return out
 
 
+def _assert_holds_the_sources(dest):
+    """dest holds the package marker and exactly the collection's modules, root-owned 0644."""
+    tree = _tree(dest)
+    assert sorted(tree) == sorted(["__init__.py"] + _sources())
+    for name in _sources():
+        with open(os.path.join(LIB, name), "rb") as handle:
+            assert tree[name] == (handle.read(), 0o644, 0, 0), name
+
+
 def _recap(proc):
     match = re.search(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=0\s+failed=0", proc.stdout)
     assert match, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -108,11 +117,7 @@ def test_an_older_release_is_brought_up_to_date_in_one_task_and_stays_so(run_pla
     first = run_playbook(str(playbook), *extra)
     assert _recap(first) == 1
     assert "written=checks.py,cli.py removed=__pycache__,retired_module.py" in first.stdout, first.stdout
-    tree = _tree(dest)
-    assert sorted(tree) == sorted(["__init__.py"] + _sources())
-    for name in _sources():
-        with open(os.path.join(LIB, name), "rb") as handle:
-            assert tree[name] == (handle.read(), 0o644, 0, 0), name
+    _assert_holds_the_sources(dest)
     with open(os.path.join(dest, "__init__.py")) as handle:
         assert handle.read() == marker
 
@@ -159,11 +164,7 @@ def test_a_run_killed_half_way_leaves_whole_files_and_the_next_run_finishes(run_
     first = run_playbook(str(playbook), *extra)
     assert _recap(first) == 1
     assert "written=checks.py,cli.py,probe.py removed=.twzrd-staging,__pycache__,retired_module.py" in first.stdout, first.stdout
-    tree = _tree(dest)
-    assert sorted(tree) == sorted(["__init__.py"] + _sources())
-    for name in _sources():
-        with open(os.path.join(LIB, name), "rb") as handle:
-            assert tree[name] == (handle.read(), 0o644, 0, 0), name
+    _assert_holds_the_sources(dest)
     assert _recap(run_playbook(str(playbook), *extra)) == 0
 
 

@@ -46,6 +46,16 @@ def test_no_test_file_imports_another():
     assert found == []
 
 
+def suite_sources():
+    """(folder/name, source) of every Python file of tests/unit and tests/integration."""
+    for folder in ("unit", "integration"):
+        directory = os.path.join(TESTS, folder)
+        for name in sorted(os.listdir(directory)):
+            if name.endswith(".py"):
+                with open(os.path.join(directory, name), encoding="utf-8") as handle:
+                    yield "%s/%s" % (folder, name), handle.read()
+
+
 def accept_rule_holds(source):
     """True unless source calls accept() on a socket without servers.stop_listening."""
     tree = ast.parse(source)
@@ -59,14 +69,7 @@ def test_every_raw_accept_loop_is_stopped_before_its_socket_is_freed():
     servers.stop_listening (shutdown, join, close): a bare close() leaves the thread blocked
     while its descriptor number goes to the next socket, and a later test's receiver can be
     answered by the stale server (a CI run failed with such a reply). A file with a raw accept() uses it."""
-    offenders = []
-    for folder in ("unit", "integration"):
-        directory = os.path.join(TESTS, folder)
-        for name in sorted(os.listdir(directory)):
-            if name.endswith(".py"):
-                with open(os.path.join(directory, name), encoding="utf-8") as handle:
-                    if not accept_rule_holds(handle.read()):
-                        offenders.append("%s/%s" % (folder, name))
+    offenders = [path for path, source in suite_sources() if not accept_rule_holds(source)]
     assert offenders == [], "raw accept() without servers.stop_listening: %s" % offenders
     # The rule can fail: a bare close() after accept() is refused.
     assert accept_rule_holds("sock.accept()\nsock.close()\n") is False
@@ -101,13 +104,7 @@ def test_no_test_module_reads_the_clock_when_it_is_imported():
     """A date taken when pytest imports a test module is hours old when its tests run: a CI run
     that crossed midnight failed 9 tests looking for yesterday's report. Tests take the day from
     the run (conftest.run_day) or read the clock when they need it."""
-    offenders = []
-    for folder in ("unit", "integration"):
-        directory = os.path.join(TESTS, folder)
-        for name in sorted(os.listdir(directory)):
-            if name.endswith(".py"):
-                with open(os.path.join(directory, name), encoding="utf-8") as handle:
-                    offenders.extend("%s/%s: %s" % (folder, name, target) for target in clock_at_import(handle.read()))
+    offenders = ["%s: %s" % (path, target) for path, source in suite_sources() for target in clock_at_import(source)]
     assert offenders == []
     # The rule can fail: the line the quick start tests had.
     assert clock_at_import('TODAY = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")\nT0 = 1795737600.0\n') == ["TODAY"]
